@@ -1,0 +1,410 @@
+#!/usr/bin/env python3
+"""Build statuses.json and labels.csv from the hand-written, hand-coded posts.txt.
+
+The post texts, thread structure and codes are written by a human coder in posts.txt
+(see its header for the format). This script only renders them into the shape that
+mastodon.oeru.org (Mastodon 4.x) serves from /api/v1/timelines/tag and
+/api/v1/statuses/:id/context, so that tests and `copharvest eval` see realistic input.
+Everything is deterministic: rerunning gives byte-identical files.
+
+    python3 testdata/coded/make_statuses.py            # writes next to this script
+"""
+
+import csv
+import hashlib
+import html
+import json
+import os
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOME = "mastodon.oeru.org"
+HELDOUT_SHARE = 0.35
+SPLIT_SEED = 20260907  # fixed so the held-out threads never change between runs
+
+# Accounts: key (= username) -> (instance, display name, created date, note, followers,
+# following, flags). Flags: bot, nobot (note carries #nobot, not discoverable/indexable),
+# noindex (local account asked search engines not to index it).
+ACCOUNTS = {
+    # course facilitators and learners on the course's own instance
+    "nadia": (HOME, "Nadia Rahman (DS4OER facilitator)", "2023-02-14",
+              "Facilitator for OERu's Digital Skills for OER course. Open education, Pacific schools, tea.", 812, 301, ""),
+    "sina": (HOME, "Sina Tuiasosopo", "2026-09-01", "Year 6 teacher, Vaitele, Samoa 🇼🇸 Learning OER one step at a time.", 41, 60, ""),
+    "mele_t": (HOME, "Mele Taufa", "2026-08-28", "Librarian, USP Tonga campus. Books, Tongan-language readers, open access.", 97, 120, ""),
+    "josefa": (HOME, "Josefa Ravuvu", "2026-09-02", "Science teacher, Suva. Form 4–5 physics & chemistry.", 35, 48, ""),
+    "tevita": (HOME, "Tevita Fifita", "2026-09-03", "ICT teacher and Moodle admin, Tonga High School.", 58, 77, ""),
+    "aroha": (HOME, "Aroha Ngata", "2025-06-10", "Kaiako / instructional designer, Rotorua. Te reo Māori resources. He/She/they learn together.", 264, 180, ""),
+    "priya": (HOME, "Priya Narayan", "2026-08-30", "Instructional designer, Lautoka. Moodle, H5P, accessibility.", 130, 142, ""),
+    "jean_b": (HOME, "Jean-Baptiste Kalsakau", "2026-09-05", "Enseignant / tija, Port-Vila 🇻🇺 Français, Bislama, English.", 22, 30, ""),
+    "marie_c": (HOME, "Marie Wahuzue", "2026-09-04", "Documentaliste, Nouméa. Ressources éducatives libres.", 48, 51, ""),
+    "kalo": (HOME, "Kalolaine Vea", "2026-09-06", "Primary teacher, Vava'u.", 19, 33, ""),
+    "filipo": (HOME, "Filipo Lemalu", "2026-09-01", "Principal, Savai'i. Teachers helping teachers.", 66, 70, ""),
+    "rangi": (HOME, "Rangi Pohatu", "2026-09-02", "Kaiako, kura kaupapa Māori. Reo Māori, pūtaiao.", 73, 65, ""),
+    "lupe": (HOME, "Lupe Aumua", "2026-09-07", "Teacher trainee, NUS Samoa.", 8, 25, ""),
+    "ioane": (HOME, "Ioane Sapolu", "2024-11-20", "Lecturer in education, National University of Samoa.", 155, 140, ""),
+    "tomasi": (HOME, "Tomasi Vakacegu", "2026-08-29", "Librarian, Lautoka. Community libraries, digital inclusion.", 44, 39, ""),
+    "losa": (HOME, "Losa Tamapua", "2026-09-08", "Secondary English teacher, Upolu.", 12, 20, ""),
+    "mere": (HOME, "Mere Tautahi", "2026-09-03", "Teacher, Rarotonga 🇨🇰 Outer-island schools.", 27, 31, ""),
+    "semisi": (HOME, "Semisi Latu", "2026-09-06", "Faiako, Ha'apai.", 10, 14, ""),
+    "kiri": (HOME, "Kiri Walker", "2026-09-04", "Learning designer, Whanganui. #nobot", 51, 88, "nobot"),
+    "ruth_k": (HOME, "Ruth Kiriwina", "2026-09-09", "Teacher educator, Madang PNG.", 15, 22, "noindex"),
+    "daniel_o": (HOME, "Daniel Okafor", "2026-09-02", "Instructional designer, Nairobi. Open textbooks, low-bandwidth learning.", 88, 101, ""),
+    "carlos": (HOME, "Carlos Méndez", "2026-09-05", "Profesor de ciencias, Valparaíso. REA y H5P.", 31, 40, ""),
+    "sefo": (HOME, "Sefo Matagi", "2026-09-10", "Head of maths, Apia.", 20, 18, ""),
+    "lani": (HOME, "Lani Kealoha", "2026-09-12", "School librarian, Hilo. Aloha and open books.", 25, 45, ""),
+    # course people and OER folk on other instances
+    "hannah": ("mastodon.social", "Hannah Schultz", "2022-11-05", "OER librarian in Winnipeg. Open textbooks, copyright, coffee.", 1204, 630, ""),
+    "lucia": ("mastodon.social", "Lucía Fernández", "2023-01-17", "Docente de secundaria en Granada. Recursos educativos abiertos, H5P.", 389, 270, ""),
+    "oer_libby": ("glammr.us", "Libby Park", "2022-12-02", "Scholarly communication librarian. OER, CC licences, Pressbooks.", 2201, 540, ""),
+    "mattias": ("scholar.social", "Mattias Berg", "2022-11-08", "Open pedagogy researcher. Views mine.", 910, 410, ""),
+    "tui": ("mastodon.nz", "Tui Henare", "2023-04-09", "Teacher, Northland. Digital technologies, reo Māori.", 302, 280, ""),
+    # accounts whose #cop is another cop
+    "precinct_fan": ("mastodon.social", "Dana 📺", "2022-11-12", "Cop shows, sitcoms, too many snacks.", 540, 610, ""),
+    "retro_tv": ("tech.lgbt", "Robin (they/them)", "2022-11-20", "Retro TV, queer TV history, coffee.", 1302, 950, ""),
+    "greenwatch": ("climatejustice.social", "Green Watch", "2023-03-01", "Climate negotiations, loss & damage, small islands.", 4120, 380, ""),
+    "julien": ("piaille.fr", "Julien R.", "2023-05-12", "Climat, politique, vélo.", 733, 512, ""),
+    "belem_ana": ("mastodon.com.br", "Ana Souza", "2023-02-22", "Jornalista ambiental em Belém. Amazônia e clima.", 1980, 860, ""),
+    "fijinews": ("mastodon.online", "Fiji News Feed", "2024-02-01", "Automated headlines from Fiji news sites. Not monitored.", 640, 0, "bot"),
+    "bluelinemike": ("mastodon.social", "Mike O.", "2023-08-30", "Retired beat cop. Fishing, dogs, the odd story.", 210, 190, ""),
+    "shopdeals": ("mastodon.online", "Best Deals Daily", "2026-10-01", "Deals deals deals", 3, 900, ""),
+}
+
+# Link previews Mastodon fetched for links (first link in a post gets the card).
+CARDS = {}
+
+
+def card(url, title, description, provider, kind="link"):
+    CARDS[url] = (title, description, provider, kind)
+
+
+card("https://docs.google.com/spreadsheets/d/1vXqCluster0Roster7aB/edit", "Cluster OER librarian roster", "", "Google Docs")
+card("https://www.oercommons.org/courses/pacific-island-ecosystems", "Pacific Island Ecosystems | OER Commons",
+     "A unit on island food webs, reefs and mangroves for middle school science. CC BY 4.0.", "OER Commons")
+card("https://wikieducator.org/Attribution_template_reo", "Attribution template reo - WikiEducator",
+     "A bilingual attribution block for remixed OER (te reo Māori / English).", "WikiEducator")
+card("https://h5p.org/documentation/for-authors/tutorials", "Tutorials for authors | H5P",
+     "Step-by-step tutorials for every H5P content type.", "H5P")
+card("https://creativecommons.org/chooser/", "Choose a License - Creative Commons",
+     "Answer a few questions and the chooser gives you the licence and the marking.", "Creative Commons")
+card("https://open.umn.edu/opentextbooks/", "Open Textbook Library",
+     "Open textbooks reviewed by faculty, free to use, adapt and share.", "Open Textbook Library")
+card("https://course.oeru.org/ds4oer/learning-pathways/open-licensing/", "Open licensing | Digital skills for OER",
+     "Learning pathway 3: choosing and applying an open licence.", "OERu")
+card("https://www.fijitimes.com.fj/two-arrested-over-namoli-break-ins/", "Two arrested over Namoli break-ins",
+     "Police in Lautoka have arrested two men following a string of weekend break-ins.", "The Fiji Times")
+card("https://www.imdb.com/title/tt2467372/", "Brooklyn Nine-Nine (TV Series 2013–2021) - IMDb",
+     "Comedy series following the detectives of a New York precinct.", "IMDb")
+card("https://pressbooks.pub/pacificscience/", "Pacific Science Starters",
+     "An open textbook of hands-on science activities for Pacific classrooms.", "Pressbooks")
+card("https://tenwhitelies.shop/deal/7731", "MEGA SALE 70% OFF", "Limited time only!!!", "tenwhitelies.shop")
+card("https://www.theguardian.com/environment/cop31", "COP31 | The Guardian",
+     "Latest news and comment on the COP31 climate summit.", "the Guardian")
+
+
+def parse_offset(text):
+    m = re.fullmatch(r"\+(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m?)?", text)
+    if not m:
+        raise ValueError(f"bad offset {text!r}")
+    d, h, mi = (int(x) if x else 0 for x in m.groups())
+    return timedelta(days=d, hours=h, minutes=mi)
+
+
+def parse_posts(path):
+    """Read posts.txt into a list of threads, each a list of post dicts."""
+    threads, cur, post = [], None, None
+    with open(path, encoding="utf-8") as f:
+        for lineno, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if line.startswith("#!"):
+                continue  # format comment
+            if line.startswith("### "):
+                name, start = line[4:].split()
+                cur = {"name": name, "start": datetime.fromisoformat(start).replace(tzinfo=timezone.utc), "posts": []}
+                threads.append(cur)
+                post = None
+                continue
+            if line.startswith("%% "):
+                head, _, note = line[3:].partition(" | ")
+                key, author, offset, lang, codes = head.split()
+                parent = None
+                if "<" in key:
+                    key, parent = key.split("<")
+                if author not in ACCOUNTS:
+                    sys.exit(f"posts.txt:{lineno}: unknown author {author}")
+                if not re.fullmatch(r"[01]{3}", codes):
+                    sys.exit(f"posts.txt:{lineno}: codes must be three 0/1 digits")
+                post = {"key": key, "parent": parent, "author": author, "offset": parse_offset(offset),
+                        "lang": None if lang == "-" else lang, "codes": codes, "note": note.strip(),
+                        "lines": [], "media": [], "fav": None, "boost": None, "nocard": False, "line": lineno}
+                cur["posts"].append(post)
+                continue
+            if post is None:
+                if line.strip():
+                    sys.exit(f"posts.txt:{lineno}: text outside a post")
+                continue
+            if line.startswith("!media "):
+                post["media"].append(line[len("!media "):])
+            elif line.startswith("!fav "):
+                post["fav"] = int(line[5:])
+            elif line.startswith("!boost "):
+                post["boost"] = int(line[7:])
+            elif line == "!nocard":
+                post["nocard"] = True
+            else:
+                post["lines"].append(line)
+    return threads
+
+
+def h(key):
+    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+
+
+def snowflake(dt, salt):
+    ms = int(dt.timestamp() * 1000)
+    return str((ms << 16) | (h(salt) & 0xFFFF))
+
+
+def iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def esc(s):
+    # Rails html_escape, as Mastodon's formatter uses it.
+    return html.escape(s, quote=True).replace("&#x27;", "&#39;")
+
+
+TOKEN = re.compile(r"(https?://[^\s<]+[^\s<.,;:!?)\"'])|(?<![\w/])@([A-Za-z0-9_]+)|(?<![\w&/])#([\w]+)")
+
+
+def render_link(url):
+    m = re.match(r"https?://(www\.)?", url)
+    prefix, rest = url[:m.end()], url[m.end():]
+    if len(rest) > 30:
+        shown = f'<span class="ellipsis">{esc(rest[:30])}</span><span class="invisible">{esc(rest[30:])}</span>'
+    else:
+        shown = f'<span class="">{esc(rest)}</span><span class="invisible"></span>'
+    return (f'<a href="{esc(url)}" target="_blank" rel="nofollow noopener noreferrer" translate="no">'
+            f'<span class="invisible">{esc(prefix)}</span>{shown}</a>')
+
+
+def render(text_lines, author_instance, accounts):
+    """Plain text with @key, #tag and URLs -> Mastodon HTML, mentions, tags, links."""
+    mentions, tags, links = [], [], []
+    paras, cur = [], []
+    for line in text_lines + [""]:
+        if line.strip() == "":
+            if cur:
+                paras.append(cur)
+                cur = []
+        else:
+            cur.append(line)
+    out = []
+    for para in paras:
+        rendered = []
+        for line in para:
+            pieces, pos = [], 0
+            for m in TOKEN.finditer(line):
+                pieces.append(esc(line[pos:m.start()]))
+                url, user, tag = m.groups()
+                if url:
+                    links.append(url)
+                    pieces.append(render_link(url))
+                elif user:
+                    if user not in accounts:
+                        pieces.append(esc(m.group(0)))
+                    else:
+                        acc = accounts[user]
+                        if user not in mentions:
+                            mentions.append(user)
+                        pieces.append(f'<span class="h-card" translate="no"><a href="{acc["url"]}" class="u-url mention">'
+                                      f'@<span>{esc(user)}</span></a></span>')
+                else:
+                    name = tag.lower()
+                    if name not in tags:
+                        tags.append(name)
+                    pieces.append(f'<a href="https://{author_instance}/tags/{esc(tag)}" class="mention hashtag" rel="tag">'
+                                  f'#<span>{esc(tag)}</span></a>')
+                pos = m.end()
+            pieces.append(esc(line[pos:]))
+            rendered.append("".join(pieces))
+        out.append("<p>" + "<br>".join(rendered) + "</p>")
+    return "".join(out), mentions, tags, links
+
+
+def build_accounts():
+    accounts = {}
+    for key, (inst, display, created, note, followers, following, flags) in ACCOUNTS.items():
+        created_dt = datetime.fromisoformat(created).replace(tzinfo=timezone.utc)
+        local = inst == HOME
+        acc = {
+            "id": snowflake(created_dt, "account:" + key),
+            "username": key,
+            "acct": key if local else f"{key}@{inst}",
+            "display_name": display,
+            "locked": False,
+            "bot": "bot" in flags.split(),
+            "discoverable": "nobot" not in flags.split(),
+            "indexable": "nobot" not in flags.split() and "noindex" not in flags.split(),
+            "group": False,
+            "created_at": iso(created_dt),
+            "note": f"<p>{esc(note)}</p>" if "#nobot" not in note else
+                    f'<p>{esc(note.replace(" #nobot", ""))} <a href="https://{inst}/tags/nobot" class="mention hashtag" rel="tag">#<span>nobot</span></a></p>',
+            "url": f"https://{inst}/@{key}",
+            "uri": f"https://{inst}/users/{key}",
+            "avatar": f"https://{HOME}/avatars/original/missing.png",
+            "avatar_static": f"https://{HOME}/avatars/original/missing.png",
+            "header": f"https://{HOME}/headers/original/missing.png",
+            "header_static": f"https://{HOME}/headers/original/missing.png",
+            "followers_count": followers,
+            "following_count": following,
+            "statuses_count": 0,
+            "last_status_at": None,
+            "hide_collections": False,
+            "emojis": [],
+            "roles": [],
+            "fields": [],
+        }
+        if local:
+            acc["noindex"] = "noindex" in flags.split() or "nobot" in flags.split()
+        if key == "nadia":
+            acc["fields"] = [{"name": "Course", "value": '<a href="https://course.oeru.org/ds4oer/" target="_blank" rel="nofollow noopener noreferrer me" translate="no"><span class="invisible">https://</span><span class="">course.oeru.org/ds4oer/</span><span class="invisible"></span></a>', "verified_at": None}]
+        accounts[key] = acc
+    return accounts
+
+
+def media_json(alt, status_id, n):
+    mid = str(int(status_id) + 1 + n)
+    path = f"{mid[:3]}/{mid[3:6]}/{mid[6:9]}/{mid[9:12]}/{mid[12:15]}/{mid[15:]}"
+    return {
+        "id": mid, "type": "image",
+        "url": f"https://{HOME}/system/media_attachments/files/{path}/original/{hashlib.md5(mid.encode()).hexdigest()[:16]}.png",
+        "preview_url": f"https://{HOME}/system/media_attachments/files/{path}/small/{hashlib.md5(mid.encode()).hexdigest()[:16]}.png",
+        "remote_url": None, "preview_remote_url": None, "text_url": None,
+        "meta": {"original": {"width": 1240, "height": 1754, "size": "1240x1754", "aspect": 0.7069555302166477},
+                 "small": {"width": 403, "height": 570, "size": "403x570", "aspect": 0.7070175438596491}},
+        "description": alt, "blurhash": "UFRysg%M~qt7-;WBWBof?bWBIUWBt7ofRjay",
+    }
+
+
+def main():
+    threads = parse_posts(os.path.join(HERE, "posts.txt"))
+    accounts = build_accounts()
+
+    # Timestamps: thread start + offset, plus a few deterministic seconds so ids never collide.
+    posts = []
+    for t in threads:
+        keys = set()
+        for p in t["posts"]:
+            if p["key"] in keys:
+                sys.exit(f"posts.txt:{p['line']}: duplicate key {p['key']} in {t['name']}")
+            keys.add(p["key"])
+            if p["parent"] and p["parent"] not in keys:
+                sys.exit(f"posts.txt:{p['line']}: parent {p['parent']} not earlier in {t['name']}")
+            salt = f"{t['name']}/{p['key']}"
+            p["thread"] = t["name"]
+            p["created"] = t["start"] + p["offset"] + timedelta(seconds=h(salt) % 50, milliseconds=h(salt + "ms") % 1000)
+            posts.append(p)
+    posts.sort(key=lambda p: p["created"])
+    for a, b in zip(posts, posts[1:]):
+        if int(a["created"].timestamp() * 1000) == int(b["created"].timestamp() * 1000):
+            sys.exit(f"two posts share a millisecond: {a['thread']}/{a['key']} {b['thread']}/{b['key']}")
+
+    by_ref = {}
+    for p in posts:
+        acc = accounts[p["author"]]
+        inst = ACCOUNTS[p["author"]][0]
+        p["id"] = snowflake(p["created"], f"status:{p['thread']}/{p['key']}")
+        if inst == HOME:
+            p["uri"] = f"https://{HOME}/users/{p['author']}/statuses/{p['id']}"
+            p["url"] = f"https://{HOME}/@{p['author']}/{p['id']}"
+        else:
+            # The origin server minted its own id a moment before we received the post.
+            remote_id = snowflake(p["created"] - timedelta(milliseconds=350), f"remote:{p['thread']}/{p['key']}")
+            p["uri"] = f"https://{inst}/users/{p['author']}/statuses/{remote_id}"
+            p["url"] = f"https://{inst}/@{p['author']}/{remote_id}"
+        by_ref[(p["thread"], p["key"])] = p
+
+    replies = {}
+    for p in posts:
+        if p["parent"]:
+            replies.setdefault((p["thread"], p["parent"]), []).append(p)
+
+    statuses = []
+    for p in posts:
+        acc = accounts[p["author"]]
+        inst = ACCOUNTS[p["author"]][0]
+        content, mentions, tags, links = render(p["lines"], inst, accounts)
+        parent = by_ref[(p["thread"], p["parent"])] if p["parent"] else None
+        salt = f"{p['thread']}/{p['key']}"
+        d, c, pr = (int(x) for x in p["codes"])
+        fav = p["fav"] if p["fav"] is not None else (h(salt + "fav") % (7 if d and not parent else 3))
+        boost = p["boost"] if p["boost"] is not None else (h(salt + "boost") % 3 if d and pr and not parent else 0)
+        crd = None
+        if links and not p["nocard"] and links[0] in CARDS:
+            title, desc, provider, kind = CARDS[links[0]]
+            pu = re.match(r"https?://[^/]+", links[0]).group(0)
+            crd = {"url": links[0], "title": title, "description": desc, "language": None, "type": kind,
+                   "author_name": "", "author_url": "", "provider_name": provider, "provider_url": pu + "/",
+                   "html": "", "width": 0, "height": 0, "image": None, "image_description": "", "embed_url": "",
+                   "blurhash": None, "published_at": None, "authors": []}
+        acc["statuses_count"] += 1
+        acc["last_status_at"] = p["created"].strftime("%Y-%m-%d")
+        status = {
+            "id": p["id"],
+            "created_at": iso(p["created"]),
+            "in_reply_to_id": parent["id"] if parent else None,
+            "in_reply_to_account_id": accounts[parent["author"]]["id"] if parent else None,
+            "sensitive": False,
+            "spoiler_text": "",
+            "visibility": "public",
+            "language": p["lang"],
+            "uri": p["uri"],
+            "url": p["url"],
+            "replies_count": len(replies.get((p["thread"], p["key"]), [])),
+            "reblogs_count": boost,
+            "favourites_count": fav,
+            "edited_at": None,
+            "favourited": False,
+            "reblogged": False,
+            "muted": False,
+            "bookmarked": False,
+            "content": content,
+            "filtered": [],
+            "reblog": None,
+            "application": {"name": "Web", "website": None} if inst == HOME else None,
+            "account": acc,  # filled with final counts below
+            "media_attachments": [media_json(alt, p["id"], i) for i, alt in enumerate(p["media"])],
+            "mentions": [{"id": accounts[m]["id"], "username": m, "url": accounts[m]["url"], "acct": accounts[m]["acct"]}
+                         for m in mentions],
+            "tags": [{"name": t, "url": f"https://{HOME}/tags/{t}"} for t in tags],
+            "emojis": [],
+            "card": crd,
+            "poll": None,
+        }
+        if inst != HOME:
+            del status["application"]
+        statuses.append(status)
+
+    # Accounts have posted elsewhere too: pad statuses_count deterministically.
+    for key, acc in accounts.items():
+        acc["statuses_count"] += h("count:" + key) % 240
+    out = json.loads(json.dumps(statuses))  # snapshot accounts with final counts into every status
+    with open(os.path.join(HERE, "statuses.json"), "w", encoding="utf-8") as f:
+        json.dump(out, f, ensure_ascii=False, indent=1)
+        f.write("\n")
+
+    # Split by thread (a thread is never split), from a keyed hash of the thread's name, so
+    # adding threads later never moves an existing thread between train and heldout.
+    heldout = {t["name"] for t in threads if h(f"split:{SPLIT_SEED}:{t['name']}") % 1000 < HELDOUT_SHARE * 1000}
+    with open(os.path.join(HERE, "labels.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["uri", "domain", "community", "practice", "split", "note"])
+        for p in posts:
+            w.writerow([p["uri"], *p["codes"], "heldout" if p["thread"] in heldout else "train", p["note"]])
+    print(f"{len(statuses)} statuses in {len(threads)} threads, {len(heldout)} threads held out", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
