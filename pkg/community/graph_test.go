@@ -1,0 +1,107 @@
+package community
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestTieWeights(t *testing.T) {
+	want := map[EdgeKind]float64{Reply: 1, Mention: 0.5, Boost: 0.25, Favourite: 0}
+	for kind, w := range want {
+		if got := kind.TieWeight(); got != w {
+			t.Errorf("%v.TieWeight() = %g, want %g", kind, got, w)
+		}
+	}
+	if got := Favourite.String(); got != "favourite" {
+		t.Errorf("Favourite.String() = %q", got)
+	}
+}
+
+func TestTieGraphSumsWeightsAndDropsSelfEdges(t *testing.T) {
+	at := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)
+	edges := []Edge{
+		{From: "a", To: "b", Kind: Reply, At: at},
+		{From: "b", To: "a", Kind: Mention, At: at},
+		{From: "a", To: "b", Kind: Boost, At: at},
+		{From: "a", To: "b", Kind: Favourite, At: at}, // counted in metrics, no tie
+		{From: "a", To: "a", Kind: Reply, At: at},     // own thread: dropped
+		{From: "c", To: "c", Kind: Mention, At: at},   // c has only a self-edge: no node
+		{From: "d", To: "a", Kind: Favourite, At: at}, // d only favourites: no node
+		{From: "", To: "a", Kind: Reply, At: at},      // unknown account: dropped
+	}
+	names := tiedAccounts(edges)
+	if !slices.Equal(names, []string{"a", "b"}) {
+		t.Fatalf("tied accounts = %v, want [a b]", names)
+	}
+	g := buildTieGraph(names, edges)
+	if g.nodes() != 2 || len(g.adj) != 2 {
+		t.Fatalf("graph has %d nodes, %d arcs; want 2, 2", g.nodes(), len(g.adj))
+	}
+	if g.w[0] != 1.75 || g.w[1] != 1.75 {
+		t.Errorf("pair weight = %v, want 1.75 both ways (1 + 0.5 + 0.25)", g.w)
+	}
+	if g.self[0] != 0 || g.self[1] != 0 {
+		t.Errorf("self-loop weights = %v, want none", g.self)
+	}
+}
+
+func TestByGraphLeavesIsolatesOut(t *testing.T) {
+	at := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)
+	posts := []Post{
+		{URI: "1", Author: "a", At: at},
+		{URI: "2", Author: "b", At: at, InReplyToURI: "1"},
+		{URI: "3", Author: "loner", At: at},
+		{URI: "4", Author: "self", At: at},
+		{URI: "5", Author: "self", At: at, InReplyToURI: "4"},
+	}
+	edges := []Edge{
+		{From: "b", To: "a", Kind: Reply, At: at, PostURI: "2"},
+		{From: "self", To: "self", Kind: Reply, At: at, PostURI: "5"},
+		{From: "b", To: "mentioned-only", Kind: Mention, At: at, PostURI: "2"},
+	}
+	groups := ByGraph(posts, edges, 1)
+	if len(groups) != 1 {
+		t.Fatalf("got %d groups, want 1: %+v", len(groups), groups)
+	}
+	g := groups[0]
+	if g.ID != "graph-1" || !slices.Equal(g.Members, []string{"a", "b", "mentioned-only"}) {
+		t.Errorf("group = %s %v, want graph-1 [a b mentioned-only]", g.ID, g.Members)
+	}
+	if len(g.Posts) != 2 || g.Posts[0] != &posts[0] || g.Posts[1] != &posts[1] {
+		t.Errorf("group posts = %v, want posts 1 and 2 of the input", g.Posts)
+	}
+	if ByGraph(posts, nil, 1) != nil {
+		t.Error("ByGraph without edges should find no group")
+	}
+}
+
+func TestByTagAndByInstance(t *testing.T) {
+	posts := []Post{
+		{URI: "1", Author: "ana@mastodon.oeru.org", Tags: []string{"cop", "DS4OERS"}},
+		{URI: "2", Author: "ben@example.social", Tags: []string{"cop", "cop"}},
+		{URI: "3", Author: "ana@mastodon.oeru.org", Instance: "Mastodon.OERu.org"},
+		{URI: "4", Author: "local"}, // no instance known: in no instance group
+	}
+	tags := ByTag(posts)
+	if len(tags) != 2 {
+		t.Fatalf("got %d tag groups, want 2", len(tags))
+	}
+	if tags[0].ID != "tag:cop" || len(tags[0].Posts) != 2 ||
+		!slices.Equal(tags[0].Members, []string{"ana@mastodon.oeru.org", "ben@example.social"}) {
+		t.Errorf("tag:cop = %+v", tags[0])
+	}
+	if tags[1].ID != "tag:ds4oers" || len(tags[1].Posts) != 1 {
+		t.Errorf("second tag group = %s with %d posts, want tag:ds4oers with 1", tags[1].ID, len(tags[1].Posts))
+	}
+	instances := ByInstance(posts)
+	if len(instances) != 2 {
+		t.Fatalf("got %d instance groups, want 2: %+v", len(instances), instances)
+	}
+	if instances[0].ID != "instance:example.social" || instances[1].ID != "instance:mastodon.oeru.org" {
+		t.Errorf("instance ids = %s, %s", instances[0].ID, instances[1].ID)
+	}
+	if len(instances[1].Posts) != 2 {
+		t.Errorf("mastodon.oeru.org has %d posts, want 2", len(instances[1].Posts))
+	}
+}
