@@ -1,0 +1,157 @@
+package harvest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	gomastodon "github.com/mattn/go-mastodon"
+
+	"github.com/oeru/copharvest/pkg/mastodon"
+	"github.com/oeru/copharvest/pkg/store"
+	"github.com/oeru/copharvest/pkg/text"
+)
+
+// canonicalAcct makes "user" (local to host) and "user@other" globally unique.
+func canonicalAcct(acct, host string) string {
+	acct = strings.TrimPrefix(strings.TrimSpace(acct), "@")
+	if acct == "" || strings.Contains(acct, "@") {
+		return strings.ToLower(acct)
+	}
+	return strings.ToLower(acct + "@" + host)
+}
+
+// idString reads go-mastodon's untyped in_reply_to fields (string, number or null).
+func idString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return fmt.Sprintf("%.0f", x)
+	case json.Number:
+		return x.String()
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// optOutTags are the fediverse's informal "do not index me" markers.
+var optOutTags = []string{"#nobot", "#noindex", "#nosearch"}
+
+func toAccount(a *gomastodon.Account, raw json.RawMessage, host string) store.Account {
+	out := store.Account{
+		Acct:        canonicalAcct(a.Acct, host),
+		URI:         a.URI,
+		URL:         a.URL,
+		Username:    a.Username,
+		DisplayName: a.DisplayName,
+		Note:        a.Note,
+		Bot:         a.Bot,
+		CreatedAt:   a.CreatedAt,
+		Followers:   a.FollowersCount,
+		Following:   a.FollowingCount,
+		Statuses:    a.StatusesCount,
+		Raw:         raw,
+	}
+	// go-mastodon's struct lacks indexable/noindex and turns a missing
+	// discoverable into false; read all three from the JSON as served.
+	var flags struct {
+		Discoverable *bool `json:"discoverable"`
+		Indexable    *bool `json:"indexable"`
+		NoIndex      *bool `json:"noindex"`
+	}
+	if len(raw) > 0 && json.Unmarshal(raw, &flags) == nil {
+		out.Discoverable, out.Indexable, out.NoIndex = flags.Discoverable, flags.Indexable, flags.NoIndex
+	}
+	profile := strings.ToLower(a.Note)
+	for _, f := range a.Fields {
+		profile += " " + strings.ToLower(f.Name+" "+f.Value)
+	}
+	for _, t := range optOutTags {
+		if strings.Contains(profile, t) || strings.Contains(profile, ">"+t[1:]+"<") {
+			out.OptOut = true
+		}
+	}
+	return out
+}
+
+// toPost converts a served status into what the store keeps.
+func toPost(s mastodon.Status, host string) (store.Post, error) {
+	st := s.Status
+	if st.Reblog != nil {
+		return store.Post{}, fmt.Errorf("status %s is a boost, not a post", st.ID)
+	}
+	var rawStatus struct {
+		Account json.RawMessage `json:"account"`
+	}
+	_ = json.Unmarshal(s.Raw, &rawStatus)
+	acc := toAccount(&st.Account, rawStatus.Account, host)
+	doc := text.FromHTML(st.Content)
+	p := store.Post{
+		URI:              st.URI,
+		URL:              st.URL,
+		LocalID:          string(st.ID),
+		InReplyToLocalID: idString(st.InReplyToID),
+		Account:          acc,
+		CreatedAt:        st.CreatedAt.UTC(),
+		Language:         st.Language,
+		Visibility:       st.Visibility,
+		Sensitive:        st.Sensitive,
+		SpoilerText:      st.SpoilerText,
+		Content:          st.Content,
+		Text:             doc.Text,
+		Replies:          st.RepliesCount,
+		Reblogs:          st.ReblogsCount,
+		Favourites:       st.FavouritesCount,
+		MediaCount:       len(st.MediaAttachments),
+		Raw:              s.Raw,
+	}
+	if !st.EditedAt.IsZero() {
+		e := st.EditedAt.UTC()
+		p.EditedAt = &e
+	}
+	if p.InReplyToLocalID != "" {
+		parentAccount := idString(st.InReplyToAccountID)
+		if parentAccount == string(st.Account.ID) {
+			p.InReplyToAcct = acc.Acct
+		}
+		for _, m := range st.Mentions {
+			if string(m.ID) == parentAccount {
+				p.InReplyToAcct = canonicalAcct(m.Acct, host)
+			}
+		}
+	}
+	seenTag := map[string]bool{}
+	for _, t := range st.Tags {
+		name := strings.ToLower(t.Name)
+		if name != "" && !seenTag[name] {
+			seenTag[name] = true
+			p.Tags = append(p.Tags, name)
+		}
+	}
+	for _, m := range st.Mentions {
+		p.Mentions = append(p.Mentions, canonicalAcct(m.Acct, host))
+	}
+	seenLink := map[string]bool{}
+	for _, l := range doc.Links {
+		if !seenLink[l.URL] {
+			seenLink[l.URL] = true
+			p.Links = append(p.Links, store.Link{URL: l.URL, Domain: l.Domain})
+		}
+	}
+	if st.Card != nil && st.Card.URL != "" {
+		p.CardURL = st.Card.URL
+		if !seenLink[st.Card.URL] {
+			p.Links = append(p.Links, store.Link{URL: st.Card.URL, Domain: text.Domain(st.Card.URL)})
+		}
+	}
+	return p, nil
+}
+
+// storable says whether a status may be kept: only posts anyone can see.
+func storable(s mastodon.Status) bool {
+	v := s.Visibility
+	return s.Reblog == nil && (v == "" || v == "public" || v == "unlisted")
+}

@@ -1,0 +1,334 @@
+// Package harvest runs one sync: for every (instance, tag) it pages the tag
+// timeline forward from the newest stored id, backfills towards the beginning
+// (or --since), fetches the whole conversation around every new post that has
+// a parent or replies, and the boosts and favourites of posts whose counts
+// changed. Every page is committed with its cursor, so an interrupted run
+// loses nothing and the next one continues without gap or duplicate.
+package harvest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/oeru/copharvest/pkg/mastodon"
+	"github.com/oeru/copharvest/pkg/store"
+)
+
+// Source is one instance to harvest, with its own client (token, rate limit).
+type Source struct {
+	Client *mastodon.Client
+}
+
+// Options for a sync run.
+type Options struct {
+	Sources      []Source
+	Tags         []string // normalised
+	Since        time.Time
+	Workers      int  // concurrent conversation requests per instance; default 4
+	Interactions bool // fetch who boosted/favourited
+	OnEvent      func(Event)
+}
+
+// EventKind tells what an Event reports.
+type EventKind int
+
+const (
+	PageStored    EventKind = iota // a timeline page was committed
+	ThreadsStored                  // conversations were fetched
+	Warning                        // something the user should know (not fatal)
+)
+
+// Event is progress reported during a run; never includes the token.
+type Event struct {
+	Kind     EventKind
+	Instance string
+	Tag      string
+	Posts    int // statuses in the page / threads fetched
+	New      int
+	Message  string
+}
+
+// TagResult is one (instance, tag) of a run.
+type TagResult struct {
+	Instance, Tag string
+	Pages         int
+	New, Updated  int
+	Err           error
+}
+
+// Result sums up a run.
+type Result struct {
+	Tags           []TagResult
+	New, Updated   int
+	ThreadRequests int
+	Requests       int64
+	Waits          int
+	Waited         time.Duration
+	Warnings       []string
+	InstanceErrors map[string]error
+	SkippedPrivate int
+}
+
+// IDOrderError: the server returned ids on the wrong side of the cursor. We
+// stop that tag rather than store a page we do not understand.
+type IDOrderError struct {
+	Tag, ID, Cursor, Direction string
+}
+
+func (e *IDOrderError) Error() string {
+	return fmt.Sprintf("tag #%s: the server returned id %s, not %s than the cursor %s; stopping this tag, nothing from that page was stored", e.Tag, e.ID, e.Direction, e.Cursor)
+}
+
+// Harvester holds one run's state.
+type Harvester struct {
+	st   *store.Store
+	opts Options
+	mu   sync.Mutex
+	res  Result
+}
+
+// Run syncs every source and tag. It returns the result so far together with
+// the first error that stopped an instance; other instances still run.
+func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = 4
+	}
+	h := &Harvester{st: st, opts: opts}
+	h.res.InstanceErrors = map[string]error{}
+	var firstErr error
+	for _, src := range opts.Sources {
+		err := h.instance(ctx, src.Client)
+		stats := src.Client.Stats()
+		h.res.Requests += stats.Requests
+		h.res.Waits += stats.Waits
+		h.res.Waited += stats.Waited
+		if err != nil {
+			h.res.InstanceErrors[src.Client.Instance()] = err
+			if firstErr == nil {
+				firstErr = err
+			}
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return h.res, firstErr
+}
+
+func (h *Harvester) event(e Event) {
+	if h.opts.OnEvent != nil {
+		h.opts.OnEvent(e)
+	}
+}
+
+func (h *Harvester) warn(instance, tag, msg string) {
+	h.mu.Lock()
+	h.res.Warnings = append(h.res.Warnings, msg)
+	h.mu.Unlock()
+	h.event(Event{Kind: Warning, Instance: instance, Tag: tag, Message: msg})
+}
+
+func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
+	// Conversations left over from an interrupted run come first.
+	if err := h.expand(ctx, c); err != nil {
+		return err
+	}
+	var firstErr error
+	for _, tag := range h.opts.Tags {
+		tr := TagResult{Instance: c.Host(), Tag: tag}
+		err := h.tag(ctx, c, &tr)
+		tr.Err = err
+		h.res.Tags = append(h.res.Tags, tr)
+		h.res.New += tr.New
+		h.res.Updated += tr.Updated
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, mastodon.ErrUnauthorized) {
+				return err
+			}
+			var idErr *IDOrderError
+			if !errors.As(err, &idErr) && !errors.Is(err, mastodon.ErrNotFound) {
+				return err
+			}
+			if errors.Is(err, mastodon.ErrNotFound) {
+				h.warn(c.Host(), tag, fmt.Sprintf("%s has no tag #%s (404)", c.Host(), tag))
+				continue
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+	}
+	if h.opts.Interactions {
+		if err := h.interactions(ctx, c); err != nil {
+			return err
+		}
+	}
+	return firstErr
+}
+
+// tag pages one tag timeline: forward from the newest stored id, then
+// backwards until the beginning (or --since).
+func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) (err error) {
+	host, tag := c.Host(), tr.Tag
+	cur, err := h.st.Cursor(ctx, host, tag)
+	if err != nil {
+		return err
+	}
+	if cur.Newest == "" {
+		page, err := c.TagPage(ctx, tag, mastodon.Newest, "", mastodon.PageLimit)
+		if err != nil {
+			return err
+		}
+		if len(page.Statuses) == 0 {
+			h.explainEmpty(ctx, c, tag)
+			return nil
+		}
+		defer func() { err = h.expandAfter(ctx, c, err) }()
+		cur.Newest, cur.Oldest, cur.OldestAt = bounds(page.Statuses)
+		cur.BackfillDone = !page.HasOlder
+		if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
+			return err
+		}
+	} else {
+		defer func() { err = h.expandAfter(ctx, c, err) }()
+		for {
+			page, err := c.TagPage(ctx, tag, mastodon.Newer, cur.Newest, mastodon.PageLimit)
+			if err != nil {
+				return err
+			}
+			if len(page.Statuses) == 0 {
+				break
+			}
+			if err := checkOrder(tag, page.Statuses, cur.Newest, +1); err != nil {
+				return err
+			}
+			cur.Newest, _, _ = bounds(page.Statuses)
+			if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
+				return err
+			}
+			// min_id pages are the posts right after the cursor: a short page
+			// means we are at the newest. Stopping here cannot leave a gap,
+			// the next run continues from the new cursor.
+			if len(page.Statuses) < mastodon.PageLimit {
+				break
+			}
+		}
+	}
+	for !cur.BackfillDone {
+		if !h.opts.Since.IsZero() && !cur.OldestAt.IsZero() && cur.OldestAt.Before(h.opts.Since) {
+			break
+		}
+		page, err := c.TagPage(ctx, tag, mastodon.Older, cur.Oldest, mastodon.PageLimit)
+		if err != nil {
+			return err
+		}
+		if len(page.Statuses) == 0 {
+			cur.BackfillDone = true
+			if err := h.savePage(ctx, c, tr, nil, cur); err != nil {
+				return err
+			}
+			break
+		}
+		if err := checkOrder(tag, page.Statuses, cur.Oldest, -1); err != nil {
+			return err
+		}
+		_, cur.Oldest, cur.OldestAt = bounds(page.Statuses)
+		cur.BackfillDone = !page.HasOlder
+		if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expandAfter fetches the conversations of the posts a tag brought in, once
+// its paging is over: by then a reply's root (older, so on a later page) is
+// usually stored too, and one /context call on the root covers the thread.
+// Posts not expanded because of an error stay flagged for the next run.
+func (h *Harvester) expandAfter(ctx context.Context, c *mastodon.Client, err error) error {
+	if err != nil && (ctx.Err() != nil || !errors.As(err, new(*IDOrderError))) {
+		return err
+	}
+	if xerr := h.expand(ctx, c); xerr != nil {
+		return xerr
+	}
+	return err
+}
+
+// bounds returns the newest and oldest ids of a page and the oldest's time.
+func bounds(list []mastodon.Status) (newest, oldest string, oldestAt time.Time) {
+	for _, s := range list {
+		id := string(s.ID)
+		if newest == "" || mastodon.CompareIDs(id, newest) > 0 {
+			newest = id
+		}
+		if oldest == "" || mastodon.CompareIDs(id, oldest) < 0 {
+			oldest, oldestAt = id, s.CreatedAt.UTC()
+		}
+	}
+	return newest, oldest, oldestAt
+}
+
+func checkOrder(tag string, list []mastodon.Status, cursor string, want int) error {
+	for _, s := range list {
+		if mastodon.CompareIDs(string(s.ID), cursor) != want {
+			dir := "newer"
+			if want < 0 {
+				dir = "older"
+			}
+			return &IDOrderError{Tag: tag, ID: string(s.ID), Cursor: cursor, Direction: dir}
+		}
+	}
+	return nil
+}
+
+func (h *Harvester) convert(host string, list []mastodon.Status) ([]store.Post, error) {
+	posts := make([]store.Post, 0, len(list))
+	for _, s := range list {
+		if !storable(s) {
+			h.mu.Lock()
+			h.res.SkippedPrivate++
+			h.mu.Unlock()
+			continue
+		}
+		p, err := toPost(s, host)
+		if err != nil {
+			return nil, err
+		}
+		posts = append(posts, p)
+	}
+	return posts, nil
+}
+
+func (h *Harvester) savePage(ctx context.Context, c *mastodon.Client, tr *TagResult, list []mastodon.Status, cur store.Cursor) error {
+	posts, err := h.convert(c.Host(), list)
+	if err != nil {
+		return fmt.Errorf("tag #%s: %w", tr.Tag, err)
+	}
+	// The page is stored even if the run is being cancelled: it has been
+	// fetched, and keeping it is what makes a rerun continue without a gap.
+	wr, err := h.st.SavePage(context.WithoutCancel(ctx), c.Host(), tr.Tag, posts, cur)
+	if err != nil {
+		return err
+	}
+	tr.Pages++
+	tr.New += wr.New
+	tr.Updated += wr.Updated
+	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: len(list), New: wr.New})
+	return nil
+}
+
+func (h *Harvester) explainEmpty(ctx context.Context, c *mastodon.Client, tag string) {
+	access, err := c.TagFeedAccess(ctx)
+	switch {
+	case err != nil || (access.Local == "" && access.Remote == ""):
+		h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s returned no posts: the tag is unused there, or the server hides tag timelines from anonymous clients (try --token)", tag, c.Host()))
+	case access.Local != "public" || access.Remote != "public":
+		h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s returned no posts: this server serves hashtag feeds as local=%s, remote=%s; a token (copharvest login) may be needed", tag, c.Host(), access.Local, access.Remote))
+	default:
+		h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s has no posts yet", tag, c.Host()))
+	}
+}

@@ -1,0 +1,92 @@
+package mastodon
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	gomastodon "github.com/mattn/go-mastodon"
+)
+
+// ErrUnauthorized means the server wants a (valid) access token.
+var ErrUnauthorized = errors.New("the server refused the request without a valid access token")
+
+// ErrNotFound means the resource does not exist (a deleted status, or an
+// unknown tag on servers such as GoToSocial).
+var ErrNotFound = errors.New("not found")
+
+// NetworkError is a request that kept failing below HTTP (refused, reset,
+// timed out, cut off) after every retry.
+type NetworkError struct {
+	Path     string
+	Attempts int
+	Err      error
+}
+
+func (e *NetworkError) Error() string {
+	return fmt.Sprintf("GET %s failed after %d attempts: %v", e.Path, e.Attempts, e.Err)
+}
+func (e *NetworkError) Unwrap() error { return e.Err }
+
+// RateLimitError is a rate-limit wait longer than the caller allows.
+type RateLimitError struct {
+	Path string
+	Wait time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("rate limit reached at %s: the server's window resets in %s, longer than the allowed wait", e.Path, e.Wait.Round(time.Second))
+}
+
+// NotMastodonError is an API path answered with a web page: the URL is not a
+// Mastodon-API server (or a proxy/login wall is in the way).
+type NotMastodonError struct {
+	Path        string
+	ContentType string
+}
+
+func (e *NotMastodonError) Error() string {
+	return fmt.Sprintf("%s answered with %s, not JSON: this does not look like a Mastodon-API server", e.Path, e.ContentType)
+}
+
+// MalformedError is a 2xx answer whose body is not valid JSON, even after retries.
+type MalformedError struct {
+	Path string
+	Size int
+}
+
+func (e *MalformedError) Error() string {
+	return fmt.Sprintf("%s answered with %d bytes of malformed JSON", e.Path, e.Size)
+}
+
+// StatusError is any other HTTP error status.
+type StatusError struct {
+	Code    int
+	Message string
+}
+
+func (e *StatusError) Error() string {
+	if e.Message == "" {
+		return fmt.Sprintf("HTTP %d", e.Code)
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.Code, e.Message)
+}
+
+// translate turns go-mastodon's errors into ours so callers can use errors.Is/As.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var api *gomastodon.APIError
+	if errors.As(err, &api) {
+		switch api.StatusCode {
+		case 401:
+			return fmt.Errorf("%w (%s)", ErrUnauthorized, api.Message)
+		case 404:
+			return ErrNotFound
+		default:
+			return &StatusError{Code: api.StatusCode, Message: api.Message}
+		}
+	}
+	return err
+}

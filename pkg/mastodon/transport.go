@@ -1,0 +1,344 @@
+package mastodon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// WaitReason says why the transport paused before a request.
+type WaitReason string
+
+const (
+	WaitRateLimit  WaitReason = "rate limit"      // quota used up: wait for the window to reset
+	WaitTooMany    WaitReason = "429"             // the server refused: wait for its reset / Retry-After
+	WaitServer     WaitReason = "server error"    // 5xx: back off and retry
+	WaitNetwork    WaitReason = "network error"   // connection refused/reset, timeout, truncated body
+	WaitBadPayload WaitReason = "malformed reply" // 2xx with a body that is not valid JSON
+)
+
+// Wait is reported to the caller for every pause, so no wait is ever silent.
+type Wait struct {
+	Reason   WaitReason
+	Duration time.Duration
+	Attempt  int    // 1-based retry number (0 for pacing waits)
+	Path     string // request path, never the query or headers (the token is in a header)
+	Detail   string
+}
+
+// maxBody caps what one response may hold; a page of 40 statuses is ~100 KB.
+const maxBody = 64 << 20
+
+// transport is the http.RoundTripper under go-mastodon's client. It paces
+// requests from the server's X-RateLimit-* headers so that a normal run never
+// sees a 429, waits out the reset when one comes anyway, and retries 5xx and
+// network failures with capped, jittered exponential backoff. It buffers each
+// body so that a body cut off mid-way is retried like any network error.
+type transport struct {
+	base       http.RoundTripper
+	userAgent  string
+	token      string
+	maxRetries int
+	minBackoff time.Duration
+	maxBackoff time.Duration
+	maxWait    time.Duration // longest single rate-limit wait we accept
+	timeout    time.Duration // per attempt, body included
+	onWait     func(Wait)
+	now        func() time.Time
+	sleep      func(ctx context.Context, d time.Duration) error
+
+	mu         sync.Mutex
+	limit      int       // X-RateLimit-Limit last seen (0 = unknown)
+	remaining  int       // local count of requests left in this window
+	reset      time.Time // end of the window, in server time
+	skew       time.Duration
+	haveQuota  bool
+	requests   int64
+	waited     time.Duration
+	waitEvents int
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// RoundTrip implements http.RoundTripper. Only GETs are retried; other
+// methods (app registration, token exchange) go through once.
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.Header.Set("User-Agent", t.userAgent)
+	req.Header.Set("Accept", "application/json")
+	// go-mastodon always sends "Bearer <token>", even an empty one, which some
+	// servers answer with 401 "invalid token" instead of serving anonymously.
+	if t.token == "" {
+		req.Header.Del("Authorization")
+	} else if req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+t.token)
+	}
+	ctx := req.Context()
+	retriable := req.Method == http.MethodGet || req.Method == http.MethodHead
+
+	for attempt := 0; ; attempt++ {
+		if err := t.pace(ctx, req.URL.Path); err != nil {
+			return nil, err
+		}
+		resp, body, err := t.do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if !retriable || attempt >= t.maxRetries {
+				return nil, &NetworkError{Path: req.URL.Path, Attempts: attempt + 1, Err: err}
+			}
+			if err := t.backoff(ctx, WaitNetwork, attempt, req.URL.Path, err.Error()); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		t.observe(resp)
+
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			if !retriable || attempt >= t.maxRetries {
+				return rebuild(resp, body), nil
+			}
+			d := t.retryAfter(resp)
+			if d > t.maxWait {
+				return nil, &RateLimitError{Path: req.URL.Path, Wait: d}
+			}
+			if err := t.wait(ctx, Wait{Reason: WaitTooMany, Duration: d, Attempt: attempt + 1, Path: req.URL.Path}); err != nil {
+				return nil, err
+			}
+			if resp.Header.Get("Retry-After") != "" {
+				// The server said exactly when to come back: that beats
+				// the window headers, which may describe a longer window.
+				t.mu.Lock()
+				t.haveQuota = false
+				t.mu.Unlock()
+			}
+			continue
+		case resp.StatusCode >= 500:
+			if !retriable || attempt >= t.maxRetries {
+				return rebuild(resp, body), nil
+			}
+			if err := t.backoff(ctx, WaitServer, attempt, req.URL.Path, resp.Status); err != nil {
+				return nil, err
+			}
+			continue
+		case resp.StatusCode >= 200 && resp.StatusCode < 300 && strings.HasPrefix(req.URL.Path, "/api/"):
+			if isHTML(resp.Header.Get("Content-Type")) {
+				return nil, &NotMastodonError{Path: req.URL.Path, ContentType: resp.Header.Get("Content-Type")}
+			}
+			if !json.Valid(body) {
+				if !retriable || attempt >= t.maxRetries {
+					return nil, &MalformedError{Path: req.URL.Path, Size: len(body)}
+				}
+				if err := t.backoff(ctx, WaitBadPayload, attempt, req.URL.Path, fmt.Sprintf("%d bytes of invalid JSON", len(body))); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		return rebuild(resp, body), nil
+	}
+}
+
+// do sends one request and reads the whole body, so a connection dropped
+// mid-body surfaces here as an error rather than later in the JSON decoder.
+func (t *transport) do(req *http.Request) (*http.Response, []byte, error) {
+	t.mu.Lock()
+	t.requests++
+	t.mu.Unlock()
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	defer cancel()
+	r := req.Clone(ctx)
+	if req.GetBody != nil {
+		b, err := req.GetBody()
+		if err != nil {
+			return nil, nil, err
+		}
+		r.Body = b
+	}
+	resp, err := t.base.RoundTrip(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read body: %w", err)
+	}
+	if len(body) > maxBody {
+		return nil, nil, fmt.Errorf("response larger than %d bytes", maxBody)
+	}
+	return resp, body, nil
+}
+
+func rebuild(resp *http.Response, body []byte) *http.Response {
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return resp
+}
+
+func isHTML(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// observe updates the quota from a response's headers. The reset time is in
+// the server's clock; the Date header tells us how far that is from ours.
+func (t *transport) observe(resp *http.Response) {
+	h := resp.Header
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		t.skew = d.Sub(t.now())
+	}
+	limit, errL := strconv.Atoi(h.Get("X-RateLimit-Limit"))
+	remaining, errR := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
+	reset, errT := parseResetTime(h.Get("X-RateLimit-Reset"), t.serverNow())
+	if errL != nil || errR != nil || errT != nil {
+		return
+	}
+	// Responses to concurrent requests arrive out of order: within one
+	// window the smaller remaining is the truer one.
+	if t.haveQuota && reset.Equal(t.reset) && remaining > t.remaining {
+		remaining = t.remaining
+	}
+	t.limit, t.remaining, t.reset, t.haveQuota = limit, remaining, reset, true
+}
+
+// parseResetTime reads X-RateLimit-Reset: Mastodon sends an ISO 8601 time;
+// a few servers send seconds until reset or a Unix time.
+func parseResetTime(v string, serverNow time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, errors.New("no reset")
+	}
+	if ts, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return ts, nil
+	}
+	n, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if n > 1e9 { // a Unix time
+		return time.Unix(int64(n), 0), nil
+	}
+	return serverNow.Add(time.Duration(n * float64(time.Second))), nil
+}
+
+func (t *transport) serverNow() time.Time { return t.now().Add(t.skew) }
+
+// pace blocks while the local quota is used up. Each request takes one unit
+// before it is sent, so concurrent workers never overrun the window.
+func (t *transport) pace(ctx context.Context, path string) error {
+	for {
+		t.mu.Lock()
+		if !t.haveQuota || t.remaining > 0 {
+			if t.haveQuota {
+				t.remaining--
+			}
+			t.mu.Unlock()
+			return nil
+		}
+		d := t.reset.Sub(t.serverNow()) + resetMargin
+		if d <= 0 {
+			// The window has passed: assume a fresh quota until the next
+			// response says otherwise.
+			t.remaining = t.limit - 1
+			t.mu.Unlock()
+			return nil
+		}
+		t.mu.Unlock()
+		if d > t.maxWait {
+			return &RateLimitError{Path: path, Wait: d}
+		}
+		if err := t.wait(ctx, Wait{Reason: WaitRateLimit, Duration: d, Path: path}); err != nil {
+			return err
+		}
+		t.mu.Lock()
+		if !t.reset.After(t.serverNow()) {
+			t.remaining = t.limit
+		}
+		t.mu.Unlock()
+	}
+}
+
+// resetMargin absorbs the server's own rounding of its window boundaries.
+const resetMargin = 100 * time.Millisecond
+
+func (t *transport) retryAfter(resp *http.Response) time.Duration {
+	if v := resp.Header.Get("Retry-After"); v != "" {
+		if secs, err := strconv.Atoi(v); err == nil {
+			return time.Duration(secs) * time.Second
+		}
+		if at, err := http.ParseTime(v); err == nil {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			return max(at.Sub(t.serverNow()), 0)
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.haveQuota {
+		if d := t.reset.Sub(t.serverNow()) + resetMargin; d > 0 {
+			return d
+		}
+	}
+	return t.minBackoff
+}
+
+func (t *transport) backoff(ctx context.Context, reason WaitReason, attempt int, path, detail string) error {
+	d := t.minBackoff << attempt
+	if d > t.maxBackoff || d <= 0 {
+		d = t.maxBackoff
+	}
+	// Full jitter between half and the whole delay keeps retries of several
+	// harvesters from arriving in lockstep.
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return t.wait(ctx, Wait{Reason: reason, Duration: d, Attempt: attempt + 1, Path: path, Detail: detail})
+}
+
+func (t *transport) wait(ctx context.Context, w Wait) error {
+	t.mu.Lock()
+	t.waited += w.Duration
+	t.waitEvents++
+	t.mu.Unlock()
+	if t.onWait != nil {
+		t.onWait(w)
+	}
+	return t.sleep(ctx, w.Duration)
+}
+
+// Stats is what the transport has done so far.
+type Stats struct {
+	Requests int64
+	Waits    int
+	Waited   time.Duration
+}
+
+func (t *transport) stats() Stats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return Stats{Requests: t.requests, Waits: t.waitEvents, Waited: t.waited}
+}

@@ -1,0 +1,183 @@
+package mastodon
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func newClient(t *testing.T, url, token string, waits *[]Wait) *Client {
+	t.Helper()
+	c, err := New(Options{Instance: url, Token: token, UserAgent: "copharvest/test", MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+		OnWait: func(w Wait) {
+			if waits != nil {
+				*waits = append(*waits, w)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestHeadersUserAgentAndToken(t *testing.T) {
+	var gotUA, gotAuth atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotUA.Store(r.Header.Get("User-Agent"))
+		gotAuth.Store(r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	if _, err := newClient(t, srv.URL, "", nil).TagPage(context.Background(), "cop", Newest, "", 40); err != nil {
+		t.Fatal(err)
+	}
+	if gotUA.Load() != "copharvest/test" {
+		t.Errorf("User-Agent = %q", gotUA.Load())
+	}
+	if gotAuth.Load() != "" {
+		t.Errorf("anonymous request sent Authorization %q", gotAuth.Load())
+	}
+	if _, err := newClient(t, srv.URL, "tok", nil).TagPage(context.Background(), "cop", Newest, "", 40); err != nil {
+		t.Fatal(err)
+	}
+	if gotAuth.Load() != "Bearer tok" {
+		t.Errorf("Authorization = %q", gotAuth.Load())
+	}
+}
+
+// The server's clock is an hour ahead of ours: pacing must read the reset
+// time in the server's clock (its Date header), not wait an hour.
+func TestPacingUsesServerClock(t *testing.T) {
+	skew := time.Hour
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serverNow := time.Now().Add(skew)
+		w.Header().Set("Date", serverNow.UTC().Format(http.TimeFormat))
+		w.Header().Set("X-RateLimit-Limit", "300")
+		remaining := "0"
+		if n.Add(1) > 1 {
+			remaining = "299"
+		}
+		w.Header().Set("X-RateLimit-Remaining", remaining)
+		// Date has whole seconds: the reset is 1.5 s after it.
+		date, _ := http.ParseTime(w.Header().Get("Date"))
+		w.Header().Set("X-RateLimit-Reset", date.Add(1500*time.Millisecond).UTC().Format("2006-01-02T15:04:05.000Z"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	var waits []Wait
+	c := newClient(t, srv.URL, "", &waits)
+	for range 2 {
+		if _, err := c.TagPage(context.Background(), "cop", Newest, "", 40); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(waits) != 1 || waits[0].Reason != WaitRateLimit {
+		t.Fatalf("waits = %+v, want one rate-limit wait", waits)
+	}
+	if waits[0].Duration > 2*time.Second {
+		t.Errorf("waited %v: the reset was read in our clock, not the server's", waits[0].Duration)
+	}
+}
+
+func Test429WaitsUntilResetThenSucceeds(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Date", time.Now().UTC().Format(http.TimeFormat))
+		w.Header().Set("Content-Type", "application/json")
+		if n.Add(1) == 1 {
+			w.Header().Set("X-RateLimit-Limit", "300")
+			w.Header().Set("X-RateLimit-Remaining", "0")
+			w.Header().Set("X-RateLimit-Reset", time.Now().Add(300*time.Millisecond).UTC().Format(time.RFC3339Nano))
+			w.WriteHeader(429)
+			w.Write([]byte(`{"error":"Too many requests"}`))
+			return
+		}
+		w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	var waits []Wait
+	if _, err := newClient(t, srv.URL, "", &waits).TagPage(context.Background(), "cop", Newest, "", 40); err != nil {
+		t.Fatal(err)
+	}
+	if len(waits) == 0 || waits[0].Reason != WaitTooMany {
+		t.Fatalf("waits = %+v", waits)
+	}
+	if n.Load() != 2 {
+		t.Errorf("%d requests, want 2", n.Load())
+	}
+}
+
+func TestErrorsTranslated(t *testing.T) {
+	cases := []struct {
+		status int
+		ctype  string
+		body   string
+		check  func(error) bool
+	}{
+		{401, "application/json", `{"error":"The access token is invalid"}`, func(err error) bool { return errors.Is(err, ErrUnauthorized) }},
+		{404, "application/json", `{"error":"Record not found"}`, func(err error) bool { return errors.Is(err, ErrNotFound) }},
+		{200, "text/html", `<html>Welcome to my blog</html>`, func(err error) bool { var e *NotMastodonError; return errors.As(err, &e) }},
+		{200, "application/json", `[{"id":`, func(err error) bool { var e *MalformedError; return errors.As(err, &e) }},
+		{503, "application/json", `{"error":"down"}`, func(err error) bool { var e *StatusError; return errors.As(err, &e) && e.Code == 503 }},
+	}
+	for _, tc := range cases {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", tc.ctype)
+			w.WriteHeader(tc.status)
+			w.Write([]byte(tc.body))
+		}))
+		_, err := newClient(t, srv.URL, "", nil).TagPage(context.Background(), "cop", Newest, "", 40)
+		if !tc.check(err) {
+			t.Errorf("status %d %s: unexpected error %v", tc.status, tc.ctype, err)
+		}
+		srv.Close()
+	}
+}
+
+func TestRedirectToOtherHostRefused(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("followed a redirect to another host with %q", r.Header.Get("Authorization"))
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1)+r.URL.Path, http.StatusFound)
+	}))
+	defer srv.Close()
+	if _, err := newClient(t, srv.URL, "secret", nil).TagPage(context.Background(), "cop", Newest, "", 40); err == nil {
+		t.Fatal("redirect to another host was followed")
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{"#COP": "cop", " Cop ": "cop", "ds4oers": "ds4oers", "#ÉducationOuverte": "éducationouverte"} {
+		if got, err := NormalizeTag(in); err != nil || got != want {
+			t.Errorf("NormalizeTag(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "#", "co p", "cop/../x", "a?b"} {
+		if _, err := NormalizeTag(bad); err == nil {
+			t.Errorf("NormalizeTag(%q) accepted", bad)
+		}
+	}
+	for in, want := range map[string]string{"mastodon.oeru.org": "https://mastodon.oeru.org", "https://Mastodon.OERU.org/": "https://mastodon.oeru.org", "http://127.0.0.1:8080": "http://127.0.0.1:8080"} {
+		if got, err := NormalizeInstance(in); err != nil || got != want {
+			t.Errorf("NormalizeInstance(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "ftp://x.org", "https://x.org/tags/cop"} {
+		if _, err := NormalizeInstance(bad); err == nil {
+			t.Errorf("NormalizeInstance(%q) accepted", bad)
+		}
+	}
+	if CompareIDs("99", "100") >= 0 || CompareIDs("01M83JN9RD8ZGGE98JQHT9A52D", "01M83JN9T9X5CWZ3JTM2CH23EF") >= 0 {
+		t.Error("CompareIDs does not order snowflakes or ULIDs")
+	}
+}

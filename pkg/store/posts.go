@@ -1,0 +1,344 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Account is an account as the harvester hands it to the store.
+type Account struct {
+	Acct         string // user@host
+	URI, URL     string
+	Username     string
+	DisplayName  string
+	Note         string
+	Bot          bool
+	Discoverable *bool
+	Indexable    *bool
+	NoIndex      *bool
+	OptOut       bool
+	CreatedAt    time.Time
+	Followers    int64
+	Following    int64
+	Statuses     int64
+	Raw          []byte
+}
+
+// Link is a link found in a post's content or card.
+type Link struct{ URL, Domain string }
+
+// Post is a status as the harvester hands it to the store.
+type Post struct {
+	URI, URL         string
+	LocalID          string // id on the instance it came from
+	InReplyToLocalID string
+	InReplyToAcct    string
+	Account          Account
+	CreatedAt        time.Time
+	EditedAt         *time.Time
+	Language         string
+	Visibility       string
+	Sensitive        bool
+	SpoilerText      string
+	Content          string
+	Text             string
+	Replies          int64
+	Reblogs          int64
+	Favourites       int64
+	MediaCount       int
+	CardURL          string
+	Tags             []string
+	Mentions         []string // accts, user@host
+	Links            []Link
+	Raw              []byte
+}
+
+// Cursor is where a tag timeline's paging stands on one instance.
+type Cursor struct {
+	Instance, Tag string
+	Newest        string
+	Oldest        string
+	OldestAt      time.Time
+	BackfillDone  bool
+	UpdatedAt     time.Time
+}
+
+// WriteResult counts what a write changed.
+type WriteResult struct {
+	New, Updated int
+}
+
+func (w *WriteResult) add(o WriteResult) { w.New += o.New; w.Updated += o.Updated }
+
+// Cursor returns the stored cursor, or a zero one for a new (instance, tag).
+func (s *Store) Cursor(ctx context.Context, instance, tag string) (Cursor, error) {
+	c := Cursor{Instance: instance, Tag: tag}
+	var newest, oldest, oldestAt sql.NullString
+	var updated string
+	err := s.w.QueryRowContext(ctx, `SELECT newest_id, oldest_id, oldest_at, backfill_done, updated_at FROM cursors WHERE instance = ? AND tag = ?`, instance, tag).
+		Scan(&newest, &oldest, &oldestAt, &c.BackfillDone, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("read cursor %s #%s: %w", instance, tag, err)
+	}
+	c.Newest, c.Oldest = newest.String, oldest.String
+	if oldestAt.Valid {
+		c.OldestAt, _ = ParseTime(oldestAt.String)
+	}
+	c.UpdatedAt, _ = ParseTime(updated)
+	return c, nil
+}
+
+// SavePage stores one timeline page and the cursor that follows from it in a
+// single transaction: after a crash either both are there or neither is.
+func (s *Store) SavePage(ctx context.Context, instance, tag string, posts []Post, cur Cursor) (WriteResult, error) {
+	var res WriteResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		w := newWriter(ctx, tx, s.stamp())
+		defer w.close()
+		for i := range posts {
+			r, err := w.upsert(instance, tag, &posts[i], true)
+			if err != nil {
+				return err
+			}
+			res.add(r)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO cursors(instance, tag, newest_id, oldest_id, oldest_at, backfill_done, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT(instance, tag) DO UPDATE SET newest_id = excluded.newest_id, oldest_id = excluded.oldest_id,
+				oldest_at = excluded.oldest_at, backfill_done = excluded.backfill_done, updated_at = excluded.updated_at`,
+			instance, tag, nullString(cur.Newest), nullString(cur.Oldest), nullTime(&cur.OldestAt), cur.BackfillDone, w.now)
+		return err
+	})
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("save page of %s #%s: %w", instance, tag, err)
+	}
+	return res, nil
+}
+
+// SaveThread stores the statuses of a conversation and clears the
+// needs_context flag of every post in it, in one transaction.
+func (s *Store) SaveThread(ctx context.Context, instance string, posts []Post, expanded []string) (WriteResult, error) {
+	var res WriteResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		w := newWriter(ctx, tx, s.stamp())
+		defer w.close()
+		for i := range posts {
+			r, err := w.upsert(instance, "", &posts[i], false)
+			if err != nil {
+				return err
+			}
+			res.add(r)
+		}
+		for _, uri := range expanded {
+			if _, err := tx.ExecContext(ctx, `UPDATE posts SET needs_context = 0 WHERE uri = ?`, uri); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return WriteResult{}, fmt.Errorf("save thread on %s: %w", instance, err)
+	}
+	return res, nil
+}
+
+// writer holds the prepared statements of one transaction.
+type writer struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	now   string
+	stmts map[string]*sql.Stmt
+}
+
+func newWriter(ctx context.Context, tx *sql.Tx, now string) *writer {
+	return &writer{ctx: ctx, tx: tx, now: now, stmts: map[string]*sql.Stmt{}}
+}
+
+func (w *writer) close() {
+	for _, st := range w.stmts {
+		st.Close()
+	}
+}
+
+func (w *writer) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := w.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := w.tx.PrepareContext(w.ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w.stmts[q] = st
+	return st, nil
+}
+
+func (w *writer) exec(q string, args ...any) (sql.Result, error) {
+	st, err := w.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(w.ctx, args...)
+}
+
+func (w *writer) queryRow(q string, args ...any) *sql.Row {
+	st, err := w.stmt(q)
+	if err != nil {
+		// Surface the prepare error through Scan.
+		return w.tx.QueryRowContext(w.ctx, q, args...)
+	}
+	return st.QueryRowContext(w.ctx, args...)
+}
+
+func (w *writer) account(a *Account) (int64, error) {
+	var id int64
+	err := w.queryRow(`INSERT INTO accounts(acct, uri, url, username, display_name, note, bot, discoverable, indexable, noindex, optout,
+			created_at, followers_count, following_count, statuses_count, raw, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(acct) DO UPDATE SET uri = excluded.uri, url = excluded.url, username = excluded.username,
+			display_name = excluded.display_name, note = excluded.note, bot = excluded.bot,
+			discoverable = excluded.discoverable, indexable = excluded.indexable, noindex = excluded.noindex,
+			optout = excluded.optout, created_at = excluded.created_at, followers_count = excluded.followers_count,
+			following_count = excluded.following_count, statuses_count = excluded.statuses_count,
+			raw = excluded.raw, updated_at = excluded.updated_at
+		RETURNING id`,
+		a.Acct, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot, a.Discoverable, a.Indexable, a.NoIndex, a.OptOut,
+		nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("account %s: %w", a.Acct, err)
+	}
+	return id, nil
+}
+
+// upsert stores one post. A post already stored (by uri, from any instance or
+// tag) is updated in place: counts refreshed, an edit keeps the previous
+// version in post_edits. A tombstoned post stays a tombstone.
+func (w *writer) upsert(instance, tag string, p *Post, fromTimeline bool) (WriteResult, error) {
+	if p.URI == "" || p.LocalID == "" || p.Account.Acct == "" || p.CreatedAt.IsZero() {
+		return WriteResult{}, fmt.Errorf("status %q from %s lacks uri, id, account or created_at", p.LocalID, instance)
+	}
+	accountID, err := w.account(&p.Account)
+	if err != nil {
+		return WriteResult{}, err
+	}
+	var (
+		postID                          int64
+		oldEdited, oldDeleted           sql.NullString
+		oldContent, oldSpoiler          sql.NullString
+		oldCreated                      string
+		oldReplies, oldReblogs, oldFavs int64
+	)
+	err = w.queryRow(`SELECT id, edited_at, deleted_at, content, spoiler_text, created_at, replies_count, reblogs_count, favourites_count FROM posts WHERE uri = ?`, p.URI).
+		Scan(&postID, &oldEdited, &oldDeleted, &oldContent, &oldSpoiler, &oldCreated, &oldReplies, &oldReblogs, &oldFavs)
+	var res WriteResult
+	needsContext := p.InReplyToLocalID != "" || p.Replies > 0
+	needsInteractions := p.Reblogs > 0 || p.Favourites > 0
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		err = w.queryRow(`INSERT INTO posts(uri, url, account_id, created_at, edited_at, in_reply_to_acct, language, visibility, sensitive,
+				spoiler_text, content, text, replies_count, reblogs_count, favourites_count, media_count, card_url, raw,
+				first_seen, last_seen, needs_context, needs_interactions)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.URI, p.URL, accountID, FormatTime(p.CreatedAt), nullTime(p.EditedAt), nullString(p.InReplyToAcct), p.Language, p.Visibility, p.Sensitive,
+			p.SpoilerText, p.Content, p.Text, p.Replies, p.Reblogs, p.Favourites, p.MediaCount, nullString(p.CardURL), string(p.Raw),
+			w.now, w.now, needsContext && fromTimeline, needsInteractions).Scan(&postID)
+		if err != nil {
+			return res, fmt.Errorf("insert %s: %w", p.URI, err)
+		}
+		if err := w.children(postID, p); err != nil {
+			return res, err
+		}
+		res.New = 1
+	case err != nil:
+		return res, fmt.Errorf("look up %s: %w", p.URI, err)
+	case oldDeleted.Valid:
+		// A tombstone: the post was deleted; do not bring content back.
+	default:
+		edited := p.EditedAt != nil && !p.EditedAt.IsZero() && FormatTime(*p.EditedAt) != oldEdited.String
+		countsChanged := p.Replies != oldReplies || p.Reblogs != oldReblogs || p.Favourites != oldFavs
+		if edited {
+			versionAt := oldCreated
+			if oldEdited.Valid {
+				versionAt = oldEdited.String
+			}
+			if _, err := w.exec(`INSERT OR IGNORE INTO post_edits(post_id, version_at, content, spoiler_text) VALUES (?, ?, ?, ?)`,
+				postID, versionAt, oldContent.String, oldSpoiler.String); err != nil {
+				return res, fmt.Errorf("keep previous version of %s: %w", p.URI, err)
+			}
+			if _, err := w.exec(`UPDATE posts SET edited_at = ?, content = ?, text = ?, spoiler_text = ?, sensitive = ?, language = ?,
+					media_count = ?, card_url = ?, raw = ? WHERE id = ?`,
+				nullTime(p.EditedAt), p.Content, p.Text, p.SpoilerText, p.Sensitive, p.Language, p.MediaCount, nullString(p.CardURL), string(p.Raw), postID); err != nil {
+				return res, fmt.Errorf("update %s: %w", p.URI, err)
+			}
+			for _, q := range []string{`DELETE FROM post_tags WHERE post_id = ?`, `DELETE FROM post_mentions WHERE post_id = ?`, `DELETE FROM post_links WHERE post_id = ?`} {
+				if _, err := w.exec(q, postID); err != nil {
+					return res, err
+				}
+			}
+			if err := w.children(postID, p); err != nil {
+				return res, err
+			}
+		}
+		if countsChanged {
+			// More replies than before: the conversation grew, fetch it again.
+			moreReplies := p.Replies > oldReplies
+			moreBoostsOrFavs := p.Reblogs != oldReblogs || p.Favourites != oldFavs
+			if _, err := w.exec(`UPDATE posts SET replies_count = ?, reblogs_count = ?, favourites_count = ?,
+					needs_context = needs_context OR ?, needs_interactions = needs_interactions OR ? WHERE id = ?`,
+				p.Replies, p.Reblogs, p.Favourites, moreReplies, moreBoostsOrFavs && needsInteractions, postID); err != nil {
+				return res, fmt.Errorf("update counts of %s: %w", p.URI, err)
+			}
+		}
+		if _, err := w.exec(`UPDATE posts SET last_seen = ? WHERE id = ?`, w.now, postID); err != nil {
+			return res, err
+		}
+		if edited || countsChanged {
+			res.Updated = 1
+		}
+	}
+	if _, err := w.exec(`INSERT INTO post_ids(instance, local_id, post_id, in_reply_to_local_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT(instance, local_id) DO NOTHING`, instance, p.LocalID, postID, nullString(p.InReplyToLocalID)); err != nil {
+		return res, fmt.Errorf("local id of %s: %w", p.URI, err)
+	}
+	if _, err := w.exec(`INSERT OR IGNORE INTO post_sources(post_id, instance, tag) VALUES (?, ?, ?)`, postID, instance, tag); err != nil {
+		return res, err
+	}
+	// Link the post to its parent, and any stored children to the post,
+	// whichever arrived first.
+	if p.InReplyToLocalID != "" {
+		if _, err := w.exec(`UPDATE posts SET in_reply_to_post = (SELECT post_id FROM post_ids WHERE instance = ? AND local_id = ?)
+				WHERE id = ? AND in_reply_to_post IS NULL`, instance, p.InReplyToLocalID, postID); err != nil {
+			return res, err
+		}
+	}
+	if _, err := w.exec(`UPDATE posts SET in_reply_to_post = ? WHERE in_reply_to_post IS NULL AND id IN
+			(SELECT post_id FROM post_ids WHERE instance = ? AND in_reply_to_local_id = ?)`, postID, instance, p.LocalID); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// children writes a post's tags, mentions and links.
+func (w *writer) children(postID int64, p *Post) error {
+	for _, t := range p.Tags {
+		if _, err := w.exec(`INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES (?, ?)`, postID, t); err != nil {
+			return fmt.Errorf("tags of %s: %w", p.URI, err)
+		}
+	}
+	for _, m := range p.Mentions {
+		if _, err := w.exec(`INSERT OR IGNORE INTO post_mentions(post_id, acct) VALUES (?, ?)`, postID, m); err != nil {
+			return fmt.Errorf("mentions of %s: %w", p.URI, err)
+		}
+	}
+	for _, l := range p.Links {
+		if _, err := w.exec(`INSERT OR IGNORE INTO post_links(post_id, url, domain) VALUES (?, ?, ?)`, postID, l.URL, l.Domain); err != nil {
+			return fmt.Errorf("links of %s: %w", p.URI, err)
+		}
+	}
+	return nil
+}

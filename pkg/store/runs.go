@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Run is one sync, as recorded in the runs table.
+type Run struct {
+	ID        int64
+	StartedAt time.Time
+	EndedAt   time.Time
+	Status    string // running, ok, partial, failed
+	Instances []string
+	Tags      []string
+	Requests  int64
+	New       int
+	Updated   int
+	Deleted   int
+	Waits     int
+	Waited    time.Duration
+	Error     string
+}
+
+// StartRun records a sync that has begun.
+func (s *Store) StartRun(ctx context.Context, instances, tags []string) (int64, error) {
+	var id int64
+	err := s.w.QueryRowContext(ctx, `INSERT INTO runs(started_at, status, instances, tags) VALUES (?, 'running', ?, ?) RETURNING id`,
+		s.stamp(), strings.Join(instances, " "), strings.Join(tags, " ")).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record run start: %w", err)
+	}
+	return id, nil
+}
+
+// FinishRun records how a sync ended. It uses its own context so that an
+// interrupted run is still recorded.
+func (s *Store) FinishRun(r Run) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := s.w.ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, requests = ?, new_posts = ?, updated_posts = ?,
+			deleted_posts = ?, waits = ?, waited_ms = ?, error = ? WHERE id = ?`,
+		s.stamp(), r.Status, r.Requests, r.New, r.Updated, r.Deleted, r.Waits, r.Waited.Milliseconds(), nullString(r.Error), r.ID)
+	if err != nil {
+		return fmt.Errorf("record run end: %w", err)
+	}
+	return nil
+}
+
+// LastRuns returns the most recent runs, newest first.
+func (s *Store) LastRuns(ctx context.Context, n int) ([]Run, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, started_at, COALESCE(ended_at, ''), status, instances, tags, requests,
+		new_posts, updated_posts, deleted_posts, waits, waited_ms, COALESCE(error, '') FROM runs ORDER BY id DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("read runs: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var r Run
+		var started, ended, inst, tags string
+		var waitedMS int64
+		if err := rows.Scan(&r.ID, &started, &ended, &r.Status, &inst, &tags, &r.Requests, &r.New, &r.Updated, &r.Deleted, &r.Waits, &waitedMS, &r.Error); err != nil {
+			return nil, err
+		}
+		r.StartedAt, _ = ParseTime(started)
+		if ended != "" {
+			r.EndedAt, _ = ParseTime(ended)
+		}
+		r.Instances, r.Tags = strings.Fields(inst), strings.Fields(tags)
+		r.Waited = time.Duration(waitedMS) * time.Millisecond
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// TagCount is how many posts a tag timeline of an instance contributed.
+type TagCount struct {
+	Instance, Tag string
+	Posts         int
+	Cursor        Cursor
+}
+
+// Summary is what `status` shows.
+type Summary struct {
+	Posts, Accounts, Threads, Replies, Deleted int
+	Boosts, Favourites                         int
+	PendingThreads, PendingInteractions        int
+	Oldest, Newest                             time.Time
+	Tags                                       []TagCount
+	Instances                                  []InstanceCount
+	LastSuccess                                time.Time
+}
+
+// InstanceCount is the posts known through one instance.
+type InstanceCount struct {
+	Instance string
+	Posts    int
+}
+
+// Summarize collects the figures of Summary.
+func (s *Store) Summarize(ctx context.Context) (Summary, error) {
+	var sum Summary
+	var oldest, newest, lastOK sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM posts),
+			(SELECT COUNT(*) FROM accounts),
+			(SELECT COUNT(*) FROM posts WHERE in_reply_to_post IS NULL AND id IN (SELECT in_reply_to_post FROM posts)),
+			(SELECT COUNT(*) FROM posts WHERE in_reply_to_acct IS NOT NULL),
+			(SELECT COUNT(*) FROM posts WHERE deleted_at IS NOT NULL),
+			(SELECT COUNT(*) FROM interactions WHERE kind = 'boost'),
+			(SELECT COUNT(*) FROM interactions WHERE kind = 'favourite'),
+			(SELECT COUNT(*) FROM posts WHERE needs_context = 1),
+			(SELECT COUNT(*) FROM posts WHERE needs_interactions = 1),
+			(SELECT MIN(created_at) FROM posts),
+			(SELECT MAX(created_at) FROM posts),
+			(SELECT MAX(ended_at) FROM runs WHERE status = 'ok')`).
+		Scan(&sum.Posts, &sum.Accounts, &sum.Threads, &sum.Replies, &sum.Deleted, &sum.Boosts, &sum.Favourites,
+			&sum.PendingThreads, &sum.PendingInteractions, &oldest, &newest, &lastOK)
+	if err != nil {
+		return sum, fmt.Errorf("summarize %s: %w", s.path, err)
+	}
+	if oldest.Valid {
+		sum.Oldest, _ = ParseTime(oldest.String)
+		sum.Newest, _ = ParseTime(newest.String)
+	}
+	if lastOK.Valid {
+		sum.LastSuccess, _ = ParseTime(lastOK.String)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.instance, c.tag, (SELECT COUNT(*) FROM post_sources ps WHERE ps.instance = c.instance AND ps.tag = c.tag),
+			COALESCE(c.newest_id, ''), COALESCE(c.oldest_id, ''), COALESCE(c.oldest_at, ''), c.backfill_done, c.updated_at
+		FROM cursors c ORDER BY c.instance, c.tag`)
+	if err != nil {
+		return sum, fmt.Errorf("summarize tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tc TagCount
+		var oldestAt, updated string
+		if err := rows.Scan(&tc.Instance, &tc.Tag, &tc.Posts, &tc.Cursor.Newest, &tc.Cursor.Oldest, &oldestAt, &tc.Cursor.BackfillDone, &updated); err != nil {
+			return sum, err
+		}
+		tc.Cursor.Instance, tc.Cursor.Tag = tc.Instance, tc.Tag
+		if oldestAt != "" {
+			tc.Cursor.OldestAt, _ = ParseTime(oldestAt)
+		}
+		tc.Cursor.UpdatedAt, _ = ParseTime(updated)
+		sum.Tags = append(sum.Tags, tc)
+	}
+	if err := rows.Err(); err != nil {
+		return sum, err
+	}
+	irows, err := s.r.QueryContext(ctx, `SELECT instance, COUNT(DISTINCT post_id) FROM post_ids GROUP BY instance ORDER BY instance`)
+	if err != nil {
+		return sum, fmt.Errorf("summarize instances: %w", err)
+	}
+	defer irows.Close()
+	for irows.Next() {
+		var ic InstanceCount
+		if err := irows.Scan(&ic.Instance, &ic.Posts); err != nil {
+			return sum, err
+		}
+		sum.Instances = append(sum.Instances, ic)
+	}
+	return sum, irows.Err()
+}

@@ -1,0 +1,159 @@
+package store
+
+// migrations are applied in order at Open, each in its own transaction; the
+// applied versions are kept in schema_migrations. Never edit a released
+// migration: append a new one.
+var migrations = []string{
+	// 1: the harvest foundation.
+	`
+CREATE TABLE accounts (
+	id              INTEGER PRIMARY KEY,
+	acct            TEXT NOT NULL UNIQUE,   -- user@host, also for local accounts
+	uri             TEXT,
+	url             TEXT,
+	username        TEXT,
+	display_name    TEXT,
+	note            TEXT,
+	bot             INTEGER NOT NULL DEFAULT 0,
+	discoverable    INTEGER,                -- NULL when the server does not say
+	indexable       INTEGER,
+	noindex         INTEGER,
+	optout          INTEGER NOT NULL DEFAULT 0, -- #nobot/#noindex/#nosearch in note or fields
+	created_at      TEXT,
+	followers_count INTEGER,
+	following_count INTEGER,
+	statuses_count  INTEGER,
+	raw             TEXT,
+	updated_at      TEXT NOT NULL
+);
+
+CREATE TABLE posts (
+	id               INTEGER PRIMARY KEY,
+	uri              TEXT NOT NULL UNIQUE,
+	url              TEXT,
+	account_id       INTEGER NOT NULL REFERENCES accounts(id),
+	created_at       TEXT NOT NULL,          -- UTC RFC 3339
+	edited_at        TEXT,
+	deleted_at       TEXT,                   -- tombstone: content dropped
+	in_reply_to_post INTEGER REFERENCES posts(id),
+	in_reply_to_acct TEXT,                   -- parent author, known even before the parent is stored
+	language         TEXT,
+	visibility       TEXT,
+	sensitive        INTEGER NOT NULL DEFAULT 0,
+	spoiler_text     TEXT,
+	content          TEXT,                   -- HTML as served
+	text             TEXT,                   -- plain text
+	replies_count    INTEGER NOT NULL DEFAULT 0,
+	reblogs_count    INTEGER NOT NULL DEFAULT 0,
+	favourites_count INTEGER NOT NULL DEFAULT 0,
+	media_count      INTEGER NOT NULL DEFAULT 0,
+	card_url         TEXT,
+	raw              TEXT,                   -- the status JSON as first served / last updated
+	first_seen       TEXT NOT NULL,
+	last_seen        TEXT NOT NULL,
+	needs_context    INTEGER NOT NULL DEFAULT 0, -- conversation still to fetch
+	needs_interactions INTEGER NOT NULL DEFAULT 0 -- boosts/favourites still to fetch
+);
+CREATE INDEX posts_created ON posts(created_at);
+CREATE INDEX posts_account ON posts(account_id);
+CREATE INDEX posts_parent ON posts(in_reply_to_post);
+CREATE INDEX posts_needs_context ON posts(needs_context) WHERE needs_context = 1;
+CREATE INDEX posts_needs_interactions ON posts(needs_interactions) WHERE needs_interactions = 1;
+
+-- The same post has a different local id on every instance.
+CREATE TABLE post_ids (
+	instance   TEXT NOT NULL,
+	local_id   TEXT NOT NULL,
+	post_id    INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	in_reply_to_local_id TEXT,
+	PRIMARY KEY (instance, local_id)
+);
+CREATE INDEX post_ids_post ON post_ids(post_id);
+CREATE INDEX post_ids_parent ON post_ids(instance, in_reply_to_local_id);
+
+CREATE TABLE post_tags (
+	post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	tag     TEXT NOT NULL,
+	PRIMARY KEY (post_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX post_tags_tag ON post_tags(tag);
+
+CREATE TABLE post_mentions (
+	post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	acct    TEXT NOT NULL,
+	PRIMARY KEY (post_id, acct)
+) WITHOUT ROWID;
+
+CREATE TABLE post_links (
+	post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	url     TEXT NOT NULL,
+	domain  TEXT NOT NULL,
+	PRIMARY KEY (post_id, url)
+) WITHOUT ROWID;
+
+-- Which tag timeline of which instance a post was seen in.
+CREATE TABLE post_sources (
+	post_id  INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	instance TEXT NOT NULL,
+	tag      TEXT NOT NULL,             -- '' when found through a conversation
+	PRIMARY KEY (post_id, instance, tag)
+) WITHOUT ROWID;
+CREATE INDEX post_sources_tag ON post_sources(instance, tag);
+
+-- Earlier versions of edited posts.
+CREATE TABLE post_edits (
+	post_id      INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	version_at   TEXT NOT NULL,         -- when that version was written
+	content      TEXT,
+	spoiler_text TEXT,
+	PRIMARY KEY (post_id, version_at)
+) WITHOUT ROWID;
+
+-- Boosts and favourites (who, whose post). Replies and mentions are derived
+-- from posts (see the edges view).
+CREATE TABLE interactions (
+	kind       TEXT NOT NULL CHECK (kind IN ('boost', 'favourite')),
+	account_id INTEGER NOT NULL REFERENCES accounts(id),
+	post_id    INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	seen_at    TEXT NOT NULL,
+	PRIMARY KEY (kind, post_id, account_id)
+) WITHOUT ROWID;
+
+CREATE VIEW edges AS
+	SELECT 'reply' AS kind, p.account_id AS source_id, q.account_id AS target_id, p.id AS post_id, p.created_at AS at
+	FROM posts p JOIN posts q ON q.id = p.in_reply_to_post
+	UNION ALL
+	SELECT 'mention', p.account_id, a.id, p.id, p.created_at
+	FROM post_mentions m JOIN posts p ON p.id = m.post_id JOIN accounts a ON a.acct = m.acct
+	UNION ALL
+	SELECT i.kind, i.account_id, p.account_id, p.id, i.seen_at
+	FROM interactions i JOIN posts p ON p.id = i.post_id;
+
+CREATE TABLE cursors (
+	instance      TEXT NOT NULL,
+	tag           TEXT NOT NULL,
+	newest_id     TEXT,                 -- newest id seen (forward paging from here)
+	oldest_id     TEXT,                 -- oldest id reached by backfill
+	oldest_at     TEXT,                 -- its created_at
+	backfill_done INTEGER NOT NULL DEFAULT 0, -- the beginning of the timeline was reached
+	updated_at    TEXT NOT NULL,
+	PRIMARY KEY (instance, tag)
+);
+
+CREATE TABLE runs (
+	id            INTEGER PRIMARY KEY,
+	started_at    TEXT NOT NULL,
+	ended_at      TEXT,
+	status        TEXT NOT NULL,        -- running, ok, partial, failed
+	instances     TEXT NOT NULL,
+	tags          TEXT NOT NULL,
+	requests      INTEGER NOT NULL DEFAULT 0,
+	new_posts     INTEGER NOT NULL DEFAULT 0,
+	updated_posts INTEGER NOT NULL DEFAULT 0,
+	deleted_posts INTEGER NOT NULL DEFAULT 0,
+	waits         INTEGER NOT NULL DEFAULT 0,
+	waited_ms     INTEGER NOT NULL DEFAULT 0,
+	error         TEXT
+);
+`,
+}

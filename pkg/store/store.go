@@ -1,0 +1,269 @@
+// Package store keeps copharvest's data in one SQLite file (modernc.org/sqlite,
+// no cgo): one row per post keyed by its global uri, per-instance local ids,
+// tags, mentions, links, edit history, boosts and favourites, cursors and a
+// run log. Schema versions are migrations applied at Open.
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is an open database. Writes go through one connection (SQLite has one
+// writer anyway); reads use a separate pool so they never queue behind a write.
+type Store struct {
+	path string
+	w    *sql.DB
+	r    *sql.DB
+	now  func() time.Time
+}
+
+// NotSQLiteError: the path exists but is not a SQLite database. We refuse to
+// touch it rather than overwrite someone's file.
+type NotSQLiteError struct{ Path string }
+
+func (e *NotSQLiteError) Error() string {
+	return fmt.Sprintf("%s exists and is not a SQLite database; refusing to use or overwrite it (give another --db path)", e.Path)
+}
+
+// NotWritableError: the database or its directory cannot be written.
+type NotWritableError struct {
+	Path string
+	Err  error
+}
+
+func (e *NotWritableError) Error() string {
+	return fmt.Sprintf("database %s is not writable: %v", e.Path, e.Err)
+}
+func (e *NotWritableError) Unwrap() error { return e.Err }
+
+// TooNewError: the file was migrated by a newer copharvest.
+type TooNewError struct {
+	Path          string
+	Have, Support int
+}
+
+func (e *TooNewError) Error() string {
+	return fmt.Sprintf("database %s has schema version %d; this copharvest knows up to %d: upgrade copharvest", e.Path, e.Have, e.Support)
+}
+
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// Open opens (creating if needed) the database at path and migrates it.
+// readOnly opens for reading only and never creates or migrates.
+func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
+	if err := checkFile(path, readOnly); err != nil {
+		return nil, err
+	}
+	dsn := "file:" + escapePath(path) + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
+	if readOnly {
+		dsn += "&mode=ro"
+	} else {
+		dsn += "&_pragma=journal_mode(WAL)"
+	}
+	w, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxLifetime(0)
+	s := &Store{path: path, w: w, now: time.Now}
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, classifyOpenError(path, err)
+	}
+	if !readOnly {
+		if err := s.migrate(ctx); err != nil {
+			w.Close()
+			return nil, err
+		}
+	} else if err := s.checkVersion(ctx); err != nil {
+		w.Close()
+		return nil, err
+	}
+	r, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	s.r = r
+	return s, nil
+}
+
+func escapePath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+}
+
+// checkFile refuses non-SQLite files and reports unwritable paths before
+// SQLite gets a chance to create or change anything.
+func checkFile(path string, readOnly bool) error {
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if readOnly {
+			return fmt.Errorf("database %s does not exist yet: run copharvest sync first", path)
+		}
+		dir := filepath.Dir(path)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return &NotWritableError{Path: path, Err: err}
+		}
+		probe, err := os.CreateTemp(dir, ".copharvest-probe-*")
+		if err != nil {
+			return &NotWritableError{Path: path, Err: err}
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+		return nil
+	case err != nil:
+		return &NotWritableError{Path: path, Err: err}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return fmt.Errorf("database %s is a directory; give a file path", path)
+	}
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	if n == 0 && (err == io.EOF || err == nil) {
+		return nil // an empty file: SQLite makes it a database
+	}
+	if !bytes.Equal(head[:n], sqliteHeader) {
+		return &NotSQLiteError{Path: path}
+	}
+	if !readOnly {
+		wf, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return &NotWritableError{Path: path, Err: err}
+		}
+		wf.Close()
+	}
+	return nil
+}
+
+func classifyOpenError(path string, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "file is not a database"):
+		return &NotSQLiteError{Path: path}
+	case strings.Contains(msg, "readonly") || strings.Contains(msg, "unable to open"):
+		return &NotWritableError{Path: path, Err: err}
+	}
+	return fmt.Errorf("open database %s: %w", path, err)
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return classifyOpenError(s.path, err)
+	}
+	have, err := s.version(ctx)
+	if err != nil {
+		return err
+	}
+	if have > len(migrations) {
+		return &TooNewError{Path: s.path, Have: have, Support: len(migrations)}
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`, v, s.stamp())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s to version %d: %w", s.path, v, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) version(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.w.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, classifyOpenError(s.path, err)
+	}
+	return int(v.Int64), nil
+}
+
+func (s *Store) checkVersion(ctx context.Context) error {
+	have, err := s.version(ctx)
+	if err != nil {
+		return err
+	}
+	if have > len(migrations) {
+		return &TooNewError{Path: s.path, Have: have, Support: len(migrations)}
+	}
+	if have < len(migrations) {
+		return fmt.Errorf("database %s has schema version %d: run copharvest sync once to upgrade it", s.path, have)
+	}
+	return nil
+}
+
+// SchemaVersion is the number of migrations this build applies.
+func SchemaVersion() int { return len(migrations) }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Close releases both pools and checkpoints the WAL.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	errs = append(errs, s.w.Close())
+	return errors.Join(errs...)
+}
+
+// DB exposes the read pool for read-only queries in sibling packages' tests.
+func (s *Store) DB() *sql.DB { return s.r }
+
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) stamp() string { return FormatTime(s.now()) }
+
+// FormatTime writes times the one way the database stores them: UTC RFC 3339
+// with milliseconds, so that text order is time order.
+func FormatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// ParseTime reads a time written by FormatTime (or any RFC 3339 time).
+func ParseTime(s string) (time.Time, error) {
+	return time.Parse(time.RFC3339Nano, s)
+}
+
+func nullTime(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return FormatTime(*t)
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func open(t *testing.T, path string) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func post(uri, id string, at time.Time) Post {
+	return Post{URI: uri, LocalID: id, CreatedAt: at, Content: "<p>hello #cop</p>", Text: "hello #cop",
+		Account: Account{Acct: "ana@example.org"}, Tags: []string{"cop"}}
+}
+
+func TestOpenRefusesNonSQLiteAndKeepsIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notes.txt")
+	orig := []byte("my precious notes, not a database\n")
+	os.WriteFile(path, orig, 0o600)
+	_, err := Open(context.Background(), path, false)
+	var ns *NotSQLiteError
+	if !errors.As(err, &ns) {
+		t.Fatalf("want NotSQLiteError, got %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != string(orig) {
+		t.Fatal("the file was changed")
+	}
+}
+
+func TestOpenNotWritable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		// root writes anywhere; use a path under a file instead.
+		dir := t.TempDir()
+		blocker := filepath.Join(dir, "file")
+		os.WriteFile(blocker, nil, 0o600)
+		_, err := Open(context.Background(), filepath.Join(blocker, "x.db"), false)
+		var nw *NotWritableError
+		if !errors.As(err, &nw) {
+			t.Fatalf("want NotWritableError, got %v", err)
+		}
+		return
+	}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o500)
+	defer os.Chmod(dir, 0o700)
+	_, err := Open(context.Background(), filepath.Join(dir, "x.db"), false)
+	var nw *NotWritableError
+	if !errors.As(err, &nw) {
+		t.Fatalf("want NotWritableError, got %v", err)
+	}
+}
+
+func TestMigrationsOnceAndTooNew(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.db")
+	st := open(t, path)
+	st.Close()
+	st2 := open(t, path) // reopening applies nothing twice
+	var n int
+	st2.w.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	if n != len(migrations) {
+		t.Fatalf("%d migrations recorded, want %d", n, len(migrations))
+	}
+	st2.w.Exec(`INSERT INTO schema_migrations VALUES (999, 'x')`)
+	st2.Close()
+	_, err := Open(context.Background(), path, false)
+	var tn *TooNewError
+	if !errors.As(err, &tn) {
+		t.Fatalf("want TooNewError, got %v", err)
+	}
+}
+
+func TestReadOnlyMissing(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.db"), true)
+	if err == nil {
+		t.Fatal("opening a missing database read-only must fail")
+	}
+}
+
+func TestUpsertOncePerURIAndEditHistory(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	p := post("https://a.example/s/1", "1", at)
+	res, err := st.SavePage(ctx, "a.example", "cop", []Post{p}, Cursor{Newest: "1", Oldest: "1"})
+	if err != nil || res.New != 1 {
+		t.Fatalf("first save: %+v %v", res, err)
+	}
+	// Same post from another instance and tag: still one row.
+	p2 := p
+	p2.LocalID = "01ABC"
+	res, err = st.SavePage(ctx, "b.example", "ds4oers", []Post{p2}, Cursor{Newest: "01ABC"})
+	if err != nil || res.New != 0 {
+		t.Fatalf("second save: %+v %v", res, err)
+	}
+	// An edit keeps the previous version.
+	edited := at.Add(time.Hour)
+	p3 := p
+	p3.EditedAt, p3.Content, p3.Text = &edited, "<p>hello again</p>", "hello again"
+	res, err = st.SaveThread(ctx, "a.example", []Post{p3}, nil)
+	if err != nil || res.Updated != 1 {
+		t.Fatalf("edit: %+v %v", res, err)
+	}
+	var posts, ids, edits int
+	var content string
+	st.r.QueryRow(`SELECT COUNT(*) FROM posts`).Scan(&posts)
+	st.r.QueryRow(`SELECT COUNT(*) FROM post_ids`).Scan(&ids)
+	st.r.QueryRow(`SELECT COUNT(*) FROM post_edits`).Scan(&edits)
+	st.r.QueryRow(`SELECT content FROM post_edits`).Scan(&content)
+	if posts != 1 || ids != 2 || edits != 1 || content != "<p>hello #cop</p>" {
+		t.Errorf("posts=%d ids=%d edits=%d previous=%q", posts, ids, edits, content)
+	}
+}
+
+func TestSavePageRejectsIncompleteStatusAtomically(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx := context.Background()
+	good := post("https://a.example/s/1", "1", time.Now())
+	bad := post("", "2", time.Now())
+	if _, err := st.SavePage(ctx, "a.example", "cop", []Post{good, bad}, Cursor{Newest: "2"}); err == nil {
+		t.Fatal("a status without uri was accepted")
+	}
+	var n int
+	st.r.QueryRow(`SELECT COUNT(*) FROM posts`).Scan(&n)
+	cur, _ := st.Cursor(ctx, "a.example", "cop")
+	if n != 0 || cur.Newest != "" {
+		t.Errorf("a failed page left %d posts and cursor %q behind", n, cur.Newest)
+	}
+}
+
+func TestReplyLinkedWhicheverArrivesFirst(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx := context.Background()
+	at := time.Now()
+	child := post("https://a.example/s/2", "2", at)
+	child.InReplyToLocalID = "1"
+	if _, err := st.SaveThread(ctx, "a.example", []Post{child}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SaveThread(ctx, "a.example", []Post{post("https://a.example/s/1", "1", at)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var parent string
+	st.r.QueryRow(`SELECT q.uri FROM posts p JOIN posts q ON q.id = p.in_reply_to_post WHERE p.uri = ?`, child.URI).Scan(&parent)
+	if parent != "https://a.example/s/1" {
+		t.Errorf("child's parent = %q", parent)
+	}
+}
