@@ -60,6 +60,14 @@ func resolve(flags *GlobalFlags, getenv func(string) string) (*config.Config, er
 	if err := config.LoadFile(cfg, path, required); err != nil {
 		return nil, &FlagError{Err: err}
 	}
+	creds, err := config.LoadTokens(config.TokensPath())
+	if err != nil {
+		return nil, err
+	}
+	cfg.Tokens = map[string]string{}
+	for inst, c := range creds {
+		cfg.Tokens[inst] = c.Token
+	}
 	if err := config.ApplyEnv(cfg, getenv); err != nil {
 		return nil, &FlagError{Err: err}
 	}
@@ -84,7 +92,6 @@ func resolve(flags *GlobalFlags, getenv func(string) string) (*config.Config, er
 	if flags.Quiet {
 		cfg.Quiet = true
 	}
-	var err error
 	if cfg.Tags, err = NormalizeTags(cfg.Tags); err != nil {
 		return nil, &FlagError{Err: err}
 	}

@@ -22,23 +22,34 @@ var (
 
 // Config is the resolved configuration.
 type Config struct {
-	Instances    []string      `yaml:"instances"`
-	Tags         []string      `yaml:"tags"`
-	DB           string        `yaml:"db"`
-	Token        string        `yaml:"token"`
-	LogFormat    string        `yaml:"log_format"` // text or json
-	Since        string        `yaml:"since"`      // backfill no further than this date
-	Refresh      Duration      `yaml:"refresh"`    // re-read posts younger than this
-	Workers      int           `yaml:"workers"`
-	Interactions *bool         `yaml:"interactions"` // fetch who boosted/favourited
-	LexiconDir   string        `yaml:"lexicon_dir"`  // classifier word lists overriding the built-in ones
-	Salt         string        `yaml:"salt"`         // key for --pseudonymize
-	Timezone     string        `yaml:"timezone"`
-	MaxAge       Duration      `yaml:"max_age"` // status warns when the last good sync is older
-	Thresholds   yaml.Node     `yaml:"thresholds"`
-	Quiet        bool          `yaml:"-"`
-	Path         string        `yaml:"-"` // the file it came from, if any
-	Timeout      time.Duration `yaml:"-"`
+	Instances    []string          `yaml:"instances"`
+	Tags         []string          `yaml:"tags"`
+	DB           string            `yaml:"db"`
+	Token        string            `yaml:"token"`
+	Tokens       map[string]string `yaml:"-"`             // per instance, from the login tokens file
+	LogFormat    string            `yaml:"log_format"`    // text or json
+	Since        string            `yaml:"since"`         // backfill no further than this date
+	Refresh      Duration          `yaml:"refresh"`       // re-read posts younger than this
+	RefreshEvery Duration          `yaml:"refresh_every"` // ... at most this often (cron runs sync every few minutes)
+	Workers      int               `yaml:"workers"`
+	Interactions *bool             `yaml:"interactions"` // fetch who boosted/favourited
+	LexiconDir   string            `yaml:"lexicon_dir"`  // classifier word lists overriding the built-in ones
+	Salt         string            `yaml:"salt"`         // key for --pseudonymize
+	Timezone     string            `yaml:"timezone"`
+	MaxAge       Duration          `yaml:"max_age"` // status warns when the last good sync is older
+	Thresholds   yaml.Node         `yaml:"thresholds"`
+	Quiet        bool              `yaml:"-"`
+	Path         string            `yaml:"-"` // the file it came from, if any
+	Timeout      time.Duration     `yaml:"-"`
+}
+
+// TokenFor returns the token to use on instance: an explicit one (flag,
+// environment, config) wins; otherwise the one `copharvest login` saved.
+func (c *Config) TokenFor(instance string) string {
+	if c.Token != "" {
+		return c.Token
+	}
+	return c.Tokens[instance]
 }
 
 // Duration accepts Go durations plus days and weeks ("14d", "12w").
@@ -78,13 +89,14 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // Default returns the built-in settings.
 func Default() *Config {
 	return &Config{
-		Instances: append([]string(nil), DefaultInstances...),
-		Tags:      append([]string(nil), DefaultTags...),
-		DB:        DefaultDBPath(),
-		LogFormat: "text",
-		Refresh:   Duration(7 * 24 * time.Hour),
-		Workers:   4,
-		MaxAge:    Duration(2 * time.Hour),
+		Instances:    append([]string(nil), DefaultInstances...),
+		Tags:         append([]string(nil), DefaultTags...),
+		DB:           DefaultDBPath(),
+		LogFormat:    "text",
+		Refresh:      Duration(7 * 24 * time.Hour),
+		RefreshEvery: Duration(24 * time.Hour),
+		Workers:      4,
+		MaxAge:       Duration(2 * time.Hour),
 	}
 }
 
@@ -175,7 +187,7 @@ func Parse(cfg *Config, path string, data []byte) error {
 	}
 	fields := map[string]any{
 		"instances": &cfg.Instances, "tags": &cfg.Tags, "db": &cfg.DB, "token": &cfg.Token,
-		"log_format": &cfg.LogFormat, "since": &cfg.Since, "refresh": &cfg.Refresh, "workers": &cfg.Workers,
+		"log_format": &cfg.LogFormat, "since": &cfg.Since, "refresh": &cfg.Refresh, "refresh_every": &cfg.RefreshEvery, "workers": &cfg.Workers,
 		"interactions": &cfg.Interactions, "lexicon_dir": &cfg.LexiconDir, "salt": &cfg.Salt,
 		"timezone": &cfg.Timezone, "max_age": &cfg.MaxAge, "thresholds": &cfg.Thresholds,
 	}

@@ -29,7 +29,13 @@ type Options struct {
 	Since        time.Time
 	Workers      int  // concurrent conversation requests per instance; default 4
 	Interactions bool // fetch who boosted/favourited
-	OnEvent      func(Event)
+	// Refresh re-reads posts younger than this (0: no refresh).
+	Refresh time.Duration
+	Now     func() time.Time
+	// Stop, when closed, ends the run after the page in flight (a soft
+	// Ctrl-C); cancelling the context ends it at once.
+	Stop    <-chan struct{}
+	OnEvent func(Event)
 }
 
 // EventKind tells what an Event reports.
@@ -61,15 +67,17 @@ type TagResult struct {
 
 // Result sums up a run.
 type Result struct {
-	Tags           []TagResult
-	New, Updated   int
-	ThreadRequests int
-	Requests       int64
-	Waits          int
-	Waited         time.Duration
-	Warnings       []string
-	InstanceErrors map[string]error
-	SkippedPrivate int
+	Tags            []TagResult
+	New, Updated    int
+	Deleted         int
+	ThreadRequests  int
+	RefreshRequests int64
+	Requests        int64
+	Waits           int
+	Waited          time.Duration
+	Warnings        []string
+	InstanceErrors  map[string]error
+	SkippedPrivate  int
 }
 
 // IDOrderError: the server returned ids on the wrong side of the cursor. We
@@ -100,22 +108,43 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 	h.res.InstanceErrors = map[string]error{}
 	var firstErr error
 	for _, src := range opts.Sources {
+		before := src.Client.Stats()
 		err := h.instance(ctx, src.Client)
-		stats := src.Client.Stats()
-		h.res.Requests += stats.Requests
-		h.res.Waits += stats.Waits
-		h.res.Waited += stats.Waited
+		after := src.Client.Stats()
+		h.res.Requests += after.Requests - before.Requests
+		h.res.Waits += after.Waits - before.Waits
+		h.res.Waited += after.Waited - before.Waited
 		if err != nil {
 			h.res.InstanceErrors[src.Client.Instance()] = err
 			if firstErr == nil {
 				firstErr = err
 			}
-			if ctx.Err() != nil {
+			if ctx.Err() != nil || errors.Is(err, ErrStopped) {
 				break
 			}
 		}
 	}
 	return h.res, firstErr
+}
+
+func (h *Harvester) now() time.Time {
+	if h.opts.Now != nil {
+		return h.opts.Now()
+	}
+	return time.Now()
+}
+
+// ErrStopped: the run was asked to stop (soft interrupt) and did, after
+// committing the page in flight.
+var ErrStopped = errors.New("stopped on request")
+
+func (h *Harvester) stopped() bool {
+	select {
+	case <-h.opts.Stop:
+		return true
+	default:
+		return false
+	}
 }
 
 func (h *Harvester) event(e Event) {
@@ -145,7 +174,7 @@ func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
 		h.res.New += tr.New
 		h.res.Updated += tr.Updated
 		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, mastodon.ErrUnauthorized) {
+			if ctx.Err() != nil || errors.Is(err, mastodon.ErrUnauthorized) || errors.Is(err, ErrStopped) {
 				return err
 			}
 			var idErr *IDOrderError
@@ -159,6 +188,11 @@ func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
 			if firstErr == nil {
 				firstErr = err
 			}
+		}
+	}
+	if h.opts.Refresh > 0 && firstErr == nil {
+		if err := h.refresh(ctx, c, h.now().Add(-h.opts.Refresh)); err != nil {
+			return err
 		}
 	}
 	if h.opts.Interactions {
@@ -195,6 +229,9 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 	} else {
 		defer func() { err = h.expandAfter(ctx, c, err) }()
 		for {
+			if h.stopped() {
+				return ErrStopped
+			}
 			page, err := c.TagPage(ctx, tag, mastodon.Newer, cur.Newest, mastodon.PageLimit)
 			if err != nil {
 				return err
@@ -218,6 +255,9 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 		}
 	}
 	for !cur.BackfillDone {
+		if h.stopped() {
+			return ErrStopped
+		}
 		if !h.opts.Since.IsZero() && !cur.OldestAt.IsZero() && cur.OldestAt.Before(h.opts.Since) {
 			break
 		}
@@ -249,7 +289,7 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 // usually stored too, and one /context call on the root covers the thread.
 // Posts not expanded because of an error stay flagged for the next run.
 func (h *Harvester) expandAfter(ctx context.Context, c *mastodon.Client, err error) error {
-	if err != nil && (ctx.Err() != nil || !errors.As(err, new(*IDOrderError))) {
+	if err != nil && (ctx.Err() != nil || !errors.As(err, new(*IDOrderError)) && !errors.Is(err, ErrStopped)) {
 		return err
 	}
 	if xerr := h.expand(ctx, c); xerr != nil {

@@ -97,7 +97,7 @@ feed:
 		errMu.Lock()
 		stop := firstErr != nil
 		errMu.Unlock()
-		if stop {
+		if stop || x.h.stopped() {
 			break
 		}
 		select {

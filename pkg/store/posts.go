@@ -124,26 +124,36 @@ func (s *Store) SavePage(ctx context.Context, instance, tag string, posts []Post
 // SaveThread stores the statuses of a conversation and clears the
 // needs_context flag of every post in it, in one transaction.
 func (s *Store) SaveThread(ctx context.Context, instance string, posts []Post, expanded []string) (WriteResult, error) {
+	return s.saveMany(ctx, instance, "", false, posts, expanded)
+}
+
+// SaveSeen stores statuses re-read from a tag timeline (or one by one) by a
+// refresh, without moving any cursor.
+func (s *Store) SaveSeen(ctx context.Context, instance, tag string, posts []Post) (WriteResult, error) {
+	return s.saveMany(ctx, instance, tag, tag != "", posts, nil)
+}
+
+func (s *Store) saveMany(ctx context.Context, instance, tag string, fromTimeline bool, posts []Post, expanded []string) (WriteResult, error) {
 	var res WriteResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		w := newWriter(ctx, tx, s.stamp())
 		defer w.close()
 		for i := range posts {
-			r, err := w.upsert(instance, "", &posts[i], false)
+			r, err := w.upsert(instance, tag, &posts[i], fromTimeline)
 			if err != nil {
 				return err
 			}
 			res.add(r)
 		}
 		for _, uri := range expanded {
-			if _, err := tx.ExecContext(ctx, `UPDATE posts SET needs_context = 0 WHERE uri = ?`, uri); err != nil {
+			if _, err := w.exec(`UPDATE posts SET needs_context = 0 WHERE uri = ?`, uri); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return WriteResult{}, fmt.Errorf("save thread on %s: %w", instance, err)
+		return WriteResult{}, fmt.Errorf("save statuses from %s: %w", instance, err)
 	}
 	return res, nil
 }

@@ -155,5 +155,30 @@ CREATE TABLE runs (
 	waited_ms     INTEGER NOT NULL DEFAULT 0,
 	error         TEXT
 );
-`,
+`, // 2: classification and community results.
+	`
+CREATE TABLE classifications (
+	post_id         INTEGER PRIMARY KEY REFERENCES posts(id) ON DELETE CASCADE,
+	version         TEXT NOT NULL,      -- classifier version that wrote the row
+	domain_score    REAL NOT NULL,
+	domain          INTEGER NOT NULL,
+	community_score REAL NOT NULL,
+	community       INTEGER NOT NULL,
+	practice_score  REAL NOT NULL,
+	practice        INTEGER NOT NULL,
+	rules           TEXT NOT NULL,      -- JSON: the rules that fired, with matched words
+	classified_at   TEXT NOT NULL
+);
+CREATE INDEX classifications_version ON classifications(version);
+
+-- The last community assignment of each account (graph grouping), so
+-- exports and reports can name an account's community and its verdict.
+CREATE TABLE account_communities (
+	account_id  INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+	community   TEXT NOT NULL,
+	verdict     TEXT NOT NULL,
+	computed_at TEXT NOT NULL
+);
+`, // 3: small key-value facts about the database (e.g. the last refresh).
+	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 }

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/oeru/copharvest/pkg/mastodon/mastodontest"
+)
+
+// binary is copharvest built once for the process-level tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "copharvest-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "copharvest")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func command(ctx context.Context, db, instance string, args ...string) *exec.Cmd {
+	all := append([]string{"--db", db, "--instance", instance, "--tag", "cop"}, args...)
+	cmd := exec.CommandContext(ctx, binary, all...)
+	cmd.Env = append(os.Environ(), "XDG_CONFIG_HOME="+filepath.Dir(db))
+	return cmd
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+func queryInt(t *testing.T, db, q string) int {
+	t.Helper()
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	if err := conn.QueryRow(q).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+func TestTwoConcurrentSyncsOneReportsTheLock(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{RateLimit: 1 << 20}) // the processes share one IP
+	defer srv.Close()
+	all := mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 1500, Tags: []string{"cop"}, ReplyShare: 0.3, Seed: 1})
+	db := filepath.Join(t.TempDir(), "c.db")
+	// Create the database first so both processes race for the lock only.
+	if out, err := command(context.Background(), db, srv.URL, "status").CombinedOutput(); err == nil {
+		t.Logf("status on a missing db: %s", out)
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	outs := make([]string, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			cmd := command(context.Background(), db, srv.URL, "sync", "--quiet", "--no-interactions")
+			cmd.Stdout, cmd.Stderr = &buf, &buf
+			codes[i] = exitCode(cmd.Run())
+			outs[i] = buf.String()
+		}()
+	}
+	wg.Wait()
+	locked := 0
+	for i, c := range codes {
+		switch c {
+		case 0:
+		case 4:
+			locked++
+			if !strings.Contains(outs[i], "another copharvest") {
+				t.Errorf("exit 4 without a clear message: %s", outs[i])
+			}
+		default:
+			t.Errorf("sync %d: exit %d: %s", i, c, outs[i])
+		}
+		if strings.Contains(outs[i], "SQLITE_BUSY") || strings.Contains(outs[i], "database is locked") {
+			t.Errorf("SQLite error leaked: %s", outs[i])
+		}
+	}
+	if locked != 1 {
+		t.Logf("outputs: %q", outs)
+		t.Errorf("%d of the two syncs reported the lock, want exactly 1 (they overlap for the whole run)", locked)
+	}
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM posts`); got != len(all) {
+		t.Errorf("%d posts stored, want %d", got, len(all))
+	}
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM (SELECT uri FROM posts GROUP BY uri HAVING COUNT(*) > 1)`); got != 0 {
+		t.Errorf("%d duplicated posts", got)
+	}
+}
+
+// TestKill9Torture kills a real sync at random moments, then lets a normal
+// sync finish: every post must be stored exactly once, the file must pass
+// integrity_check and the cursors must agree with what is stored.
+func TestKill9Torture(t *testing.T) {
+	rounds := 20
+	if testing.Short() {
+		rounds = 3
+	}
+	srv := mastodontest.NewServer(mastodontest.Options{RateLimit: 1 << 20}) // the processes share one IP
+	defer srv.Close()
+	all := mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 5000, Tags: []string{"cop"}, ReplyShare: 0.2, Seed: 2})
+	db := filepath.Join(t.TempDir(), "k.db")
+	rng := rand.New(rand.NewPCG(9, 9))
+	killed := 0
+	for round := 0; round < rounds; round++ {
+		cmd := command(context.Background(), db, srv.URL, "sync", "--quiet", "--no-interactions")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(20+rng.IntN(400)) * time.Millisecond
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		select {
+		case <-exited:
+		case <-time.After(delay):
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
+			killed++
+		}
+		if got := queryInt(t, db, `SELECT COUNT(*) FROM (SELECT uri FROM posts GROUP BY uri HAVING COUNT(*) > 1)`); got != 0 {
+			t.Fatalf("round %d: %d duplicated posts", round, got)
+		}
+	}
+	out, err := command(context.Background(), db, srv.URL, "sync", "--quiet", "--no-interactions").CombinedOutput()
+	if err != nil {
+		t.Fatalf("final sync: %v\n%s", err, out)
+	}
+	t.Logf("%d of %d rounds killed mid-run; final sync: %s", killed, rounds, strings.TrimSpace(string(out)))
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM posts`); got != len(all) {
+		t.Errorf("%d posts, want %d", got, len(all))
+	}
+	conn, _ := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	defer conn.Close()
+	var check string
+	conn.QueryRow(`PRAGMA integrity_check`).Scan(&check)
+	if check != "ok" {
+		t.Errorf("integrity_check: %s", check)
+	}
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM cursors WHERE backfill_done = 1
+		AND newest_id = (SELECT local_id FROM post_ids i JOIN post_sources s ON s.post_id = i.post_id AND s.tag = 'cop'
+			ORDER BY length(local_id) DESC, local_id DESC LIMIT 1)`); got != 1 {
+		t.Error("the cursor does not point at the newest stored tagged post")
+	}
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM posts WHERE needs_context = 1`); got != 0 {
+		t.Errorf("%d conversations never fetched", got)
+	}
+}

@@ -1,0 +1,114 @@
+// Package root builds copharvest's command tree and runs it.
+package root
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oeru/copharvest/pkg/build"
+	communitiesCmd "github.com/oeru/copharvest/pkg/cmd/communities"
+	demoCmd "github.com/oeru/copharvest/pkg/cmd/demo"
+	loginCmd "github.com/oeru/copharvest/pkg/cmd/login"
+	statusCmd "github.com/oeru/copharvest/pkg/cmd/status"
+	syncCmd "github.com/oeru/copharvest/pkg/cmd/sync"
+	versionCmd "github.com/oeru/copharvest/pkg/cmd/version"
+	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/interrupt"
+	"github.com/oeru/copharvest/pkg/iostreams"
+)
+
+// NewCmdRoot builds the root command and every subcommand on f. It fills
+// f.Config from the root's persistent flags.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	flags := &cmdutil.GlobalFlags{}
+	cmd := &cobra.Command{
+		Use:   "copharvest",
+		Short: "Harvest Mastodon hashtag communities and tell which are communities of practice",
+		Long: `copharvest harvests Mastodon hashtag timelines (by default #cop and #ds4oers on
+https://mastodon.oeru.org) with the whole conversation around each post, stores
+them in SQLite, classifies posts on the community-of-practice triad (domain,
+community, practice), and reports and exports the results.
+
+Settings come from flags, then COPHARVEST_* environment variables, then the
+config file (` + config.DefaultPath() + `), then the defaults.
+
+` + cmdutil.ExitCodesHelp,
+		Version:       build.String(),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	cmd.SetOut(f.IOStreams.Out)
+	cmd.SetErr(f.IOStreams.ErrOut)
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&flags.DB, "db", "", "SQLite database file (default "+config.DefaultDBPath()+")")
+	pf.StringSliceVar(&flags.Instances, "instance", nil, "Mastodon instance URL; repeatable (default https://mastodon.oeru.org)")
+	pf.StringSliceVar(&flags.Tags, "tag", nil, "hashtag to harvest, with or without #; repeatable (default cop, ds4oers)")
+	pf.StringVar(&flags.Token, "token", "", "access token (better: COPHARVEST_TOKEN or copharvest login; never printed)")
+	pf.StringVar(&flags.ConfigPath, "config", "", "config file (default "+config.DefaultPath()+")")
+	pf.BoolVarP(&flags.Quiet, "quiet", "q", false, "print one summary line instead of progress")
+	pf.StringVar(&flags.LogFormat, "log-format", "text", "messages on stderr as text or json")
+	flags.Changed = func(name string) bool { return pf.Changed(name) }
+	getenv := f.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	f.Config = cmdutil.ConfigResolver(flags, getenv)
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+
+	cmd.AddCommand(
+		syncCmd.NewCmdSync(f, nil),
+		statusCmd.NewCmdStatus(f, nil),
+		demoCmd.NewCmdDemo(f, nil),
+		communitiesCmd.NewCmdCommunities(f, nil),
+		loginCmd.NewCmdLogin(f, nil),
+		loginCmd.NewCmdLogout(f, nil),
+		versionCmd.NewCmdVersion(f),
+	)
+	return cmd
+}
+
+// Main runs copharvest with the process's arguments and returns the exit status.
+func Main() int {
+	io := iostreams.System()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// First Ctrl-C: finish the page in flight, keep it, stop (exit 3).
+	// Second: stop at once (what was committed is still kept).
+	soft := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		<-sigs
+		close(soft)
+		fmt.Fprintln(io.ErrOut, "copharvest: stopping after the current page (Ctrl-C again to stop now)")
+		<-sigs
+		cancel()
+	}()
+	ctx = interrupt.WithSoftStop(ctx, soft)
+	f := &cmdutil.Factory{IOStreams: io, Now: time.Now, Getenv: os.Getenv}
+	cmd := NewCmdRoot(f)
+	err := cmd.ExecuteContext(ctx)
+	if err != nil {
+		var silent *cmdutil.SilentError
+		if !errors.As(err, &silent) {
+			msg := err.Error()
+			var flagErr *cmdutil.FlagError
+			if errors.As(err, &flagErr) && !errors.Is(err, context.Canceled) {
+				msg += "\nRun 'copharvest --help' for usage."
+			}
+			fmt.Fprintln(io.ErrOut, "copharvest: "+msg)
+		}
+	}
+	return cmdutil.ExitCode(err)
+}

@@ -1,0 +1,316 @@
+// Package sync is `copharvest sync`: harvest tag timelines and their
+// conversations into the database.
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/harvest"
+	"github.com/oeru/copharvest/pkg/interrupt"
+	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/lock"
+	"github.com/oeru/copharvest/pkg/mastodon"
+	"github.com/oeru/copharvest/pkg/store"
+)
+
+// Options are sync's inputs; tests fill them directly.
+type Options struct {
+	IO        *iostreams.IOStreams
+	Config    func() (*config.Config, error)
+	Transport http.RoundTripper
+	Now       func() time.Time
+	// RetryBackoff is the first retry delay (0: the client's default);
+	// tests shorten it.
+	RetryBackoff time.Duration
+
+	Since          string
+	Workers        int
+	MaxDuration    time.Duration
+	NoInteractions bool
+	Refresh        string        // "" = config's refresh; "0" = none
+	Wait           time.Duration // how long to wait for another sync's lock
+	Watch          time.Duration // loop with this interval until interrupted
+}
+
+// NewCmdSync builds the command; runF replaces the run in tests.
+func NewCmdSync(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Transport: f.Transport, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Harvest tag timelines and whole conversations into the database",
+		Long: `Harvest the tag timelines of every instance and tag into the database.
+
+The first run pages back to the beginning of each timeline (or --since); later
+runs fetch only what is new, starting from the newest stored post. The whole
+conversation around every new post is fetched too, because replies often do
+not repeat the hashtag and some servers leave replies out of tag timelines.
+Each page is committed together with its cursor: Ctrl-C or a crash loses
+nothing, and the next run continues without gap or duplicate.
+
+Requests are paced from the server's rate-limit headers, so a normal run
+never meets a 429; every wait is reported.
+
+` + cmdutil.ExitCodesHelp,
+		Example: `  copharvest sync
+  copharvest sync --tag cop --tag ds4oers --instance https://mastodon.oeru.org
+  copharvest sync --since 2026-09-01 --quiet`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Watch < 0 || (opts.Watch > 0 && opts.Watch < time.Second) {
+				return cmdutil.FlagErrorf("--watch must be at least 1s")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Since, "since", "", "backfill no further back than this date (2026-09-01) or age (30d)")
+	cmd.Flags().IntVar(&opts.Workers, "workers", 0, "concurrent conversation requests per instance (default 4)")
+	cmd.Flags().DurationVar(&opts.MaxDuration, "max-duration", 0, "stop cleanly after this long (exit 3); the next run continues")
+	cmd.Flags().BoolVar(&opts.NoInteractions, "no-interactions", false, "do not fetch who boosted or favourited posts")
+	cmd.Flags().StringVar(&opts.Refresh, "refresh", "", "re-read posts younger than this for edits, deletions and counts (e.g. 14d; 0 = off; default from config, 7d)")
+	cmd.Flags().DurationVar(&opts.Wait, "wait", 0, "wait this long for another sync on the same database to finish (default: exit 4 at once)")
+	cmd.Flags().DurationVar(&opts.Watch, "watch", 0, "sync again every interval (e.g. 15m) until interrupted")
+	return cmd
+}
+
+// Run performs one sync, or with --watch one every interval.
+func Run(ctx context.Context, opts *Options) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Watch == 0 {
+		return once(ctx, opts, cfg)
+	}
+	stop := interrupt.SoftStop(ctx)
+	log := cmdutil.NewLogger(opts.IO.ErrOut, cfg.LogFormat)
+	for cycle := 1; ; cycle++ {
+		err := once(ctx, opts, cfg)
+		var flagErr *cmdutil.FlagError
+		switch {
+		case errors.As(err, &flagErr), errors.Is(err, mastodon.ErrUnauthorized):
+			return err // retrying cannot help
+		case ctx.Err() != nil || isStopped(stop):
+			return err
+		case err != nil:
+			log.Error(err.Error(), "cycle", cycle)
+		}
+		log.Info("waiting for the next sync", "in", opts.Watch.String())
+		select {
+		case <-time.After(opts.Watch):
+		case <-stop:
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
+}
+
+func isStopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// once is one sync run, recorded in the runs table.
+func once(ctx context.Context, opts *Options, cfg *config.Config) error {
+	now := opts.Now
+	sinceText := opts.Since
+	if sinceText == "" {
+		sinceText = cfg.Since
+	}
+	since, err := config.ParseSince(sinceText, now())
+	if err != nil {
+		return cmdutil.FlagErrorf("--since: %v", err)
+	}
+	refresh, explicitRefresh := time.Duration(cfg.Refresh), opts.Refresh != ""
+	if explicitRefresh {
+		if refresh, err = config.ParseDuration(opts.Refresh); err != nil {
+			return cmdutil.FlagErrorf("--refresh: %v", err)
+		}
+	}
+	workers := opts.Workers
+	if workers == 0 {
+		workers = cfg.Workers
+	}
+	if workers < 1 || workers > 16 {
+		return cmdutil.FlagErrorf("--workers must be between 1 and 16")
+	}
+	log := cmdutil.NewLogger(opts.IO.ErrOut, cfg.LogFormat)
+
+	st, err := store.Open(ctx, cfg.DB, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	lk, err := lock.Acquire(ctx, cfg.DB, opts.Wait)
+	if err != nil {
+		var held *lock.HeldError
+		if errors.As(err, &held) {
+			return &cmdutil.LockedError{Err: err}
+		}
+		return err
+	}
+	defer lk.Release()
+
+	// The configured refresh runs at most every refresh_every: a cron job
+	// syncing every 15 minutes should not re-read a week of posts each time.
+	if refresh > 0 && !explicitRefresh {
+		last, _ := st.Meta(ctx, "last_refresh")
+		if at, err := store.ParseTime(last); err == nil && now().Sub(at) < time.Duration(cfg.RefreshEvery) {
+			refresh = 0
+		}
+	}
+
+	if opts.MaxDuration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, opts.MaxDuration)
+		defer cancel()
+	}
+
+	var sources []harvest.Source
+	for _, inst := range cfg.Instances {
+		c, err := cmdutil.NewClient(inst, cfg.TokenFor(inst), opts.Transport, opts.RetryBackoff, log)
+		if err != nil {
+			return cmdutil.FlagErrorf("%v", err)
+		}
+		sources = append(sources, harvest.Source{Client: c})
+	}
+	runID, err := st.StartRun(ctx, cfg.Instances, cfg.Tags)
+	if err != nil {
+		return err
+	}
+	progress := newProgress(opts.IO, cfg.Quiet, log)
+	interactions := !opts.NoInteractions
+	if cfg.Interactions != nil && !*cfg.Interactions {
+		interactions = false
+	}
+	start := now()
+	res, runErr := harvest.Run(ctx, st, harvest.Options{
+		Sources:      sources,
+		Tags:         cfg.Tags,
+		Since:        since,
+		Workers:      workers,
+		Interactions: interactions,
+		Refresh:      refresh,
+		Now:          now,
+		Stop:         interrupt.SoftStop(ctx),
+		OnEvent:      progress.event,
+	})
+	progress.done()
+
+	status, exitErr := outcome(ctx, res, runErr, len(sources))
+	rec := store.Run{ID: runID, Status: status, Requests: res.Requests, New: res.New, Updated: res.Updated,
+		Deleted: res.Deleted, Waits: res.Waits, Waited: res.Waited}
+	if exitErr != nil {
+		rec.Error = exitErr.Error()
+	}
+	if err := st.FinishRun(rec); err != nil {
+		log.Error(err.Error())
+	}
+	if refresh > 0 && status == "ok" {
+		if err := st.SetMeta(context.WithoutCancel(ctx), "last_refresh", store.FormatTime(start)); err != nil {
+			log.Error(err.Error())
+		}
+	}
+	summary := fmt.Sprintf("sync %s: %d new, %d updated, %d deleted posts; %d requests (%d for conversations, %d for the refresh), %d waits (%s) in %s",
+		status, res.New, res.Updated, res.Deleted, res.Requests, res.ThreadRequests, res.RefreshRequests, res.Waits, res.Waited.Round(time.Second), now().Sub(start).Round(time.Millisecond))
+	if cfg.LogFormat == "json" {
+		log.Info("sync finished", "status", status, "new", res.New, "updated", res.Updated, "deleted", res.Deleted, "requests", res.Requests,
+			"thread_requests", res.ThreadRequests, "refresh_requests", res.RefreshRequests, "waits", res.Waits, "waited_ms", res.Waited.Milliseconds(), "run", runID)
+	} else {
+		if !cfg.Quiet {
+			for _, t := range res.Tags {
+				fmt.Fprintf(opts.IO.ErrOut, "  %s #%s: %d pages, %d new, %d updated\n", t.Instance, t.Tag, t.Pages, t.New, t.Updated)
+			}
+		}
+		fmt.Fprintln(opts.IO.ErrOut, summary)
+	}
+	return exitErr
+}
+
+// outcome decides the run's status and the error that sets the exit code.
+func outcome(ctx context.Context, res harvest.Result, err error, instances int) (string, error) {
+	if err == nil {
+		return "ok", nil
+	}
+	if errors.Is(err, harvest.ErrStopped) {
+		return "partial", &cmdutil.PartialError{Err: fmt.Errorf("sync stopped after the current page on request; %d new posts were kept, run sync again to continue", res.New)}
+	}
+	if ctx.Err() != nil {
+		why := "interrupted"
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			why = "time budget (--max-duration) reached"
+		}
+		return "partial", &cmdutil.PartialError{Err: fmt.Errorf("sync stopped: %s; %d new posts were kept, run sync again to continue", why, res.New)}
+	}
+	var msgs []string
+	for inst, e := range res.InstanceErrors {
+		msgs = append(msgs, cmdutil.ExplainAPIError(inst, e).Error())
+	}
+	joined := errors.New(strings.Join(msgs, "\n"))
+	var partial *cmdutil.PartialError
+	if len(res.InstanceErrors) < instances || errors.As(cmdutil.ExplainAPIError("", err), &partial) {
+		return "partial", &cmdutil.PartialError{Err: joined}
+	}
+	return "failed", joined
+}
+
+// progress draws one updating line on a terminal; elsewhere it stays quiet
+// and the summary line says it all.
+type progress struct {
+	io      *iostreams.IOStreams
+	log     *slog.Logger
+	draw    bool
+	pages   int
+	posts   int
+	newSeen int
+	drawn   bool
+}
+
+func newProgress(io *iostreams.IOStreams, quiet bool, log *slog.Logger) *progress {
+	return &progress{io: io, log: log, draw: io.ShowProgress() && !quiet}
+}
+
+func (p *progress) event(e harvest.Event) {
+	switch e.Kind {
+	case harvest.Warning:
+		p.clear()
+		p.log.Warn(e.Message)
+	case harvest.PageStored:
+		p.pages++
+		p.posts += e.Posts
+		p.newSeen += e.New
+		if p.draw {
+			fmt.Fprintf(p.io.ErrOut, "\r\033[K%s #%s: %d pages, %d posts, %d new", e.Instance, e.Tag, p.pages, p.posts, p.newSeen)
+			p.drawn = true
+		}
+	}
+}
+
+func (p *progress) clear() {
+	if p.drawn {
+		fmt.Fprint(p.io.ErrOut, "\r\033[K")
+		p.drawn = false
+	}
+}
+
+func (p *progress) done() { p.clear() }

@@ -1,0 +1,240 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/interrupt"
+	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/lock"
+	"github.com/oeru/copharvest/pkg/mastodon/mastodontest"
+	"github.com/oeru/copharvest/pkg/store"
+)
+
+func opts(t *testing.T, instances []string, token string) (*Options, *config.Config, func() string) {
+	t.Helper()
+	io, _, out, errOut := iostreams.Test()
+	cfg := config.Default()
+	cfg.Instances, cfg.Tags, cfg.Token = instances, []string{"cop"}, token
+	cfg.DB = filepath.Join(t.TempDir(), "c.db")
+	o := &Options{IO: io, Config: func() (*config.Config, error) { return cfg, nil }, RetryBackoff: time.Millisecond}
+	return o, cfg, func() string { return out.String() + errOut.String() }
+}
+
+func TestSyncSummaryAndExitOK(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 50, Tags: []string{"cop"}, ReplyShare: 0.5, Seed: 1})
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	cfg.Quiet = true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(output()), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "sync ok: ") {
+		t.Errorf("--quiet printed %q, want one summary line", lines)
+	}
+}
+
+func TestSyncUnauthorizedSaysHowToGiveAToken(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{Token: "right"})
+	defer srv.Close()
+	o, _, _ := opts(t, []string{srv.URL}, "")
+	err := Run(context.Background(), o)
+	if cmdutil.ExitCode(err) != cmdutil.ExitError {
+		t.Fatalf("exit %d for %v, want 1", cmdutil.ExitCode(err), err)
+	}
+	if !strings.Contains(err.Error(), "copharvest login") || !strings.Contains(err.Error(), "COPHARVEST_TOKEN") {
+		t.Errorf("message does not say how to give a token: %v", err)
+	}
+}
+
+func TestTokenNeverShown(t *testing.T) {
+	const token = "tok-Zq8vX1-very-secret"
+	srv := mastodontest.NewServer(mastodontest.Options{Token: token})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 30, Tags: []string{"cop"}, ReplyShare: 0.5, Seed: 2})
+	srv.InjectFault("/api/v1/timelines/tag/", mastodontest.Fault{Status: 500}, 2)
+	o, cfg, output := opts(t, []string{srv.URL}, token)
+	cfg.LogFormat = "json"
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	// A wrong token too: the error must not echo what was sent.
+	o2, _, output2 := opts(t, []string{srv.URL}, token+"-wrong")
+	err := Run(context.Background(), o2)
+	if err == nil {
+		t.Fatal("a wrong token was accepted")
+	}
+	for _, text := range []string{output(), output2(), err.Error()} {
+		if strings.Contains(text, token) {
+			t.Fatalf("token in output: %s", text)
+		}
+	}
+	for _, path := range []string{cfg.DB, cfg.DB + "-wal"} {
+		data, _ := os.ReadFile(path)
+		if strings.Contains(string(data), token) {
+			t.Fatalf("token in %s", path)
+		}
+	}
+}
+
+func TestOneInstanceDownOtherSyncedPartial(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 20, Tags: []string{"cop"}, Seed: 3})
+	dead := mastodontest.NewServer(mastodontest.Options{})
+	deadURL := dead.URL
+	dead.Close() // connection refused from now on
+	o, cfg, _ := opts(t, []string{deadURL, srv.URL}, "")
+	err := Run(context.Background(), o)
+	if cmdutil.ExitCode(err) != cmdutil.ExitPartial {
+		t.Fatalf("exit %d for %v, want 3", cmdutil.ExitCode(err), err)
+	}
+	if !strings.Contains(err.Error(), "cannot reach") {
+		t.Errorf("message = %v", err)
+	}
+	st, serr := store.Open(context.Background(), cfg.DB, true)
+	if serr != nil {
+		t.Fatal(serr)
+	}
+	defer st.Close()
+	if sum, _ := st.Summarize(context.Background()); sum.Posts != 20 {
+		t.Errorf("the working instance gave %d posts, want 20", sum.Posts)
+	}
+}
+
+func TestInterruptIsPartial(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 20, Tags: []string{"cop"}, Seed: 3})
+	o, _, _ := opts(t, []string{srv.URL}, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Run(ctx, o)
+	if cmdutil.ExitCode(err) != cmdutil.ExitPartial || !errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "interrupted") {
+		t.Fatalf("exit %d for %v, want 3", cmdutil.ExitCode(err), err)
+	}
+}
+
+func TestWatchPicksUpNewPostsWithOneRequestPerIdleCycle(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 30, Tags: []string{"cop"}, Seed: 4})
+	o, cfg, _ := opts(t, []string{srv.URL}, "")
+	cfg.Quiet, cfg.Refresh = true, 0
+	o.NoInteractions = true
+	o.Watch = 150 * time.Millisecond
+	stop := make(chan struct{})
+	ctx := interrupt.WithSoftStop(context.Background(), stop)
+	done := make(chan error)
+	go func() { done <- Run(ctx, o) }()
+
+	runs := func() int {
+		st, err := store.Open(context.Background(), cfg.DB, true)
+		if err != nil {
+			return 0
+		}
+		defer st.Close()
+		list, _ := st.LastRuns(context.Background(), 1000)
+		n := 0
+		for _, r := range list {
+			if r.Status == "ok" {
+				n++
+			}
+		}
+		return n
+	}
+	posts := func() int {
+		st, err := store.Open(context.Background(), cfg.DB, true)
+		if err != nil {
+			return 0
+		}
+		defer st.Close()
+		s, _ := st.Summarize(context.Background())
+		return s.Posts
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	waitFor("the first cycle", func() bool { return runs() >= 1 })
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 7, Tags: []string{"cop"}, Seed: 5, Start: time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)})
+	waitFor("the new posts", func() bool { return posts() == 37 })
+
+	// Idle cycles: one forward request per tag each.
+	n0 := runs()
+	waitFor("a cycle to end", func() bool { return runs() > n0 })
+	time.Sleep(30 * time.Millisecond)
+	srv.ResetLog()
+	n1 := runs()
+	waitFor("three idle cycles", func() bool { return runs() >= n1+3 })
+	time.Sleep(30 * time.Millisecond)
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatalf("watch ended with %v", err)
+	}
+	idle := runs() - n1
+	if got := srv.CountRequests("/api/v1/timelines/tag/"); got != idle {
+		t.Errorf("%d tag requests over %d idle cycles, want one per cycle", got, idle)
+	}
+	if got := len(srv.Requests()); got != idle {
+		t.Errorf("%d requests in all over %d idle cycles", got, idle)
+	}
+}
+
+func TestLockHeldExit4AndWait(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	o, cfg, _ := opts(t, []string{srv.URL}, "")
+	held, err := lock.Acquire(context.Background(), cfg.DB, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Run(context.Background(), o)
+	if cmdutil.ExitCode(err) != cmdutil.ExitLocked || !strings.Contains(err.Error(), "another copharvest") {
+		t.Fatalf("exit %d: %v", cmdutil.ExitCode(err), err)
+	}
+	go func() { time.Sleep(200 * time.Millisecond); held.Release() }()
+	o.Wait = 5 * time.Second
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("with --wait: %v", err)
+	}
+}
+
+func TestMaxDurationPartialThenContinues(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	all := mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 120, Tags: []string{"cop"}, Seed: 6})
+	srv.InjectFault("/api/v1/timelines/tag/", mastodontest.Fault{Hang: true}, 1)
+	o, cfg, _ := opts(t, []string{srv.URL}, "")
+	o.MaxDuration = 300 * time.Millisecond
+	err := Run(context.Background(), o)
+	if cmdutil.ExitCode(err) != cmdutil.ExitPartial || !strings.Contains(err.Error(), "--max-duration") {
+		t.Fatalf("exit %d: %v", cmdutil.ExitCode(err), err)
+	}
+	o.MaxDuration = 0
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := store.Open(context.Background(), cfg.DB, true)
+	defer st.Close()
+	if s, _ := st.Summarize(context.Background()); s.Posts != len(all) {
+		t.Errorf("%d posts after the second run, want %d", s.Posts, len(all))
+	}
+	runs, _ := st.LastRuns(context.Background(), 2)
+	if len(runs) != 2 || runs[1].Status != "partial" || runs[0].Status != "ok" {
+		t.Errorf("runs table: %+v", runs)
+	}
+}

@@ -1,0 +1,44 @@
+package cmdutil
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/config"
+)
+
+// Thresholds returns the community thresholds: the defaults with the config
+// file's `thresholds:` mapping applied over them.
+func Thresholds(cfg *config.Config) (community.Thresholds, error) {
+	t := community.DefaultThresholds()
+	if cfg.Thresholds.Kind != 0 {
+		if err := cfg.Thresholds.Decode(&t); err != nil {
+			return t, &FlagError{Err: fmt.Errorf("%s:%d: thresholds: %v", cfg.Path, cfg.Thresholds.Line, err)}
+		}
+	}
+	if err := t.Validate(); err != nil {
+		return t, &FlagError{Err: fmt.Errorf("%s: %w", cfg.Path, err)}
+	}
+	return t, nil
+}
+
+// WindowWeeks returns the window of the n ISO weeks up to and including the
+// week of now.
+func WindowWeeks(now time.Time, n int) community.Window {
+	y, w := now.UTC().ISOWeek()
+	return community.WeeksEnding(y, w, n)
+}
+
+// ParseWeeks reads a --window such as "12w" (or "84d") as whole weeks.
+func ParseWeeks(s string) (int, error) {
+	d, err := config.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	weeks := int(d / (7 * 24 * time.Hour))
+	if weeks < 1 || weeks > 520 {
+		return 0, fmt.Errorf("window %q: give between 1w and 520w", s)
+	}
+	return weeks, nil
+}

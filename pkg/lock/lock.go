@@ -1,0 +1,83 @@
+// Package lock keeps two copharvest processes from syncing the same database
+// at once. It uses flock(2) on PATH.lock: the kernel releases the lock when
+// its holder dies, so a lock left by a killed process is taken over safely,
+// with no guessing from pids or ages.
+package lock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// HeldError says who holds the lock.
+type HeldError struct {
+	Path   string
+	Holder string // "pid 123 on host since 2026-...", as the holder wrote it
+}
+
+func (e *HeldError) Error() string {
+	if e.Holder == "" {
+		return fmt.Sprintf("another copharvest is using the database (lock %s)", e.Path)
+	}
+	return fmt.Sprintf("another copharvest is using the database: %s (lock %s); use --wait to wait for it", e.Holder, e.Path)
+}
+
+// Lock is a held lock.
+type Lock struct {
+	f *os.File
+}
+
+// PollInterval is how often a waiting Acquire retries.
+var PollInterval = 100 * time.Millisecond
+
+// Acquire takes the lock for dbPath, waiting up to wait (0: do not wait).
+func Acquire(ctx context.Context, dbPath string, wait time.Duration) (*Lock, error) {
+	path := dbPath + ".lock"
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open lock %s: %w", path, err)
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := tryLock(f)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, errWouldBlock) {
+			f.Close()
+			return nil, fmt.Errorf("lock %s: %w", path, err)
+		}
+		if time.Now().After(deadline) {
+			holder, _ := os.ReadFile(path)
+			f.Close()
+			return nil, &HeldError{Path: path, Holder: strings.TrimSpace(string(holder))}
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, ctx.Err()
+		case <-time.After(PollInterval):
+		}
+	}
+	host, _ := os.Hostname()
+	f.Truncate(0)
+	fmt.Fprintf(f, "pid %d on %s since %s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+	f.Sync()
+	return &Lock{f: f}, nil
+}
+
+// Release gives the lock up.
+func (l *Lock) Release() error {
+	if l == nil || l.f == nil {
+		return nil
+	}
+	l.f.Truncate(0)
+	err := unlock(l.f)
+	l.f.Close()
+	l.f = nil
+	return err
+}

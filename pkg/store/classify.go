@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// ClassifyRow is what the classifier needs of one post: its content and its
+// place in the conversation.
+type ClassifyRow struct {
+	PostID         int64
+	URI, Author    string
+	HTML, Spoiler  string
+	Tags, Mentions []string
+	CardURL        string
+	MediaCount     int
+	Language       string
+	InReplyToURI   string // "" at top level; "unresolved:<uri>" when the parent is not stored
+	ParentAuthor   string
+	ParentHTML     string
+	DirectRepliers int // distinct other authors who replied directly
+}
+
+// ClassifyRows streams the posts to classify, oldest first: every live post,
+// or (onlyStale) those not yet classified by version.
+func (s *Store) ClassifyRows(ctx context.Context, version string, onlyStale bool, fn func(*ClassifyRow) error) error {
+	if onlyStale {
+		return s.classifyRows(ctx, ` AND NOT EXISTS (SELECT 1 FROM classifications c WHERE c.post_id = p.id AND c.version = ?)`, []any{version}, fn)
+	}
+	return s.classifyRows(ctx, "", nil, fn)
+}
+
+func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn func(*ClassifyRow) error) error {
+	q := `SELECT p.id, p.uri, a.acct, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''), COALESCE(p.card_url, ''),
+			p.media_count, COALESCE(p.language, ''),
+			COALESCE(q.uri, CASE WHEN p.in_reply_to_acct IS NOT NULL OR EXISTS (SELECT 1 FROM post_ids i WHERE i.post_id = p.id AND i.in_reply_to_local_id IS NOT NULL)
+				THEN 'unresolved:' || p.uri END, ''),
+			COALESCE(qa.acct, p.in_reply_to_acct, ''), COALESCE(q.content, ''),
+			(SELECT COUNT(DISTINCT c.account_id) FROM posts c WHERE c.in_reply_to_post = p.id AND c.account_id <> p.account_id),
+			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
+			COALESCE((SELECT group_concat(acct, ' ') FROM post_mentions WHERE post_id = p.id), '')
+		FROM posts p JOIN accounts a ON a.id = p.account_id
+		LEFT JOIN posts q ON q.id = p.in_reply_to_post
+		LEFT JOIN accounts qa ON qa.id = q.account_id
+		WHERE p.deleted_at IS NULL` + where + ` ORDER BY p.id`
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer rows.Close()
+	var tags, mentions string
+	for rows.Next() {
+		var r ClassifyRow
+		if err := rows.Scan(&r.PostID, &r.URI, &r.Author, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
+			&r.InReplyToURI, &r.ParentAuthor, &r.ParentHTML, &r.DirectRepliers, &tags, &mentions); err != nil {
+			return err
+		}
+		r.Tags, r.Mentions = strings.Fields(tags), strings.Fields(mentions)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Classification is one post's stored result.
+type Classification struct {
+	PostID                                     int64
+	Version                                    string
+	DomainScore, CommunityScore, PracticeScore float64
+	Domain, Community, Practice                bool
+	Rules                                      string // JSON
+}
+
+// SaveClassifications writes results in one transaction.
+func (s *Store) SaveClassifications(ctx context.Context, list []Classification) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		w := newWriter(ctx, tx, s.stamp())
+		defer w.close()
+		for _, c := range list {
+			if _, err := w.exec(`INSERT INTO classifications(post_id, version, domain_score, domain, community_score, community,
+					practice_score, practice, rules, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT(post_id) DO UPDATE SET version = excluded.version, domain_score = excluded.domain_score,
+					domain = excluded.domain, community_score = excluded.community_score, community = excluded.community,
+					practice_score = excluded.practice_score, practice = excluded.practice, rules = excluded.rules,
+					classified_at = excluded.classified_at`,
+				c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now); err != nil {
+				return fmt.Errorf("save classification of post %d: %w", c.PostID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ClassificationOf returns the stored result for a post given by uri, url or
+// a local id on any instance.
+func (s *Store) ClassificationOf(ctx context.Context, ref string) (*ClassifyRow, *Classification, error) {
+	var postID int64
+	err := s.r.QueryRowContext(ctx, `SELECT id FROM posts WHERE uri = ?1 OR url = ?1
+		UNION SELECT post_id FROM post_ids WHERE local_id = ?1 LIMIT 1`, ref).Scan(&postID)
+	if err == sql.ErrNoRows {
+		return nil, nil, fmt.Errorf("no stored post has uri, url or id %q", ref)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var row *ClassifyRow
+	err = s.classifyRows(ctx, ` AND p.id = ?`, []any{postID}, func(r *ClassifyRow) error {
+		c := *r
+		row = &c
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if row == nil {
+		return nil, nil, fmt.Errorf("post %q was deleted", ref)
+	}
+	c := Classification{PostID: postID}
+	err = s.r.QueryRowContext(ctx, `SELECT version, domain_score, domain, community_score, community, practice_score, practice, rules
+		FROM classifications WHERE post_id = ?`, postID).Scan(&c.Version, &c.DomainScore, &c.Domain, &c.CommunityScore, &c.Community,
+		&c.PracticeScore, &c.Practice, &c.Rules)
+	if err == sql.ErrNoRows {
+		return row, nil, nil
+	}
+	return row, &c, err
+}
