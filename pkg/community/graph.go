@@ -79,6 +79,10 @@ type Post struct {
 	Tags         []string
 	At           time.Time
 	InReplyToURI string
+	// InReplyToAuthor is the account replied to (Mastodon gives
+	// in_reply_to_account_id). Optional: when empty, Measure looks the
+	// parent up among the group's posts, which costs a map of their URIs.
+	InReplyToAuthor string
 
 	Domain, Community, Practice bool
 

@@ -210,10 +210,16 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 	m := Metrics{Members: len(g.Members), CoreK: t.CoreK, WindowWeeks: window.Weeks()}
 
 	// Posts: counts, shares, weeks, authors, resources.
-	postAuthor := make(map[string]int32, len(g.Posts))
+	var postAuthor map[string]int32 // URI -> author, built only if a reply lacks InReplyToAuthor
 	for _, p := range g.Posts {
-		if window.Contains(p.At) {
-			postAuthor[p.URI] = members.id[p.Author]
+		if p.InReplyToURI != "" && p.InReplyToAuthor == "" {
+			postAuthor = make(map[string]int32, len(g.Posts))
+			for _, p := range g.Posts {
+				if window.Contains(p.At) {
+					postAuthor[p.URI] = members.id[p.Author]
+				}
+			}
+			break
 		}
 	}
 	firstWeek := make([]int32, n) // first week each account posted in
@@ -228,7 +234,7 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		authors     int // distinct authors, counted up to 2
 		uses        int
 	}
-	resources := make(map[string]*resourceUse)
+	resources := make(map[string]resourceUse)
 	var domain, community, practice int
 	for _, p := range g.Posts {
 		if !window.Contains(p.At) {
@@ -237,7 +243,12 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		m.Posts++
 		a := members.id[p.Author]
 		authored[a] = true
-		if p.InReplyToURI != "" {
+		switch {
+		case p.InReplyToAuthor != "":
+			if p.InReplyToAuthor != p.Author {
+				m.Replies++
+			}
+		case p.InReplyToURI != "":
 			if parent, ok := postAuthor[p.InReplyToURI]; !ok || parent != a {
 				m.Replies++
 			}
@@ -271,12 +282,12 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		for _, r := range p.Resources {
 			use, ok := resources[r]
 			if !ok {
-				use = &resourceUse{firstAuthor: a, authors: 1}
-				resources[r] = use
+				use = resourceUse{firstAuthor: a, authors: 1}
 			} else if use.authors == 1 && use.firstAuthor != a {
 				use.authors = 2
 			}
 			use.uses++
+			resources[r] = use
 		}
 	}
 	for _, a := range authored {
@@ -326,9 +337,9 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 	sent := make([]bool, n)
 	received := make([]bool, n)
 	touching := make([]float64, n)
-	arcs := make(map[uint64]struct{}) // directed reply/mention pairs
+	var arcs []uint64 // directed reply/mention pairs, from<<32 | to
 	type pairWeeks struct{ first, recurring int32 }
-	pairs := make(map[uint64]*pairWeeks)
+	pairs := make(map[uint64]pairWeeks)
 	for _, ei := range inside {
 		e := &edges[ei]
 		if e.From == e.To || !window.Contains(e.At) {
@@ -350,13 +361,12 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		touching[to] += weight
 		if e.Kind == Reply || e.Kind == Mention {
 			sent[from], received[to] = true, true
-			arcs[uint64(uint32(from))<<32|uint64(uint32(to))] = struct{}{}
+			arcs = append(arcs, uint64(uint32(from))<<32|uint64(uint32(to)))
 		}
 		key := pairKey(from, to)
 		pw, ok := pairs[key]
 		if !ok {
-			pw = &pairWeeks{first: noWeek}
-			pairs[key] = pw
+			pw = pairWeeks{first: noWeek}
 		}
 		if !e.At.IsZero() {
 			week := weekIndex(e.At)
@@ -367,10 +377,13 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 				pw.recurring = 1
 			}
 		}
+		pairs[key] = pw
 	}
+	slices.Sort(arcs)
+	arcs = slices.Compact(arcs)
 	mutual := 0
-	for arc := range arcs {
-		if _, ok := arcs[arc<<32|arc>>32]; ok {
+	for _, arc := range arcs {
+		if _, found := slices.BinarySearch(arcs, arc<<32|arc>>32); found {
 			mutual++
 		}
 	}
@@ -399,14 +412,14 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		m.TopAccount = members.names[top]
 		m.TopAccountShare = touching[top] / m.TieWeight
 	}
-	weights := make(map[uint64]float64, len(pairs))
+	keys := make([]uint64, 0, len(pairs))
 	for key, pw := range pairs {
-		weights[key] = 1
+		keys = append(keys, key)
 		if pw.recurring != 0 {
 			m.RecurringPairs++
 		}
 	}
-	core := coreNumbers(csrOffsAdj(n, weights))
+	core := coreNumbers(csrOffsAdj(n, keys))
 	for a, k := range core {
 		if int(k) >= t.CoreK {
 			m.CoreSize++
@@ -417,10 +430,29 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 	return m
 }
 
-// csrOffsAdj returns the CSR structure (without weights) of the pairs.
-func csrOffsAdj(n int, pairs map[uint64]float64) (offs, adj []int32) {
-	g := csrFromPairs(n, pairs)
-	return g.offs, g.adj
+// csrOffsAdj returns the CSR structure of the simple graph with n nodes and
+// the given distinct unordered pairs (pairKey). Row order does not matter to
+// coreNumbers, so rows are left unsorted.
+func csrOffsAdj(n int, pairs []uint64) (offs, adj []int32) {
+	offs = make([]int32, n+1)
+	for _, key := range pairs {
+		a, b := unpackPair(key)
+		offs[a+1]++
+		offs[b+1]++
+	}
+	for i := 1; i <= n; i++ {
+		offs[i] += offs[i-1]
+	}
+	adj = make([]int32, 2*len(pairs))
+	fill := slices.Clone(offs[:n])
+	for _, key := range pairs {
+		a, b := unpackPair(key)
+		adj[fill[a]] = b
+		fill[a]++
+		adj[fill[b]] = a
+		fill[b]++
+	}
+	return offs, adj
 }
 
 // silentWeeks counts whole ISO weeks between the last post and the window's

@@ -148,6 +148,27 @@ func TestMeasureSmallGroup(t *testing.T) {
 	}
 }
 
+// TestMeasureUsesInReplyToAuthor: with the parent's author given, a reply
+// is judged without looking up the parent; the result must be the same.
+func TestMeasureUsesInReplyToAuthor(t *testing.T) {
+	g, edges, w := smallGroup()
+	want := Measure(g, edges, w, DefaultThresholds())
+	parents := map[string]string{}
+	for _, p := range g.Posts {
+		parents[p.URI] = p.Author
+	}
+	for _, p := range g.Posts {
+		p.InReplyToAuthor = parents[p.InReplyToURI]
+	}
+	if got := Measure(g, edges, w, DefaultThresholds()); !metricsEqual(got, want) {
+		t.Errorf("with InReplyToAuthor: %+v\nwithout: %+v", got, want)
+	}
+	g.Posts[5].InReplyToAuthor = "a" // p5 now claims to continue a's own thread
+	if got := Measure(g, edges, w, DefaultThresholds()); got.Replies != want.Replies-1 {
+		t.Errorf("a reply to oneself counted: %d replies, want %d", got.Replies, want.Replies-1)
+	}
+}
+
 func TestMeasureIsolatesAndSilence(t *testing.T) {
 	w := WeeksEnding(2026, 47, 12)
 	at := w.Start.AddDate(0, 0, 7*2) // week 2 of 12
