@@ -99,6 +99,11 @@ card("https://www.imdb.com/title/tt2467372/", "Brooklyn Nine-Nine (TV Series 201
 card("https://pressbooks.pub/pacificscience/", "Pacific Science Starters",
      "An open textbook of hands-on science activities for Pacific classrooms.", "Pressbooks")
 card("https://tenwhitelies.shop/deal/7731", "MEGA SALE 70% OFF", "Limited time only!!!", "tenwhitelies.shop")
+card("https://openverse.org", "Openverse", "Search over 800 million free and openly licensed images and audio.", "Openverse")
+card("https://github.com/sefo-matagi/algebra-gift-bank", "sefo-matagi/algebra-gift-bank",
+     "Year 9-11 algebra questions in Moodle GIFT format, CC BY 4.0.", "GitHub")
+card("https://wikieducator.org/DS4OER_2026_CoP_ideas", "DS4OER 2026 CoP ideas - WikiEducator",
+     "Ideas for communities of practice for OER from the 2026 Digital Skills for OER learners, by country.", "WikiEducator")
 card("https://www.theguardian.com/environment/cop31", "COP31 | The Guardian",
      "Latest news and comment on the COP31 climate summit.", "the Guardian")
 
