@@ -37,6 +37,13 @@ func idString(v any) string {
 	}
 }
 
+// accountFlags are the research-ethics flags of an account's JSON.
+type accountFlags struct {
+	Discoverable *bool `json:"discoverable"`
+	Indexable    *bool `json:"indexable"`
+	NoIndex      *bool `json:"noindex"`
+}
+
 // optOutTags are the fediverse's informal "do not index me" markers.
 var optOutTags = []string{"#nobot", "#noindex", "#nosearch"}
 
@@ -57,11 +64,7 @@ func toAccount(a *gomastodon.Account, raw json.RawMessage, host string) store.Ac
 	}
 	// go-mastodon's struct lacks indexable/noindex and turns a missing
 	// discoverable into false; read all three from the JSON as served.
-	var flags struct {
-		Discoverable *bool `json:"discoverable"`
-		Indexable    *bool `json:"indexable"`
-		NoIndex      *bool `json:"noindex"`
-	}
+	var flags accountFlags
 	if len(raw) > 0 && json.Unmarshal(raw, &flags) == nil {
 		out.Discoverable, out.Indexable, out.NoIndex = flags.Discoverable, flags.Indexable, flags.NoIndex
 	}
@@ -83,11 +86,14 @@ func toPost(s mastodon.Status, host string) (store.Post, error) {
 	if st.Reblog != nil {
 		return store.Post{}, fmt.Errorf("status %s is a boost, not a post", st.ID)
 	}
+	// The account's JSON is inside the status's raw JSON already; read only
+	// the flags go-mastodon's struct lacks.
 	var rawStatus struct {
-		Account json.RawMessage `json:"account"`
+		Account accountFlags `json:"account"`
 	}
 	_ = json.Unmarshal(s.Raw, &rawStatus)
-	acc := toAccount(&st.Account, rawStatus.Account, host)
+	acc := toAccount(&st.Account, nil, host)
+	acc.Discoverable, acc.Indexable, acc.NoIndex = rawStatus.Account.Discoverable, rawStatus.Account.Indexable, rawStatus.Account.NoIndex
 	doc := text.FromHTML(st.Content)
 	p := store.Post{
 		URI:              st.URI,

@@ -228,57 +228,89 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 		}
 	} else {
 		defer func() { err = h.expandAfter(ctx, c, err) }()
-		for {
-			if h.stopped() {
-				return ErrStopped
-			}
-			page, err := c.TagPage(ctx, tag, mastodon.Newer, cur.Newest, mastodon.PageLimit)
-			if err != nil {
-				return err
-			}
-			if len(page.Statuses) == 0 {
-				break
-			}
-			if err := checkOrder(tag, page.Statuses, cur.Newest, +1); err != nil {
-				return err
-			}
-			cur.Newest, _, _ = bounds(page.Statuses)
-			if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
-				return err
-			}
-			// min_id pages are the posts right after the cursor: a short page
-			// means we are at the newest. Stopping here cannot leave a gap,
-			// the next run continues from the new cursor.
-			if len(page.Statuses) < mastodon.PageLimit {
-				break
-			}
+		if err := h.pages(ctx, c, tr, mastodon.Newer, &cur); err != nil {
+			return err
 		}
 	}
-	for !cur.BackfillDone {
-		if h.stopped() {
-			return ErrStopped
+	return h.pages(ctx, c, tr, mastodon.Older, &cur)
+}
+
+type pageResult struct {
+	page mastodon.Page
+	err  error
+}
+
+// pages walks a tag timeline from the cursor, forward (Newer) to the newest
+// post or backward (Older) to the beginning or --since. The next page is
+// requested as soon as its cursor is known, so it travels while the current
+// one is being stored.
+func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult, dir mastodon.Direction, cur *store.Cursor) error {
+	cursor := func() string {
+		if dir == mastodon.Newer {
+			return cur.Newest
 		}
-		if !h.opts.Since.IsZero() && !cur.OldestAt.IsZero() && cur.OldestAt.Before(h.opts.Since) {
-			break
+		return cur.Oldest
+	}
+	more := func(pageLen int) bool {
+		if dir == mastodon.Newer {
+			// min_id pages are the posts right after the cursor: a short page
+			// means we are at the newest. Stopping there cannot leave a gap;
+			// the next run continues from the new cursor.
+			return pageLen == mastodon.PageLimit
 		}
-		page, err := c.TagPage(ctx, tag, mastodon.Older, cur.Oldest, mastodon.PageLimit)
-		if err != nil {
-			return err
+		sinceReached := !h.opts.Since.IsZero() && !cur.OldestAt.IsZero() && cur.OldestAt.Before(h.opts.Since)
+		return !cur.BackfillDone && !sinceReached
+	}
+	fetch := func(from string) <-chan pageResult {
+		ch := make(chan pageResult, 1)
+		go func() {
+			p, err := c.TagPage(ctx, tr.Tag, dir, from, mastodon.PageLimit)
+			ch <- pageResult{p, err}
+		}()
+		return ch
+	}
+	if !more(mastodon.PageLimit) {
+		return nil
+	}
+	if h.stopped() {
+		return ErrStopped
+	}
+	want := +1
+	if dir == mastodon.Older {
+		want = -1
+	}
+	for pending := fetch(cursor()); pending != nil; {
+		r := <-pending
+		pending = nil
+		if r.err != nil {
+			return r.err
 		}
-		if len(page.Statuses) == 0 {
-			cur.BackfillDone = true
-			if err := h.savePage(ctx, c, tr, nil, cur); err != nil {
-				return err
+		list := r.page.Statuses
+		if len(list) == 0 {
+			if dir == mastodon.Older {
+				cur.BackfillDone = true
+				return h.savePage(ctx, c, tr, nil, *cur)
 			}
-			break
+			return nil
 		}
-		if err := checkOrder(tag, page.Statuses, cur.Oldest, -1); err != nil {
+		if err := checkOrder(tr.Tag, list, cursor(), want); err != nil {
 			return err
 		}
-		_, cur.Oldest, cur.OldestAt = bounds(page.Statuses)
-		cur.BackfillDone = !page.HasOlder
-		if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
+		if dir == mastodon.Newer {
+			cur.Newest, _, _ = bounds(list)
+		} else {
+			_, cur.Oldest, cur.OldestAt = bounds(list)
+			cur.BackfillDone = !r.page.HasOlder
+		}
+		again := more(len(list))
+		if again && !h.stopped() {
+			pending = fetch(cursor())
+		}
+		if err := h.savePage(ctx, c, tr, list, *cur); err != nil {
 			return err
+		}
+		if again && pending == nil {
+			return ErrStopped
 		}
 	}
 	return nil

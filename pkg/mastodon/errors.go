@@ -1,8 +1,10 @@
 package mastodon
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	gomastodon "github.com/mattn/go-mastodon"
@@ -56,6 +58,9 @@ type MalformedError struct {
 }
 
 func (e *MalformedError) Error() string {
+	if e.Size < 0 {
+		return fmt.Sprintf("the server's %s is malformed JSON", e.Path)
+	}
 	return fmt.Sprintf("%s answered with %d bytes of malformed JSON", e.Path, e.Size)
 }
 
@@ -76,6 +81,11 @@ func (e *StatusError) Error() string {
 func translate(err error) error {
 	if err == nil {
 		return nil
+	}
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &syntax) || errors.As(err, &typeErr) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &MalformedError{Path: "response", Size: -1}
 	}
 	var api *gomastodon.APIError
 	if errors.As(err, &api) {

@@ -3,7 +3,6 @@ package mastodon
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -149,7 +148,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if isHTML(resp.Header.Get("Content-Type")) {
 				return nil, &NotMastodonError{Path: req.URL.Path, ContentType: resp.Header.Get("Content-Type")}
 			}
-			if !json.Valid(body) {
+			if !looksComplete(body) {
 				if !retriable || attempt >= t.maxRetries {
 					return nil, &MalformedError{Path: req.URL.Path, Size: len(body)}
 				}
@@ -198,6 +197,18 @@ func rebuild(resp *http.Response, body []byte) *http.Response {
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	return resp
+}
+
+// looksComplete is a cheap check that a JSON body was not cut off: it opens
+// and closes with a matching bracket. A full scan would triple the decoding
+// work; a body broken in the middle still fails in the decoder, clearly.
+func looksComplete(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	if len(b) < 2 {
+		return false
+	}
+	first, last := b[0], b[len(b)-1]
+	return (first == '[' && last == ']') || (first == '{' && last == '}')
 }
 
 func isHTML(contentType string) bool {

@@ -160,14 +160,15 @@ func (s *Store) saveMany(ctx context.Context, instance, tag string, fromTimeline
 
 // writer holds the prepared statements of one transaction.
 type writer struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	now   string
-	stmts map[string]*sql.Stmt
+	ctx      context.Context
+	tx       *sql.Tx
+	now      string
+	stmts    map[string]*sql.Stmt
+	accounts map[string]int64 // accounts already written in this transaction
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx, now string) *writer {
-	return &writer{ctx: ctx, tx: tx, now: now, stmts: map[string]*sql.Stmt{}}
+	return &writer{ctx: ctx, tx: tx, now: now, stmts: map[string]*sql.Stmt{}, accounts: map[string]int64{}}
 }
 
 func (w *writer) close() {
@@ -206,6 +207,10 @@ func (w *writer) queryRow(q string, args ...any) *sql.Row {
 }
 
 func (w *writer) account(a *Account) (int64, error) {
+	// A page holds many posts by few people: write each account once.
+	if id, ok := w.accounts[a.Acct]; ok {
+		return id, nil
+	}
 	var id int64
 	err := w.queryRow(`INSERT INTO accounts(acct, uri, url, username, display_name, note, bot, discoverable, indexable, noindex, optout,
 			created_at, followers_count, following_count, statuses_count, raw, updated_at)
@@ -222,6 +227,7 @@ func (w *writer) account(a *Account) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("account %s: %w", a.Acct, err)
 	}
+	w.accounts[a.Acct] = id
 	return id, nil
 }
 
