@@ -108,3 +108,17 @@ func TestParseDurationAndSince(t *testing.T) {
 		t.Errorf("since date = %v", got)
 	}
 }
+
+// FuzzParse: any bytes give a config or an error naming the file; never a panic.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{"tags: [cop]\n", "instance: x.org\nworkers: 3\n", "refresh: 14d\nthresholds:\n  core_k: 2\n",
+		"- a\n", "tags: [cop\n", "log_format: json\nsince: 2026-01-01\n", "\x00\xff", "token: abc\n"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		err := Parse(Default(), "fuzz.yaml", data)
+		if err != nil && !strings.HasPrefix(err.Error(), "fuzz.yaml:") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
