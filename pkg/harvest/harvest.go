@@ -124,6 +124,11 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 			}
 		}
 	}
+	if h.res.New > 0 {
+		if err := st.UpdateThreadRoots(context.WithoutCancel(ctx)); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
 	return h.res, firstErr
 }
 

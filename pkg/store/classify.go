@@ -21,6 +21,23 @@ type ClassifyRow struct {
 	ParentAuthor   string
 	ParentHTML     string
 	DirectRepliers int // distinct other authors who replied directly
+	RootTags       []string
+	RootHTML       string // "" for a top-level post
+}
+
+// UpdateThreadRoots sets posts.thread_root from the reply links: a post
+// whose parent is not stored counts as the root of what hangs below it.
+func (s *Store) UpdateThreadRoots(ctx context.Context) error {
+	_, err := s.w.ExecContext(ctx, `WITH RECURSIVE r(id, root) AS (
+			SELECT id, id FROM posts WHERE in_reply_to_post IS NULL
+			UNION ALL
+			SELECT p.id, r.root FROM posts p JOIN r ON p.in_reply_to_post = r.id
+		)
+		UPDATE posts SET thread_root = r.root FROM r WHERE r.id = posts.id AND posts.thread_root IS NOT r.root`)
+	if err != nil {
+		return fmt.Errorf("thread roots: %w", err)
+	}
+	return nil
 }
 
 // ClassifyRows streams the posts to classify, oldest first: every live post,
@@ -40,8 +57,10 @@ func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn f
 			COALESCE(qa.acct, p.in_reply_to_acct, ''), COALESCE(q.content, ''),
 			(SELECT COUNT(DISTINCT c.account_id) FROM posts c WHERE c.in_reply_to_post = p.id AND c.account_id <> p.account_id),
 			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
-			COALESCE((SELECT group_concat(acct, ' ') FROM post_mentions WHERE post_id = p.id), '')
+			COALESCE((SELECT group_concat(acct, ' ') FROM post_mentions WHERE post_id = p.id), ''),
+			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = rt.id), ''), COALESCE(rt.content, '')
 		FROM posts p JOIN accounts a ON a.id = p.account_id
+		LEFT JOIN posts rt ON rt.id = p.thread_root AND rt.id <> p.id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
 		LEFT JOIN accounts qa ON qa.id = q.account_id
 		WHERE p.deleted_at IS NULL` + where + ` ORDER BY p.id`
@@ -50,14 +69,14 @@ func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn f
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
 	defer rows.Close()
-	var tags, mentions string
+	var tags, mentions, rootTags string
 	for rows.Next() {
 		var r ClassifyRow
 		if err := rows.Scan(&r.PostID, &r.URI, &r.Author, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
-			&r.InReplyToURI, &r.ParentAuthor, &r.ParentHTML, &r.DirectRepliers, &tags, &mentions); err != nil {
+			&r.InReplyToURI, &r.ParentAuthor, &r.ParentHTML, &r.DirectRepliers, &tags, &mentions, &rootTags, &r.RootHTML); err != nil {
 			return err
 		}
-		r.Tags, r.Mentions = strings.Fields(tags), strings.Fields(mentions)
+		r.Tags, r.Mentions, r.RootTags = strings.Fields(tags), strings.Fields(mentions), strings.Fields(rootTags)
 		if err := fn(&r); err != nil {
 			return err
 		}

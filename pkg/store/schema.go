@@ -180,5 +180,7 @@ CREATE TABLE account_communities (
 	computed_at TEXT NOT NULL
 );
 `, // 3: small key-value facts about the database (e.g. the last refresh).
-	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`, // 4: each post's thread root, for classification and exports.
+	`ALTER TABLE posts ADD COLUMN thread_root INTEGER REFERENCES posts(id);
+CREATE INDEX posts_thread_root ON posts(thread_root);`,
 }

@@ -156,3 +156,36 @@ func TestReplyLinkedWhicheverArrivesFirst(t *testing.T) {
 		t.Errorf("child's parent = %q", parent)
 	}
 }
+
+func TestThreadRoots(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx := context.Background()
+	at := time.Now()
+	root := post("https://a.example/s/1", "1", at)
+	reply := post("https://a.example/s/2", "2", at)
+	reply.InReplyToLocalID = "1"
+	deep := post("https://a.example/s/3", "3", at)
+	deep.InReplyToLocalID = "2"
+	orphan := post("https://a.example/s/9", "9", at)
+	orphan.InReplyToLocalID = "8" // parent never stored
+	if _, err := st.SaveThread(ctx, "a.example", []Post{deep, orphan, reply, root}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateThreadRoots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := st.r.Query(`SELECT p.uri, r.uri FROM posts p JOIN posts r ON r.id = p.thread_root ORDER BY p.uri`)
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var a, b string
+		rows.Scan(&a, &b)
+		got[a] = b
+	}
+	want := map[string]string{root.URI: root.URI, reply.URI: root.URI, deep.URI: root.URI, orphan.URI: orphan.URI}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("root of %s = %q, want %q", k, got[k], v)
+		}
+	}
+}

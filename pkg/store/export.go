@@ -1,0 +1,420 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// This file holds the streaming read queries of the weekly report and the
+// research exports. Each calls fn once per row while the rows are read, so
+// a caller that keeps only aggregates never holds the whole table.
+
+// optedOutSQL is true for an account that asked not to be indexed: an
+// opt-out tag in its profile, noindex, or indexable = false.
+const optedOutSQL = `(%[1]s.optout = 1 OR COALESCE(%[1]s.noindex, 0) = 1 OR COALESCE(%[1]s.indexable, 1) = 0)`
+
+func optedOut(alias string) string { return fmt.Sprintf(optedOutSQL, alias) }
+
+// ExportFilter selects the rows of an export.
+type ExportFilter struct {
+	// Since and Until bound the post's created_at: [Since, Until); zero is open.
+	Since, Until time.Time
+	// ExcludeOptedOut leaves out opted-out accounts, their posts, and every
+	// edge that touches them.
+	ExcludeOptedOut bool
+}
+
+func (f ExportFilter) windowed() bool { return !f.Since.IsZero() || !f.Until.IsZero() }
+
+// PostRow is one post as the posts export writes it. A tombstone (Deleted)
+// has no content: Text, SpoilerText, Mentions, Links and Raw are empty.
+type PostRow struct {
+	ID                int64
+	URI, URL          string
+	Instance, LocalID string // the instance it was first harvested from and its id there
+	Author            string
+	AuthorOptedOut    bool
+	CreatedAt         time.Time
+	EditedAt          time.Time // zero when never edited
+	DeletedAt         time.Time // zero when live
+	Language          string
+	Visibility        string
+	Sensitive         bool
+	SpoilerText, Text string
+	Tags, Mentions    []string
+	Links             []string
+	Replies, Reblogs  int64
+	Favourites        int64
+	MediaCount        int64
+	InReplyToURI      string // "" for a top-level post or a parent not stored
+	InReplyToAuthor   string
+	ThreadRootURI     string // topmost stored ancestor; the post itself at top level
+	Classified        bool
+	ClassifierVersion string
+	DomainScore       float64
+	CommunityScore    float64
+	PracticeScore     float64
+	Domain            bool
+	Community         bool
+	Practice          bool
+	Rules             string // classifications.rules JSON, "" when not classified
+	CommunityID       string // from the last stored community assignment
+	Verdict           string
+	Raw               string // only when asked for
+}
+
+// ExportPosts streams the posts created in the filter's window, tombstones
+// included, oldest first. withRaw also reads the raw status JSON.
+func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, fn func(*PostRow) error) error {
+	where, args := timeRange("p.created_at", f.Since, f.Until)
+	if f.ExcludeOptedOut {
+		where += " AND NOT " + optedOut("a")
+	}
+	raw := "''"
+	if withRaw {
+		raw = "COALESCE(p.raw, '')"
+	}
+	// The thread root climbs in_reply_to_post by primary key, a few steps
+	// per reply, so no table of all roots is ever built.
+	q := `SELECT p.id, p.uri, COALESCE(p.url, ''),
+			COALESCE((SELECT instance || char(10) || local_id FROM post_ids WHERE post_id = p.id ORDER BY rowid LIMIT 1), ''),
+			a.acct, ` + optedOut("a") + `, p.created_at, COALESCE(p.edited_at, ''), COALESCE(p.deleted_at, ''),
+			COALESCE(p.language, ''), COALESCE(p.visibility, ''), p.sensitive, COALESCE(p.spoiler_text, ''), COALESCE(p.text, ''),
+			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
+			COALESCE((SELECT group_concat(acct, ' ') FROM post_mentions WHERE post_id = p.id), ''),
+			COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
+			p.replies_count, p.reblogs_count, p.favourites_count, p.media_count,
+			COALESCE(q.uri, ''), COALESCE(qa.acct, p.in_reply_to_acct, ''),
+			CASE WHEN p.in_reply_to_post IS NULL THEN p.uri ELSE (
+				WITH RECURSIVE up(id, parent, depth) AS (
+					SELECT q.id, q.in_reply_to_post, 1
+					UNION ALL
+					SELECT x.id, x.in_reply_to_post, up.depth + 1 FROM posts x JOIN up ON x.id = up.parent WHERE up.depth < 1000)
+				SELECT r.uri FROM up JOIN posts r ON r.id = up.id WHERE up.parent IS NULL) END,
+			c.post_id IS NOT NULL, COALESCE(c.version, ''), COALESCE(c.domain_score, 0), COALESCE(c.community_score, 0),
+			COALESCE(c.practice_score, 0), COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0),
+			COALESCE(c.rules, ''), COALESCE(ac.community, ''), COALESCE(ac.verdict, ''), ` + raw + `
+		FROM posts p JOIN accounts a ON a.id = p.account_id
+		LEFT JOIN posts q ON q.id = p.in_reply_to_post
+		LEFT JOIN accounts qa ON qa.id = q.account_id
+		LEFT JOIN classifications c ON c.post_id = p.id
+		LEFT JOIN account_communities ac ON ac.account_id = p.account_id
+		WHERE 1 = 1` + where + ` ORDER BY p.created_at, p.id`
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("read posts to export: %w", err)
+	}
+	defer rows.Close()
+	var (
+		r                                 PostRow
+		localID, created, edited, deleted string
+		tags, mentions, links             string
+		root                              sql.NullString
+	)
+	for rows.Next() {
+		r = PostRow{}
+		if err := rows.Scan(&r.ID, &r.URI, &r.URL, &localID, &r.Author, &r.AuthorOptedOut, &created, &edited, &deleted,
+			&r.Language, &r.Visibility, &r.Sensitive, &r.SpoilerText, &r.Text, &tags, &mentions, &links,
+			&r.Replies, &r.Reblogs, &r.Favourites, &r.MediaCount, &r.InReplyToURI, &r.InReplyToAuthor, &root,
+			&r.Classified, &r.ClassifierVersion, &r.DomainScore, &r.CommunityScore, &r.PracticeScore,
+			&r.Domain, &r.Community, &r.Practice, &r.Rules, &r.CommunityID, &r.Verdict, &r.Raw); err != nil {
+			return fmt.Errorf("read posts to export: %w", err)
+		}
+		r.Instance, r.LocalID, _ = strings.Cut(localID, "\n")
+		r.CreatedAt, _ = ParseTime(created)
+		r.EditedAt = parseOptionalTime(edited)
+		r.DeletedAt = parseOptionalTime(deleted)
+		r.ThreadRootURI = root.String
+		r.Tags, r.Mentions, r.Links = strings.Fields(tags), strings.Fields(mentions), strings.Fields(links)
+		if !r.DeletedAt.IsZero() {
+			// A tombstone never carries content, whatever a row still holds.
+			r.Text, r.SpoilerText, r.Mentions, r.Links, r.Raw = "", "", nil, nil, ""
+		}
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func parseOptionalTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, _ := ParseTime(s)
+	return t
+}
+
+// AccountRow is one account as the accounts export writes it.
+type AccountRow struct {
+	ID                   int64
+	Acct, URI, URL       string
+	Username, Display    string
+	Note                 string
+	Bot                  bool
+	Discoverable         sql.NullBool
+	Indexable, NoIndex   sql.NullBool
+	OptOutTag            bool // #nobot, #noindex or #nosearch in the profile
+	OptedOut             bool // OptOutTag, noindex, or indexable = false
+	CreatedAt            time.Time
+	Followers, Following int64
+	Statuses             int64
+	Posts                int64     // live posts in the window
+	FirstPost, LastPost  time.Time // of those posts
+	CommunityID, Verdict string
+	Raw                  string // only when asked for
+}
+
+// ExportAccounts streams accounts in acct order. Without a window every
+// account; with one, the accounts that wrote a post in it or took part in
+// an interaction on a post of it.
+func (s *Store) ExportAccounts(ctx context.Context, f ExportFilter, withRaw bool, fn func(*AccountRow) error) error {
+	postWhere, postArgs := timeRange("created_at", f.Since, f.Until)
+	var where string
+	args := append([]any{}, postArgs...)
+	if f.windowed() {
+		edgeWhere, edgeArgs := timeRange("p.created_at", f.Since, f.Until)
+		where = ` AND (a.id IN (SELECT account_id FROM posts WHERE deleted_at IS NULL` + postWhere + `)
+			OR a.id IN (SELECT e.source_id FROM edges e JOIN posts p ON p.id = e.post_id WHERE p.deleted_at IS NULL` + edgeWhere + `)
+			OR a.id IN (SELECT e.target_id FROM edges e JOIN posts p ON p.id = e.post_id WHERE p.deleted_at IS NULL` + edgeWhere + `))`
+		args = append(append(append(args, postArgs...), edgeArgs...), edgeArgs...)
+	}
+	if f.ExcludeOptedOut {
+		where += " AND NOT " + optedOut("a")
+	}
+	raw := "''"
+	if withRaw {
+		raw = "COALESCE(a.raw, '')"
+	}
+	q := `SELECT a.id, a.acct, COALESCE(a.uri, ''), COALESCE(a.url, ''), COALESCE(a.username, ''), COALESCE(a.display_name, ''),
+			COALESCE(a.note, ''), a.bot, a.discoverable, a.indexable, a.noindex, a.optout, ` + optedOut("a") + `,
+			COALESCE(a.created_at, ''), COALESCE(a.followers_count, 0), COALESCE(a.following_count, 0), COALESCE(a.statuses_count, 0),
+			COALESCE(st.n, 0), COALESCE(st.first, ''), COALESCE(st.last, ''),
+			COALESCE(ac.community, ''), COALESCE(ac.verdict, ''), ` + raw + `
+		FROM accounts a
+		LEFT JOIN (SELECT account_id, COUNT(*) AS n, MIN(created_at) AS first, MAX(created_at) AS last
+			FROM posts WHERE deleted_at IS NULL` + postWhere + ` GROUP BY account_id) st ON st.account_id = a.id
+		LEFT JOIN account_communities ac ON ac.account_id = a.id
+		WHERE 1 = 1` + where + ` ORDER BY a.acct`
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("read accounts to export: %w", err)
+	}
+	defer rows.Close()
+	var created, first, last string
+	for rows.Next() {
+		var r AccountRow
+		if err := rows.Scan(&r.ID, &r.Acct, &r.URI, &r.URL, &r.Username, &r.Display, &r.Note, &r.Bot, &r.Discoverable,
+			&r.Indexable, &r.NoIndex, &r.OptOutTag, &r.OptedOut, &created, &r.Followers, &r.Following, &r.Statuses,
+			&r.Posts, &first, &last, &r.CommunityID, &r.Verdict, &r.Raw); err != nil {
+			return fmt.Errorf("read accounts to export: %w", err)
+		}
+		r.CreatedAt, r.FirstPost, r.LastPost = parseOptionalTime(created), parseOptionalTime(first), parseOptionalTime(last)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EdgeRow is one interaction: source replied to, mentioned, boosted or
+// favourited target's post (for a reply, the parent's author).
+type EdgeRow struct {
+	Kind                           string // reply, mention, boost, favourite
+	Source, Target                 string // accts
+	SourceOptedOut, TargetOptedOut bool
+	PostURI                        string // the replying/mentioning post, or the boosted/favourited one
+	At                             time.Time
+}
+
+// ExportEdges streams the interactions on live posts created in the window,
+// ordered by time.
+func (s *Store) ExportEdges(ctx context.Context, f ExportFilter, fn func(*EdgeRow) error) error {
+	where, args := timeRange("p.created_at", f.Since, f.Until)
+	if f.ExcludeOptedOut {
+		where += " AND NOT " + optedOut("sa") + " AND NOT " + optedOut("ta")
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, sa.acct, ta.acct, `+optedOut("sa")+`, `+optedOut("ta")+`, p.uri, e.at
+		FROM edges e JOIN posts p ON p.id = e.post_id
+		JOIN accounts sa ON sa.id = e.source_id JOIN accounts ta ON ta.id = e.target_id
+		WHERE p.deleted_at IS NULL`+where+` ORDER BY e.at, p.id, e.kind`, args...)
+	if err != nil {
+		return fmt.Errorf("read interactions to export: %w", err)
+	}
+	defer rows.Close()
+	var at string
+	for rows.Next() {
+		var r EdgeRow
+		if err := rows.Scan(&r.Kind, &r.Source, &r.Target, &r.SourceOptedOut, &r.TargetOptedOut, &r.PostURI, &at); err != nil {
+			return fmt.Errorf("read interactions to export: %w", err)
+		}
+		r.At, _ = ParseTime(at)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// TieRow is all interactions of one kind from one account to another,
+// aggregated: how many, the first and the last.
+type TieRow struct {
+	Kind                           string
+	Source, Target                 string
+	SourceOptedOut, TargetOptedOut bool
+	Count                          int64
+	First, Last                    time.Time
+}
+
+// ExportTies streams the interactions of the window grouped by (kind,
+// source, target); SQLite does the grouping, so memory stays flat.
+func (s *Store) ExportTies(ctx context.Context, f ExportFilter, fn func(*TieRow) error) error {
+	timeWhere, args := timeRange("p.created_at", f.Since, f.Until)
+	var optOutWhere string
+	if f.ExcludeOptedOut {
+		optOutWhere = " AND NOT " + optedOut("sa") + " AND NOT " + optedOut("ta")
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT t.kind, sa.acct, ta.acct, `+optedOut("sa")+`, `+optedOut("ta")+`, t.n, t.first, t.last
+		FROM (SELECT e.kind, e.source_id, e.target_id, COUNT(*) AS n, MIN(e.at) AS first, MAX(e.at) AS last
+			FROM edges e JOIN posts p ON p.id = e.post_id
+			WHERE p.deleted_at IS NULL`+timeWhere+` GROUP BY e.kind, e.source_id, e.target_id) t
+		JOIN accounts sa ON sa.id = t.source_id JOIN accounts ta ON ta.id = t.target_id
+		WHERE 1 = 1`+optOutWhere+` ORDER BY sa.acct, ta.acct, t.kind`, args...)
+	if err != nil {
+		return fmt.Errorf("read ties to export: %w", err)
+	}
+	defer rows.Close()
+	var first, last string
+	for rows.Next() {
+		var r TieRow
+		if err := rows.Scan(&r.Kind, &r.Source, &r.Target, &r.SourceOptedOut, &r.TargetOptedOut, &r.Count, &first, &last); err != nil {
+			return fmt.Errorf("read ties to export: %w", err)
+		}
+		r.First, r.Last = parseOptionalTime(first), parseOptionalTime(last)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// MembershipRow is one account's stored community assignment.
+type MembershipRow struct {
+	CommunityID, Verdict string
+	Acct                 string
+	OptedOut             bool
+	ComputedAt           time.Time
+}
+
+// ExportMemberships streams the stored account → community assignment (the
+// last `communities` run), by community then account.
+func (s *Store) ExportMemberships(ctx context.Context, f ExportFilter, fn func(*MembershipRow) error) error {
+	var where string
+	if f.ExcludeOptedOut {
+		where = " AND NOT " + optedOut("a")
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT ac.community, ac.verdict, a.acct, `+optedOut("a")+`, ac.computed_at
+		FROM account_communities ac JOIN accounts a ON a.id = ac.account_id
+		WHERE 1 = 1`+where+` ORDER BY ac.community, a.acct`)
+	if err != nil {
+		return fmt.Errorf("read communities to export: %w", err)
+	}
+	defer rows.Close()
+	var at string
+	for rows.Next() {
+		var r MembershipRow
+		if err := rows.Scan(&r.CommunityID, &r.Verdict, &r.Acct, &r.OptedOut, &at); err != nil {
+			return fmt.Errorf("read communities to export: %w", err)
+		}
+		r.ComputedAt = parseOptionalTime(at)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ActivityRow is one live post as the weekly report reads it.
+type ActivityRow struct {
+	URI, URL, Author string
+	At               time.Time
+	IsReply          bool   // replies to someone (the parent may not be stored)
+	ParentAuthor     string // "" when unknown
+	OtherRepliers    int    // distinct other authors who replied directly, at any time
+	Text             string
+	Tags, Links      []string
+	Classified       bool
+	PracticeScore    float64
+	Practice         bool
+	Rules            string
+}
+
+// ActivityPosts streams the live posts created in [since, until), oldest first.
+func (s *Store) ActivityPosts(ctx context.Context, since, until time.Time, fn func(*ActivityRow) error) error {
+	where, args := timeRange("p.created_at", since, until)
+	rows, err := s.r.QueryContext(ctx, `SELECT p.uri, COALESCE(p.url, ''), a.acct, p.created_at,
+			p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL, COALESCE(qa.acct, p.in_reply_to_acct, ''),
+			(SELECT COUNT(DISTINCT r.account_id) FROM posts r WHERE r.in_reply_to_post = p.id AND r.account_id <> p.account_id AND r.deleted_at IS NULL),
+			COALESCE(p.text, ''),
+			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
+			COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
+			c.post_id IS NOT NULL, COALESCE(c.practice_score, 0), COALESCE(c.practice, 0), COALESCE(c.rules, '')
+		FROM posts p JOIN accounts a ON a.id = p.account_id
+		LEFT JOIN posts q ON q.id = p.in_reply_to_post
+		LEFT JOIN accounts qa ON qa.id = q.account_id
+		LEFT JOIN classifications c ON c.post_id = p.id
+		WHERE p.deleted_at IS NULL`+where+` ORDER BY p.created_at, p.id`, args...)
+	if err != nil {
+		return fmt.Errorf("read the period's posts: %w", err)
+	}
+	defer rows.Close()
+	var at, tags, links string
+	for rows.Next() {
+		var r ActivityRow
+		if err := rows.Scan(&r.URI, &r.URL, &r.Author, &at, &r.IsReply, &r.ParentAuthor, &r.OtherRepliers, &r.Text,
+			&tags, &links, &r.Classified, &r.PracticeScore, &r.Practice, &r.Rules); err != nil {
+			return fmt.Errorf("read the period's posts: %w", err)
+		}
+		r.At, _ = ParseTime(at)
+		r.Tags, r.Links = strings.Fields(tags), strings.Fields(links)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AuthorSpan is an author and the time of their first live post ever.
+type AuthorSpan struct {
+	Acct  string
+	First time.Time // first live post ever
+}
+
+// FirstPosts streams, for every author with a live post in [since, until),
+// the time of their first live post ever, so a report can tell new members
+// from returning ones.
+func (s *Store) FirstPosts(ctx context.Context, since, until time.Time, fn func(AuthorSpan) error) error {
+	where, args := timeRange("created_at", since, until)
+	rows, err := s.r.QueryContext(ctx, `SELECT a.acct, (SELECT MIN(created_at) FROM posts f WHERE f.account_id = w.account_id AND f.deleted_at IS NULL)
+		FROM (SELECT DISTINCT account_id FROM posts WHERE deleted_at IS NULL`+where+`) w JOIN accounts a ON a.id = w.account_id
+		ORDER BY a.acct`, args...)
+	if err != nil {
+		return fmt.Errorf("read first posts: %w", err)
+	}
+	defer rows.Close()
+	var first string
+	for rows.Next() {
+		var span AuthorSpan
+		if err := rows.Scan(&span.Acct, &first); err != nil {
+			return fmt.Errorf("read first posts: %w", err)
+		}
+		span.First, _ = ParseTime(first)
+		if err := fn(span); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
