@@ -1,0 +1,228 @@
+// Package classify scores Mastodon posts on the three elements of a
+// community of practice (Wenger-Trayner): domain, community and practice.
+//
+// Every score is the sum of named rules (D1..D3, D-, C1..C7, P1..P7; see
+// DESIGN.md and rules.go); each rule that fires is kept as a Hit with the
+// words that made it fire, so a verdict can always be explained. The rules
+// aim at the human coding of ../../shared CODEBOOK.md (docs/ restates it);
+// Evaluate measures how well.
+package classify
+
+import (
+	"strings"
+
+	"github.com/oeru/copharvest/pkg/text"
+)
+
+// Version names the rule set; stored with every result. Bump it whenever a
+// rule, weight, threshold or built-in lexicon changes.
+const Version = "1.0"
+
+// Input is one post with the context the rules need. The store (or
+// InputsFromStatuses) fills it.
+type Input struct {
+	URI, Author    string // Author: account acct (unique key)
+	HTML           string // status content as served
+	SpoilerText    string
+	Tags, Mentions []string // tag names lower-case; mention accts
+	CardURL        string
+	MediaCount     int
+	Language       string
+	InReplyToURI   string // "" for top level; the parent's URI (or id when unknown)
+	ParentAuthor   string // author of the parent ("" if unknown/top level)
+	ParentHTML     string // parent content, for "answers a question" (C4)
+	DirectRepliers int    // distinct OTHER authors who replied directly to this post
+
+	// RootTags and RootHTML describe the first post of the thread (empty for
+	// a top-level post). Replies rarely repeat the hashtag; the thread's
+	// root says whether the conversation is about the domain (D1, D-).
+	RootTags []string
+	RootHTML string
+
+	// Doc and RootDoc optionally hold text.FromHTML of HTML and RootHTML
+	// when the caller has them already (InputsFromStatuses fills them);
+	// Classify then skips the conversion, its costliest step.
+	Doc, RootDoc *text.Doc
+}
+
+// Result is the classification of one post.
+type Result struct {
+	Domain, Community, Practice Dimension
+	Version                     string
+}
+
+// Dimension is the verdict on one element of the triad.
+type Dimension struct {
+	Score   float64 // sum of the hit weights, clamped to [0, 1]
+	Present bool    // the unclamped sum reached the dimension's threshold
+	Hits    []Hit
+}
+
+// Hit is one rule that fired.
+type Hit struct {
+	Rule    string   // rubric id: D1, D-, C3, P4...
+	Weight  float64  // contribution to the score; negative for D-
+	Matched []string // words, tags, sites or structure that made it fire
+}
+
+// Thresholds are the sums at which a dimension counts as present.
+type Thresholds struct {
+	Domain, Community, Practice float64
+}
+
+// DefaultThresholds: a single strong rule (weight 1) or two weak ones.
+var DefaultThresholds = Thresholds{Domain: 0.5, Community: 0.5, Practice: 0.5}
+
+// Classifier holds the compiled lexicon. It is safe for concurrent use.
+type Classifier struct {
+	Thresholds Thresholds
+
+	words       *matcher
+	seedTags    map[string]bool
+	domainTags  map[string]bool
+	ambiguous   map[string]bool
+	offTagSet   map[string]bool
+	domainSites map[string]bool
+}
+
+// wordLists are the lexicon lists matched against a post's words.
+var wordLists = []string{
+	ListDomainTerms, ListOffDomainTerms, ListTools, ListHowTo, ListStory, ListSolution,
+	ListFeedback, ListJoint, ListCommitment, ListQuestion, ListThanks, ListGreeting,
+	ListHowQuestion, ListNotYet,
+}
+
+// list ids, in the order of wordLists.
+const (
+	lDomain listID = iota
+	lOffDomain
+	lTools
+	lHowTo
+	lStory
+	lSolution
+	lFeedback
+	lJoint
+	lCommitment
+	lQuestion
+	lThanks
+	lGreeting
+	lHowQuestion
+	lNotYet
+	numLists
+)
+
+// New compiles lex (nil means DefaultLexicon()).
+func New(lex *Lexicon) *Classifier {
+	if lex == nil {
+		lex = DefaultLexicon()
+	}
+	lists := map[listID][]string{}
+	for i, name := range wordLists {
+		lists[listID(i)] = lex.Lists[name]
+	}
+	c := &Classifier{
+		Thresholds:  DefaultThresholds,
+		words:       newMatcher(lists),
+		seedTags:    set(lex.SeedTags),
+		domainTags:  set(lex.Lists[ListDomainTags]),
+		ambiguous:   set(lex.Lists[ListAmbiguousTags]),
+		offTagSet:   set(lex.Lists[ListOffDomainTags]),
+		domainSites: set(lex.Lists[ListDomainSites]),
+	}
+	for t := range c.seedTags {
+		c.domainTags[t] = true
+	}
+	return c
+}
+
+func set(list []string) map[string]bool {
+	m := make(map[string]bool, len(list))
+	for _, s := range list {
+		m[strings.ToLower(strings.TrimPrefix(s, "#"))] = true
+	}
+	return m
+}
+
+// post is one post prepared for the rules: text, words and lexicon matches.
+type post struct {
+	doc     text.Doc
+	tags    []string
+	info    textInfo
+	matches [numLists][]match
+}
+
+// prepare converts and matches one post's content.
+func (c *Classifier) prepare(html, spoiler string, tags []string, doc *text.Doc) *post {
+	p := &post{}
+	if doc != nil {
+		p.doc = *doc
+	} else {
+		p.doc = text.FromHTML(html)
+	}
+	body := p.doc.Text
+	// Link texts that are URLs ("oercommons.org/courseware/less…") are not words.
+	for _, l := range p.doc.Links {
+		if l.Text != "" && !strings.Contains(l.Text, " ") && strings.ContainsAny(l.Text, "./") {
+			body = strings.Replace(body, l.Text, " ", 1)
+		}
+	}
+	if spoiler != "" {
+		body = spoiler + "\n" + body
+	}
+	p.info = analyse(body)
+	for _, m := range c.words.find(p.info.words, make([]match, 0, 16)) {
+		p.matches[m.term.list] = append(p.matches[m.term.list], m)
+	}
+	p.tags = mergeTags(tags, p.doc.Hashtags)
+	return p
+}
+
+func mergeTags(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	for _, list := range [][]string{a, b} {
+		for _, t := range list {
+			t = strings.ToLower(t)
+			if !containsString(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Classify scores one post. It is pure: the same Input gives the same Result.
+func (c *Classifier) Classify(in *Input) Result {
+	cx := &context{c: c, in: in, post: c.prepare(in.HTML, in.SpoilerText, in.Tags, in.Doc)}
+	var r Result
+	r.Domain = c.dimension(c.Thresholds.Domain, cx.d1(), cx.d2(), cx.d3(), cx.dNeg())
+	cx.domain = r.Domain.Present // C5 at top level depends on it
+	r.Community = c.dimension(c.Thresholds.Community, cx.c1(), cx.c2(), cx.c3(), cx.c4(), cx.c5(), cx.c6(), cx.c7())
+	r.Practice = c.dimension(c.Thresholds.Practice, cx.p1(), cx.p2(), cx.p3(), cx.p4(), cx.p5(), cx.p6(), cx.p7())
+	r.Version = Version
+	return r
+}
+
+// dimension sums the rules that fired (Weight != 0).
+func (c *Classifier) dimension(threshold float64, hits ...Hit) Dimension {
+	var d Dimension
+	sum := 0.0
+	for _, h := range hits {
+		if h.Weight == 0 {
+			continue
+		}
+		d.Hits = append(d.Hits, h)
+		sum += h.Weight
+	}
+	d.Present = sum >= threshold
+	d.Score = min(max(sum, 0), 1)
+	return d
+}
