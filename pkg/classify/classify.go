@@ -39,10 +39,11 @@ type Input struct {
 	RootTags []string
 	RootHTML string
 
-	// Doc and RootDoc optionally hold text.FromHTML of HTML and RootHTML
+	// Doc, ParentDoc and RootDoc optionally hold text.FromHTML of HTML,
+	// ParentHTML and RootHTML
 	// when the caller has them already (InputsFromStatuses fills them);
 	// Classify then skips the conversion, its costliest step.
-	Doc, RootDoc *text.Doc
+	Doc, ParentDoc, RootDoc *text.Doc
 }
 
 // Result is the classification of one post.

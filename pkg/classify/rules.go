@@ -67,7 +67,7 @@ func (cx *context) parentPost() *post {
 	if !cx.parentDone {
 		cx.parentDone = true
 		if strings.ContainsAny(cx.in.ParentHTML, "?¿") {
-			cx.parent = cx.c.prepare(cx.in.ParentHTML, "", nil, nil)
+			cx.parent = cx.c.prepare(cx.in.ParentHTML, "", nil, cx.in.ParentDoc)
 		}
 	}
 	return cx.parent

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/mattn/go-mastodon"
+
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // InputsFromStatuses builds one Input per status, deriving the thread
@@ -38,6 +40,17 @@ func InputsFromStatuses(statuses []mastodon.Status) []Input {
 		repliers[pid][strings.ToLower(s.Account.Acct)] = true
 	}
 
+	// Convert each status once: a post is also its replies' parent and root.
+	docs := make(map[*mastodon.Status]*text.Doc, len(list))
+	docOf := func(s *mastodon.Status) *text.Doc {
+		if d, ok := docs[s]; ok {
+			return d
+		}
+		d := text.FromHTML(s.Content)
+		docs[s] = &d
+		return &d
+	}
+
 	inputs := make([]Input, len(list))
 	for i, s := range list {
 		in := Input{
@@ -48,6 +61,7 @@ func InputsFromStatuses(statuses []mastodon.Status) []Input {
 			MediaCount:     len(s.MediaAttachments),
 			Language:       s.Language,
 			DirectRepliers: len(repliers[string(s.ID)]),
+			Doc:            docOf(s),
 		}
 		for _, t := range s.Tags {
 			in.Tags = append(in.Tags, strings.ToLower(t.Name))
@@ -63,6 +77,7 @@ func InputsFromStatuses(statuses []mastodon.Status) []Input {
 				in.InReplyToURI = parent.URI
 				in.ParentAuthor = parent.Account.Acct
 				in.ParentHTML = parent.Content
+				in.ParentDoc = docOf(parent)
 			} else {
 				in.InReplyToURI = pid
 				if idString(s.InReplyToAccountID) == string(s.Account.ID) {
@@ -71,6 +86,7 @@ func InputsFromStatuses(statuses []mastodon.Status) []Input {
 			}
 			if root := threadRoot(s, byID); root != s {
 				in.RootHTML = root.Content
+				in.RootDoc = docOf(root)
 				for _, t := range root.Tags {
 					in.RootTags = append(in.RootTags, strings.ToLower(t.Name))
 				}

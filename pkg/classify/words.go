@@ -31,6 +31,15 @@ func (t *textInfo) hasQuestion() bool {
 
 // foldRune lower-cases and maps the apostrophe look-alikes (’ ‘ ʻ `) to '.
 func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		if r == '`' {
+			return '\''
+		}
+		return r
+	}
 	switch r {
 	case '\u2019', '\u2018', '\u02bb', '\u02bc', '`':
 		return '\''
@@ -39,6 +48,9 @@ func foldRune(r rune) rune {
 }
 
 func isWordRune(r rune, star bool) bool {
+	if r < utf8.RuneSelf {
+		return ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') || ('A' <= r && r <= 'Z') || r == '\'' || (star && r == '*')
+	}
 	return r == '\'' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r) || (star && r == '*')
 }
 
