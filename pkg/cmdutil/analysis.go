@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/config"
 )
@@ -41,4 +42,17 @@ func ParseWeeks(s string) (int, error) {
 		return 0, fmt.Errorf("window %q: give between 1w and 520w", s)
 	}
 	return weeks, nil
+}
+
+// Classifier builds the classifier with the built-in lexicons, or those of
+// the config's lexicon_dir over them.
+func Classifier(cfg *config.Config) (*classify.Classifier, error) {
+	lex := classify.DefaultLexicon()
+	if cfg.LexiconDir != "" {
+		var err error
+		if lex, err = classify.LoadLexicon(cfg.LexiconDir); err != nil {
+			return nil, &FlagError{Err: fmt.Errorf("lexicon_dir: %w", err)}
+		}
+	}
+	return classify.New(lex), nil
 }

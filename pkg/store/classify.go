@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ClassifyRow is what the classifier needs of one post: its content and its
@@ -12,6 +13,8 @@ import (
 type ClassifyRow struct {
 	PostID         int64
 	URI, Author    string
+	URL            string
+	CreatedAt      time.Time
 	HTML, Spoiler  string
 	Tags, Mentions []string
 	CardURL        string
@@ -50,7 +53,7 @@ func (s *Store) ClassifyRows(ctx context.Context, version string, onlyStale bool
 }
 
 func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn func(*ClassifyRow) error) error {
-	q := `SELECT p.id, p.uri, a.acct, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''), COALESCE(p.card_url, ''),
+	q := `SELECT p.id, p.uri, COALESCE(p.url, ''), p.created_at, a.acct, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''), COALESCE(p.card_url, ''),
 			p.media_count, COALESCE(p.language, ''),
 			COALESCE(q.uri, CASE WHEN p.in_reply_to_acct IS NOT NULL OR EXISTS (SELECT 1 FROM post_ids i WHERE i.post_id = p.id AND i.in_reply_to_local_id IS NOT NULL)
 				THEN 'unresolved:' || p.uri END, ''),
@@ -69,14 +72,15 @@ func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn f
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
 	defer rows.Close()
-	var tags, mentions, rootTags string
+	var tags, mentions, rootTags, createdAt string
 	for rows.Next() {
 		var r ClassifyRow
-		if err := rows.Scan(&r.PostID, &r.URI, &r.Author, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
+		if err := rows.Scan(&r.PostID, &r.URI, &r.URL, &createdAt, &r.Author, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
 			&r.InReplyToURI, &r.ParentAuthor, &r.ParentHTML, &r.DirectRepliers, &tags, &mentions, &rootTags, &r.RootHTML); err != nil {
 			return err
 		}
 		r.Tags, r.Mentions, r.RootTags = strings.Fields(tags), strings.Fields(mentions), strings.Fields(rootTags)
+		r.CreatedAt, _ = ParseTime(createdAt)
 		if err := fn(&r); err != nil {
 			return err
 		}

@@ -299,6 +299,10 @@ func (w *writer) upsert(instance, tag string, p *Post, fromTimeline bool) (Write
 			if err := w.children(postID, p); err != nil {
 				return res, err
 			}
+			// The text changed: classify it again (its replies read it too).
+			if _, err := w.exec(`DELETE FROM classifications WHERE post_id = ?1 OR post_id IN (SELECT id FROM posts WHERE in_reply_to_post = ?1)`, postID); err != nil {
+				return res, err
+			}
 		}
 		if countsChanged {
 			// More replies than before: the conversation grew, fetch it again.
@@ -335,6 +339,15 @@ func (w *writer) upsert(instance, tag string, p *Post, fromTimeline bool) (Write
 	if _, err := w.exec(`UPDATE posts SET in_reply_to_post = ? WHERE in_reply_to_post IS NULL AND id IN
 			(SELECT post_id FROM post_ids WHERE instance = ? AND in_reply_to_local_id = ?)`, postID, instance, p.LocalID); err != nil {
 		return res, err
+	}
+	if res.New == 1 {
+		// A new post changes how its parent reads (it drew a reply) and how
+		// replies already stored read (their parent is now known): classify
+		// those again.
+		if _, err := w.exec(`DELETE FROM classifications WHERE post_id IN
+				(SELECT in_reply_to_post FROM posts WHERE id = ?1 UNION SELECT id FROM posts WHERE in_reply_to_post = ?1)`, postID); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }

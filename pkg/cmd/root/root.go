@@ -13,9 +13,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/build"
+	classifyCmd "github.com/oeru/copharvest/pkg/cmd/classify"
 	communitiesCmd "github.com/oeru/copharvest/pkg/cmd/communities"
 	demoCmd "github.com/oeru/copharvest/pkg/cmd/demo"
+	evalCmd "github.com/oeru/copharvest/pkg/cmd/eval"
+	explainCmd "github.com/oeru/copharvest/pkg/cmd/explain"
 	loginCmd "github.com/oeru/copharvest/pkg/cmd/login"
+	sampleCmd "github.com/oeru/copharvest/pkg/cmd/sample"
 	statusCmd "github.com/oeru/copharvest/pkg/cmd/status"
 	syncCmd "github.com/oeru/copharvest/pkg/cmd/sync"
 	versionCmd "github.com/oeru/copharvest/pkg/cmd/version"
@@ -69,7 +73,11 @@ config file (` + config.DefaultPath() + `), then the defaults.
 		syncCmd.NewCmdSync(f, nil),
 		statusCmd.NewCmdStatus(f, nil),
 		demoCmd.NewCmdDemo(f, nil),
+		classifyCmd.NewCmdClassify(f, nil),
+		explainCmd.NewCmdExplain(f, nil),
 		communitiesCmd.NewCmdCommunities(f, nil),
+		evalCmd.NewCmdEval(f, nil),
+		sampleCmd.NewCmdSample(f, nil),
 		loginCmd.NewCmdLogin(f, nil),
 		loginCmd.NewCmdLogout(f, nil),
 		versionCmd.NewCmdVersion(f),

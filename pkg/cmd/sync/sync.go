@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/harvest"
@@ -216,6 +217,15 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 		OnEvent:      progress.event,
 	})
 	progress.done()
+	// New and changed posts are classified at once, so reports never see
+	// an unclassified post.
+	if res.New+res.Updated > 0 {
+		if c, err := cmdutil.Classifier(cfg); err != nil {
+			log.Error(err.Error())
+		} else if _, err := analysis.ClassifyStore(context.WithoutCancel(ctx), st, c, false); err != nil {
+			log.Error("classify: " + err.Error())
+		}
+	}
 
 	status, exitErr := outcome(ctx, res, runErr, len(sources))
 	rec := store.Run{ID: runID, Status: status, Requests: res.Requests, New: res.New, Updated: res.Updated,

@@ -1,0 +1,78 @@
+// Package classify is `copharvest classify`: score every post on domain,
+// community and practice with the versioned rules.
+package classify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oeru/copharvest/pkg/analysis"
+	clf "github.com/oeru/copharvest/pkg/classify"
+	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/store"
+)
+
+// Options of the command.
+type Options struct {
+	IO      *iostreams.IOStreams
+	Config  func() (*config.Config, error)
+	Now     func() time.Time
+	Rebuild bool
+}
+
+// NewCmdClassify builds the command.
+func NewCmdClassify(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Now: f.Now}
+	cmd := &cobra.Command{
+		Use:   "classify",
+		Short: "Score posts on domain, community and practice (sync does it for new posts)",
+		Long: `Score each stored post on the three elements of a community of practice —
+domain, community, practice — with named rules (D1.., C1.., P1..). Each post
+keeps its scores, decisions, the rules that fired with their matched words, and
+the classifier version. Only posts not yet classified by this version are
+scored, unless --rebuild. Word lists can be replaced without recompiling:
+put files named like the built-in ones in the directory named by lexicon_dir
+in the config (see 'copharvest explain' for what fired).
+
+` + cmdutil.ExitCodesHelp,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Rebuild, "rebuild", false, "score every post again, not only new or changed ones")
+	return cmd
+}
+
+// Run classifies.
+func Run(ctx context.Context, opts *Options) error {
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
+	}
+	c, err := cmdutil.Classifier(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DB, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := opts.Now()
+	n, err := analysis.ClassifyStore(ctx, st, c, opts.Rebuild)
+	if err != nil {
+		return err
+	}
+	took := opts.Now().Sub(start)
+	fmt.Fprintf(opts.IO.ErrOut, "classified %d posts with rules version %s in %s\n", n, clf.Version, took.Round(time.Millisecond))
+	return nil
+}
