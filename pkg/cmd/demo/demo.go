@@ -15,9 +15,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest"
+	"github.com/oeru/copharvest/pkg/analysis"
+	communitiesCmd "github.com/oeru/copharvest/pkg/cmd/communities"
 	statusCmd "github.com/oeru/copharvest/pkg/cmd/status"
 	syncCmd "github.com/oeru/copharvest/pkg/cmd/sync"
 	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
 	"github.com/oeru/copharvest/pkg/mastodon/mastodontest"
@@ -40,7 +43,8 @@ func NewCmdDemo(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Short: "Sync an embedded sample course from a local fake Mastodon and show the result",
 		Long: `Start an in-process fake Mastodon instance serving the embedded sample course
 (#cop and #ds4oers posts of OER learners), sync it into a fresh database exactly
-as 'copharvest sync' would, and print what 'copharvest status' prints.
+as 'copharvest sync' would (classifying every post), and print what
+'copharvest status' and 'copharvest communities' print.
 
 No network is used. With --db the database is kept there (it must not exist
 yet); otherwise a temporary database is used and removed.
@@ -108,5 +112,17 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.Out)
-	return statusCmd.Print(opts.IO.Out, rep, false)
+	if err := statusCmd.Print(opts.IO.Out, rep, false); err != nil {
+		return err
+	}
+	// The point of it all: which groups are communities of practice, and why.
+	// The window is the course's last twelve weeks, whatever today's date.
+	y, w := rep.Summary.Newest.ISOWeek()
+	res, err := analysis.Run(ctx, st, analysis.Options{By: analysis.ByGraph, Window: community.WeeksEnding(y, w, 12),
+		Thresholds: community.DefaultThresholds(), Seed: 1})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(opts.IO.Out)
+	return communitiesCmd.Print(opts.IO.Out, res, false)
 }

@@ -1,7 +1,10 @@
 package root
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,5 +70,59 @@ func TestStatusOnMissingDatabase(t *testing.T) {
 	_, stderr, code := run(t, map[string]string{}, "status", "--db", filepath.Join(t.TempDir(), "none.db"))
 	if code != cmdutil.ExitError || !strings.Contains(stderr, "run copharvest sync first") {
 		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
+
+// The classifier's whole loop on the embedded coded course: demo (sync +
+// classify), explain, eval against the hand codes, sample for coders,
+// communities with verdicts.
+func TestClassifyExplainEvalSampleCommunities(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	env := map[string]string{}
+	if _, stderr, code := run(t, env, "demo", "--db", db, "--quiet"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	_, stderr, code := run(t, env, "classify", "--db", db)
+	if code != 0 || !strings.Contains(stderr, "classified 0 posts") {
+		t.Errorf("classify after sync should find nothing left: exit %d %s", code, stderr)
+	}
+	_, stderr, code = run(t, env, "classify", "--db", db, "--rebuild")
+	if code != 0 || !strings.Contains(stderr, "classified 203 posts") {
+		t.Errorf("classify --rebuild: exit %d %s", code, stderr)
+	}
+	out, stderr, code := run(t, env, "explain", "--db", db, "https://mastodon.oeru.org/users/nadia/statuses/117231553643692212")
+	if code != 0 || !strings.Contains(out, "domain") || !strings.Contains(out, "D1") {
+		t.Errorf("explain: exit %d %s %s", code, out, stderr)
+	}
+	if _, _, code := run(t, env, "explain", "--db", db, "no-such-post"); code != cmdutil.ExitError {
+		t.Errorf("explain of an unknown post: exit %d", code)
+	}
+	out, stderr, code = run(t, env, "eval", "--db", db, "--labels", "../../../testdata/coded/labels.csv", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"Kappa"`) {
+		t.Fatalf("eval: exit %d %s", code, stderr)
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("uri,domain,community,practice\nx,1,2,0\n"), 0o600)
+	if _, stderr, code := run(t, env, "eval", "--db", db, "--labels", bad); code != cmdutil.ExitUsage || !strings.Contains(stderr, "line 2") {
+		t.Errorf("eval with a bad label: exit %d %s", code, stderr)
+	}
+	sample := filepath.Join(dir, "s.csv")
+	if _, stderr, code := run(t, env, "sample", "--db", db, "--n", "40", "--seed", "3", "-o", sample); code != 0 {
+		t.Fatalf("sample: %s", stderr)
+	}
+	first, _ := os.ReadFile(sample)
+	run(t, env, "sample", "--db", db, "--n", "40", "--seed", "3", "-o", sample)
+	second, _ := os.ReadFile(sample)
+	recs, err := csv.NewReader(bytes.NewReader(first)).ReadAll()
+	if err != nil || len(recs) != 41 || strings.Join(recs[0][:4], ",") != "uri,domain,community,practice" {
+		t.Errorf("sample: %d rows, err %v", len(recs), err)
+	}
+	if !bytes.Equal(first, second) {
+		t.Error("the same seed gave another sample")
+	}
+	out, _, code = run(t, env, "communities", "--db", db, "--window", "52w", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"verdict": "genuine CoP"`) {
+		t.Errorf("communities: exit %d, no genuine CoP in the coded course:\n%s", code, out)
 	}
 }
