@@ -1,0 +1,411 @@
+package export
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/store"
+)
+
+// Kind says how a column's values are written.
+type Kind string
+
+const (
+	KindID    Kind = "id"    // identifier, always text, never a number
+	KindText  Kind = "text"  // free text
+	KindTime  Kind = "time"  // ISO 8601 / RFC 3339; empty when unknown
+	KindInt   Kind = "int"   // whole number
+	KindFloat Kind = "float" // decimal number, never in scientific notation
+	KindBool  Kind = "bool"  // 1/0 in CSV, true/false in JSONL
+	KindList  Kind = "list"  // space-separated in CSV, an array in JSONL
+	KindJSON  Kind = "json"  // embedded JSON; JSONL only
+)
+
+// Column is one exported field.
+type Column struct {
+	Name string
+	Kind Kind
+	Doc  string
+	// JSONLOnly columns (raw JSON) are left out of CSV.
+	JSONLOnly bool
+}
+
+// rowContext is what a column needs besides the row.
+type rowContext struct {
+	pseudo *Pseudonymizer // nil: real names
+	loc    *time.Location
+}
+
+func (c *rowContext) account(acct string) string {
+	if c.pseudo != nil {
+		return c.pseudo.Account(acct)
+	}
+	return acct
+}
+
+func (c *rowContext) post(uri string) string {
+	if c.pseudo != nil {
+		return c.pseudo.Post(uri)
+	}
+	return uri
+}
+
+// identifying blanks a value that names a person when pseudonymising.
+func (c *rowContext) identifying(s string) string {
+	if c.pseudo != nil {
+		return ""
+	}
+	return s
+}
+
+// field is a column and how to read it from a row of type R.
+type field[R any] struct {
+	Column
+	get func(r *R, c *rowContext) any
+}
+
+func columnsOf[R any](fields []field[R]) []Column {
+	cols := make([]Column, len(fields))
+	for i, f := range fields {
+		cols[i] = f.Column
+	}
+	return cols
+}
+
+func instanceOf(acct string) string {
+	if i := strings.LastIndexByte(acct, '@'); i >= 0 {
+		return acct[i+1:]
+	}
+	return ""
+}
+
+func ruleIDs(rules string) []string {
+	hits := analysis.ParseHits(rules)
+	ids := make([]string, 0, len(hits))
+	for _, h := range hits {
+		ids = append(ids, h.Rule)
+	}
+	return ids
+}
+
+func mapList(list []string, fn func(string) string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = fn(s)
+	}
+	return out
+}
+
+func localTime(t time.Time, loc *time.Location) any {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.In(loc)
+}
+
+var postFields = []field[store.PostRow]{
+	{Column{"uri", KindID, "the post's global ActivityPub id (its key); a keyed hash with --pseudonymize", false},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.URI) }},
+	{Column{"url", KindText, "web address of the post; empty with --pseudonymize", false},
+		func(r *store.PostRow, c *rowContext) any { return c.identifying(r.URL) }},
+	{Column{"instance", KindText, "instance the post was harvested from (first seen)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Instance }},
+	{Column{"local_id", KindID, "the post's id on that instance (Mastodon: digits, GoToSocial: ULID), as text; empty with --pseudonymize", false},
+		func(r *store.PostRow, c *rowContext) any { return c.identifying(r.LocalID) }},
+	{Column{"created_at", KindTime, "when it was posted, UTC", false},
+		func(r *store.PostRow, c *rowContext) any { return r.CreatedAt }},
+	{Column{"created_local", KindTime, "the same instant in the export's time zone (--tz), with its offset", false},
+		func(r *store.PostRow, c *rowContext) any { return localTime(r.CreatedAt, c.loc) }},
+	{Column{"edited_at", KindTime, "last edit, UTC; empty when never edited", false},
+		func(r *store.PostRow, c *rowContext) any { return r.EditedAt }},
+	{Column{"deleted", KindBool, "the post was deleted: a tombstone without content", false},
+		func(r *store.PostRow, c *rowContext) any { return !r.DeletedAt.IsZero() }},
+	{Column{"deleted_at", KindTime, "when copharvest saw it deleted, UTC", false},
+		func(r *store.PostRow, c *rowContext) any { return r.DeletedAt }},
+	{Column{"author", KindID, "author's account, user@host; a keyed hash with --pseudonymize", false},
+		func(r *store.PostRow, c *rowContext) any { return c.account(r.Author) }},
+	{Column{"author_instance", KindText, "host of the author's account", false},
+		func(r *store.PostRow, c *rowContext) any { return instanceOf(r.Author) }},
+	{Column{"opted_out", KindBool, "the author opted out of indexing (#nobot/#noindex/#nosearch, noindex, or indexable false)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.AuthorOptedOut }},
+	{Column{"language", KindText, "language code the author's client set", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Language }},
+	{Column{"visibility", KindText, "public or unlisted", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Visibility }},
+	{Column{"sensitive", KindBool, "marked sensitive", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Sensitive }},
+	{Column{"spoiler_text", KindText, "content warning", false},
+		func(r *store.PostRow, c *rowContext) any { return pseudoText(c, r.SpoilerText, r.Mentions) }},
+	{Column{"text", KindText, "plain text of the post (paragraphs separated by a blank line); mentions replaced by pseudonyms with --pseudonymize", false},
+		func(r *store.PostRow, c *rowContext) any { return pseudoText(c, r.Text, r.Mentions) }},
+	{Column{"tags", KindList, "hashtags, lower case, without #", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Tags }},
+	{Column{"mentions", KindList, "mentioned accounts, user@host (pseudonyms with --pseudonymize)", false},
+		func(r *store.PostRow, c *rowContext) any { return mapList(r.Mentions, c.account) }},
+	{Column{"links", KindList, "links in the post (not hashtag or mention links)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Links }},
+	{Column{"replies_count", KindInt, "replies, as the server last counted", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Replies }},
+	{Column{"reblogs_count", KindInt, "boosts, as the server last counted", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Reblogs }},
+	{Column{"favourites_count", KindInt, "favourites, as the server last counted", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Favourites }},
+	{Column{"media_count", KindInt, "attached media", false},
+		func(r *store.PostRow, c *rowContext) any { return r.MediaCount }},
+	{Column{"in_reply_to_uri", KindID, "uri of the parent post; empty at top level or when the parent is not stored", false},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.InReplyToURI) }},
+	{Column{"in_reply_to_author", KindID, "account replied to (known even when the parent is not stored)", false},
+		func(r *store.PostRow, c *rowContext) any { return c.account(r.InReplyToAuthor) }},
+	{Column{"thread_root_uri", KindID, "uri of the thread's topmost stored post; the post itself at top level", false},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.ThreadRootURI) }},
+	{Column{"classified", KindBool, "the classifier has scored the post (the six columns below are 0 otherwise)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Classified }},
+	{Column{"domain_score", KindFloat, "domain score (sum of the weights of the D rules that fired)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.DomainScore }},
+	{Column{"domain", KindBool, "about the domain (score reached the threshold)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Domain }},
+	{Column{"community_score", KindFloat, "community score (C rules)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.CommunityScore }},
+	{Column{"community", KindBool, "shows community (interaction, relationship)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Community }},
+	{Column{"practice_score", KindFloat, "practice score (P rules)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.PracticeScore }},
+	{Column{"practice", KindBool, "shows practice being shared", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Practice }},
+	{Column{"rules", KindList, "ids of the classification rules that fired, e.g. D1 C3 P3", false},
+		func(r *store.PostRow, c *rowContext) any { return ruleIDs(r.Rules) }},
+	{Column{"classifier_version", KindText, "version of the classifier that scored the post", false},
+		func(r *store.PostRow, c *rowContext) any { return r.ClassifierVersion }},
+	{Column{"community_id", KindID, "the author's community in the last `copharvest communities` run (graph-N)", false},
+		func(r *store.PostRow, c *rowContext) any { return r.CommunityID }},
+	{Column{"verdict", KindText, "that community's verdict", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Verdict }},
+	{Column{"raw", KindJSON, "the status JSON as the server served it (JSONL only; left out with --pseudonymize)", true},
+		func(r *store.PostRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
+}
+
+func pseudoText(c *rowContext, text string, mentions []string) string {
+	if c.pseudo != nil {
+		return c.pseudo.Text(text, mentions)
+	}
+	return text
+}
+
+func rawJSON(c *rowContext, raw string) any {
+	if c.pseudo != nil || raw == "" || !json.Valid([]byte(raw)) {
+		return json.RawMessage(nil)
+	}
+	return json.RawMessage(raw)
+}
+
+func nullBool(b sql.NullBool) any {
+	if !b.Valid {
+		return nil // empty in CSV, null in JSONL
+	}
+	return b.Bool
+}
+
+var accountFields = []field[store.AccountRow]{
+	{Column{"acct", KindID, "the account, user@host (its key); a keyed hash with --pseudonymize", false},
+		func(r *store.AccountRow, c *rowContext) any { return c.account(r.Acct) }},
+	{Column{"instance", KindText, "host of the account", false},
+		func(r *store.AccountRow, c *rowContext) any { return instanceOf(r.Acct) }},
+	{Column{"username", KindText, "user name; empty with --pseudonymize", false},
+		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Username) }},
+	{Column{"display_name", KindText, "display name; empty with --pseudonymize", false},
+		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Display) }},
+	{Column{"url", KindText, "profile page; empty with --pseudonymize", false},
+		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.URL) }},
+	{Column{"uri", KindID, "ActivityPub id; empty with --pseudonymize", false},
+		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.URI) }},
+	{Column{"bot", KindBool, "the account says it is a bot", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.Bot }},
+	{Column{"discoverable", KindBool, "the account allows being featured; empty when the server does not say", false},
+		func(r *store.AccountRow, c *rowContext) any { return nullBool(r.Discoverable) }},
+	{Column{"indexable", KindBool, "the account allows full-text search of its posts; empty when not said", false},
+		func(r *store.AccountRow, c *rowContext) any { return nullBool(r.Indexable) }},
+	{Column{"noindex", KindBool, "the account asks search engines not to index it; empty when not said", false},
+		func(r *store.AccountRow, c *rowContext) any { return nullBool(r.NoIndex) }},
+	{Column{"optout_tag", KindBool, "#nobot, #noindex or #nosearch in the profile", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.OptOutTag }},
+	{Column{"opted_out", KindBool, "optout_tag, noindex, or indexable false: leave out or handle with care", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.OptedOut }},
+	{Column{"created_at", KindTime, "when the account was created, UTC", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.CreatedAt }},
+	{Column{"followers_count", KindInt, "followers, when last seen", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.Followers }},
+	{Column{"following_count", KindInt, "accounts followed, when last seen", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.Following }},
+	{Column{"statuses_count", KindInt, "posts on its instance, when last seen", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.Statuses }},
+	{Column{"posts", KindInt, "stored live posts in the export's window", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.Posts }},
+	{Column{"first_post", KindTime, "first of those posts, UTC", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.FirstPost }},
+	{Column{"last_post", KindTime, "last of those posts, UTC", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.LastPost }},
+	{Column{"community_id", KindID, "community in the last `copharvest communities` run", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.CommunityID }},
+	{Column{"verdict", KindText, "that community's verdict", false},
+		func(r *store.AccountRow, c *rowContext) any { return r.Verdict }},
+	{Column{"note", KindText, "profile text (HTML); empty with --pseudonymize", false},
+		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Note) }},
+	{Column{"raw", KindJSON, "the account JSON as served (JSONL only; left out with --pseudonymize)", true},
+		func(r *store.AccountRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
+}
+
+var edgeFields = []field[store.EdgeRow]{
+	{Column{"kind", KindText, "reply, mention, boost or favourite", false},
+		func(r *store.EdgeRow, c *rowContext) any { return r.Kind }},
+	{Column{"source", KindID, "account that acted (replied, mentioned, boosted, favourited)", false},
+		func(r *store.EdgeRow, c *rowContext) any { return c.account(r.Source) }},
+	{Column{"target", KindID, "account acted upon (parent's author, mentioned account, author of the boosted/favourited post)", false},
+		func(r *store.EdgeRow, c *rowContext) any { return c.account(r.Target) }},
+	{Column{"post_uri", KindID, "the replying or mentioning post, or the boosted/favourited post", false},
+		func(r *store.EdgeRow, c *rowContext) any { return c.post(r.PostURI) }},
+	{Column{"at", KindTime, "when, UTC (for boosts and favourites: when copharvest first saw them; the API gives no time)", false},
+		func(r *store.EdgeRow, c *rowContext) any { return r.At }},
+	{Column{"source_opted_out", KindBool, "the source account opted out", false},
+		func(r *store.EdgeRow, c *rowContext) any { return r.SourceOptedOut }},
+	{Column{"target_opted_out", KindBool, "the target account opted out", false},
+		func(r *store.EdgeRow, c *rowContext) any { return r.TargetOptedOut }},
+}
+
+var membershipFields = []field[store.MembershipRow]{
+	{Column{"community_id", KindID, "community (graph-N) in the last `copharvest communities` run", false},
+		func(r *store.MembershipRow, c *rowContext) any { return r.CommunityID }},
+	{Column{"verdict", KindText, "the community's verdict", false},
+		func(r *store.MembershipRow, c *rowContext) any { return r.Verdict }},
+	{Column{"account", KindID, "member account, user@host (pseudonym with --pseudonymize)", false},
+		func(r *store.MembershipRow, c *rowContext) any { return c.account(r.Acct) }},
+	{Column{"opted_out", KindBool, "the account opted out", false},
+		func(r *store.MembershipRow, c *rowContext) any { return r.OptedOut }},
+	{Column{"computed_at", KindTime, "when the communities were computed, UTC", false},
+		func(r *store.MembershipRow, c *rowContext) any { return r.ComputedAt }},
+}
+
+// Datasets lists the tabular exports in the order the docs give them.
+var Datasets = []string{"posts", "accounts", "edges", "communities"}
+
+// Columns returns a tabular dataset's columns in their stable order.
+func Columns(dataset string) ([]Column, error) {
+	switch dataset {
+	case "posts":
+		return columnsOf(postFields), nil
+	case "accounts":
+		return columnsOf(accountFields), nil
+	case "edges":
+		return columnsOf(edgeFields), nil
+	case "communities":
+		return columnsOf(membershipFields), nil
+	}
+	return nil, fmt.Errorf("unknown export %q: choose posts, accounts, edges, communities or graph", dataset)
+}
+
+// SelectColumns checks names against the dataset's columns and returns
+// their indexes in the order given; no names selects every column the
+// format carries (raw only in JSONL).
+func SelectColumns(dataset, format string, names []string) ([]int, error) {
+	cols, err := Columns(dataset)
+	if err != nil {
+		return nil, err
+	}
+	var idx []int
+	if len(names) == 0 {
+		for i, c := range cols {
+			if !c.JSONLOnly || format == "jsonl" {
+				idx = append(idx, i)
+			}
+		}
+		return idx, nil
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		i := indexOf(cols, n)
+		if i < 0 {
+			return nil, fmt.Errorf("unknown %s column %q; the columns are: %s", dataset, n, columnNames(cols))
+		}
+		if cols[i].JSONLOnly && format != "jsonl" {
+			return nil, fmt.Errorf("column %q is only in JSONL exports (--format jsonl)", n)
+		}
+		if seen[n] {
+			return nil, fmt.Errorf("column %q given twice", n)
+		}
+		seen[n] = true
+		idx = append(idx, i)
+	}
+	return idx, nil
+}
+
+func indexOf(cols []Column, name string) int {
+	for i, c := range cols {
+		if c.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func columnNames(cols []Column) string {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// WriteColumnsDoc writes docs/columns.md from the column definitions, so
+// the documentation cannot drift from the code (a test compares them).
+func WriteColumnsDoc(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString(`# Export columns
+
+Generated from pkg/export/columns.go (` + "`go test ./pkg/export -run TestColumnsDoc -update`" + `); the
+order is stable: new columns are only ever appended. ` + "`--columns a,b,c`" + ` selects and reorders.
+
+Conventions, in CSV and JSONL alike:
+
+- **id** columns are text, never numbers: Mastodon's 18-digit ids would lose digits as numbers.
+  With ` + "`--excel`" + `, an id made only of digits is written as ` + "`=\"109...\"`" + ` so Excel shows it whole
+  (the one formula copharvest writes; its content is digits only).
+- **time** columns are ISO 8601 (RFC 3339): UTC with ` + "`Z`" + `, milliseconds when the server gave them;
+  ` + "`created_local`" + ` is the same instant in ` + "`--tz`" + ` with its offset. Empty when unknown.
+- **bool** columns are ` + "`1`/`0`" + ` in CSV (empty when the server did not say), ` + "`true`/`false`" + ` in JSONL.
+- **list** columns are space-separated in CSV (tags, accounts and URLs hold no spaces), arrays in JSONL.
+- **float** columns never use scientific notation.
+- **text** cells starting with ` + "`=`, `+`, `-`, `@`" + `, tab or carriage return get a leading ` + "`'`" + ` in CSV
+  (OWASP CSV injection), so a spreadsheet shows them as text and never runs them. JSONL is unchanged.
+- CSV is RFC 4180 via Go's encoding/csv: cells with commas, quotes or newlines are quoted.
+  ` + "`--excel`" + ` adds a UTF-8 byte order mark and CRLF line ends.
+- Deleted posts are tombstones: ` + "`deleted`" + ` is 1 and every content column is empty.
+- ` + "`--pseudonymize`" + ` replaces accounts (also @mentions inside text) and post uris by keyed hashes
+  (HMAC-SHA256 with the config's ` + "`salt`" + ` or ` + "`--salt`" + `: the same key gives the same pseudonyms in
+  every export) and empties the columns that name a person (urls, local ids, names, notes, raw).
+- ` + "`--exclude-opted-out`" + ` leaves out accounts that opted out, their posts and every edge touching them.
+`)
+	for _, ds := range Datasets {
+		cols, _ := Columns(ds)
+		fmt.Fprintf(&b, "\n## %s\n\n| # | column | kind | meaning |\n|---|---|---|---|\n", ds)
+		for i, c := range cols {
+			fmt.Fprintf(&b, "| %d | `%s` | %s | %s |\n", i+1, c.Name, c.Kind, strings.ReplaceAll(c.Doc, "|", "\\|"))
+		}
+	}
+	b.WriteString(`
+## graph (GEXF 1.3, GraphML)
+
+` + "`copharvest export graph --format gexf|graphml`" + ` writes a directed multigraph for Gephi, NodeXL,
+igraph and vosonSML. Nodes are accounts (id = acct or pseudonym) with attributes ` + "`instance`" + `,
+` + "`community`" + `, ` + "`verdict`" + `, ` + "`posts`" + ` and ` + "`opted_out`" + `. Edges are one per (source, target, kind),
+kind one of reply, mention, boost, favourite, with ` + "`weight`" + ` = the number of such interactions,
+` + "`first`" + ` and ` + "`last`" + ` (UTC times). In GEXF the kind is also the edge's ` + "`kind`" + ` attribute, so Gephi keeps
+parallel edges of different kinds apart.
+`)
+	_, err := io.WriteString(w, b.String())
+	return err
+}

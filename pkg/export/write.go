@@ -1,0 +1,223 @@
+package export
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// rowWriter writes the rows of one tabular export.
+type rowWriter interface {
+	header(cols []Column) error
+	row(cols []Column, vals []any) error
+	flush() error
+}
+
+// csvWriter writes RFC 4180 CSV that survives spreadsheets.
+type csvWriter struct {
+	w     *csv.Writer
+	excel bool
+	cells []string
+}
+
+func newCSVWriter(w io.Writer, excel bool) (*csvWriter, error) {
+	if excel {
+		// The byte order mark tells Excel the file is UTF-8.
+		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+			return nil, err
+		}
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = excel
+	return &csvWriter{w: cw, excel: excel}, nil
+}
+
+func (c *csvWriter) header(cols []Column) error {
+	names := make([]string, len(cols))
+	for i, col := range cols {
+		names[i] = col.Name
+	}
+	return c.w.Write(names)
+}
+
+func (c *csvWriter) row(cols []Column, vals []any) error {
+	c.cells = c.cells[:0]
+	for i, v := range vals {
+		c.cells = append(c.cells, c.cell(cols[i].Kind, v))
+	}
+	return c.w.Write(c.cells)
+}
+
+func (c *csvWriter) cell(kind Kind, v any) string {
+	switch v := v.(type) {
+	case string:
+		if kind == KindID && c.excel && isLongNumber(v) {
+			// Excel turns 18 digits into 1.09876E+17 and loses the tail;
+			// a formula that yields the text keeps every digit.
+			return `="` + v + `"`
+		}
+		return Neutralize(v)
+	case []string:
+		return Neutralize(strings.Join(v, " "))
+	case bool:
+		if v {
+			return "1"
+		}
+		return "0"
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	case time.Time:
+		return formatTime(v)
+	}
+	return ""
+}
+
+func (c *csvWriter) flush() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+// isLongNumber: digits only and long enough for a spreadsheet to round it.
+func isLongNumber(s string) bool {
+	if len(s) < 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Neutralize defuses a CSV cell a spreadsheet would read as a formula
+// (OWASP "CSV injection"): a cell starting with =, +, -, @, tab or carriage
+// return gets a leading apostrophe, which spreadsheets show as text.
+func Neutralize(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+// jsonlWriter writes one JSON object per line, keys in column order.
+type jsonlWriter struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+func newJSONLWriter(w io.Writer) *jsonlWriter { return &jsonlWriter{w: bufio.NewWriterSize(w, 64<<10)} }
+
+func (j *jsonlWriter) header([]Column) error { return nil }
+
+func (j *jsonlWriter) row(cols []Column, vals []any) error {
+	b := append(j.buf[:0], '{')
+	for i, v := range vals {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, cols[i].Name)
+		b = append(b, ':')
+		b = appendJSONValue(b, v)
+	}
+	b = append(b, '}', '\n')
+	j.buf = b
+	_, err := j.w.Write(b)
+	return err
+}
+
+func (j *jsonlWriter) flush() error { return j.w.Flush() }
+
+func appendJSONValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case string:
+		return appendJSONString(b, v)
+	case []string:
+		b = append(b, '[')
+		for i, s := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		return append(b, ']')
+	case bool:
+		return strconv.AppendBool(b, v)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case float64:
+		return strconv.AppendFloat(b, v, 'f', -1, 64)
+	case time.Time:
+		if v.IsZero() {
+			return append(b, "null"...)
+		}
+		return appendJSONString(b, formatTime(v))
+	case json.RawMessage:
+		if len(v) == 0 {
+			return append(b, "null"...)
+		}
+		return append(b, v...)
+	}
+	return append(b, "null"...)
+}
+
+// appendJSONString quotes s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			// Valid JSON, but not valid JavaScript source: escape them.
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}
