@@ -76,7 +76,9 @@ func hit(rule string, matched ...string) analysis.Hit {
 	return analysis.Hit{Rule: rule, Weight: 1, Matched: matched}
 }
 
-func at(day, hour int) time.Time { return Week47.AddDate(0, 0, day).Add(time.Duration(hour) * time.Hour) }
+func at(day, hour int) time.Time {
+	return Week47.AddDate(0, 0, day).Add(time.Duration(hour) * time.Hour)
+}
 
 // CoursePosts are the course's posts, oldest first. Day 0 is Monday of W47;
 // negative days are in W46.
@@ -96,7 +98,7 @@ func CoursePosts() []Post {
 
 		{Key: "w47a", Author: Ana, At: at(0, 9), Text: "We tried H5P in my class with CC BY resources: https://h5p.org/ worked well.\n\nStudents liked it. #cop #oer",
 			Tags: []string{"cop", "oer", "h5p"}, Links: []string{"https://h5p.org/"},
-			Hits: []analysis.Hit{hit("D1", "cop"), hit("D2", "cc by"), hit("P1"), hit("P3", "h5p"), hit("P4")},
+			Hits:   []analysis.Hit{hit("D1", "cop"), hit("D2", "cc by"), hit("P1"), hit("P3", "h5p"), hit("P4")},
 			Boosts: []string{Bo, Cy}, Favs: []string{Eve, Dee}},
 		{Key: "w47b", Author: Bo, Parent: "w47a", At: at(0, 10), Text: "@ana great, I use H5P with Moodle too https://www.h5p.org",
 			Links: []string{"https://www.h5p.org"}, Mention: []string{Ana}, Tags: []string{"cop"},
@@ -144,7 +146,7 @@ func Course(t testing.TB, path string) *store.Store {
 			CreatedAt: p.At, Content: "<p>" + p.Text + "</p>", Text: p.Text, Tags: p.Tags, Mentions: p.Mention,
 			Language: "en", Visibility: "public",
 			Account: account(p.Author),
-			Raw: []byte(fmt.Sprintf(`{"id":%q,"uri":%q}`, p.LocalID(), p.URI())),
+			Raw:     []byte(fmt.Sprintf(`{"id":%q,"uri":%q}`, p.LocalID(), p.URI())),
 		}
 		if p.Parent != "" {
 			parent := byKey[p.Parent]
