@@ -14,8 +14,9 @@ import (
 // NewClient builds the Mastodon client for one instance. Every wait is
 // logged: a pause is never silent.
 // minBackoff 0 means the client's default.
-func NewClient(instance, token string, tr http.RoundTripper, minBackoff time.Duration, log *slog.Logger) (*mastodon.Client, error) {
+func NewClient(instance, token string, tr http.RoundTripper, minBackoff, timeout time.Duration, log *slog.Logger) (*mastodon.Client, error) {
 	return mastodon.New(mastodon.Options{
+		Timeout:    timeout,
 		Instance:   instance,
 		Token:      token,
 		UserAgent:  build.UserAgent(),

@@ -32,11 +32,15 @@ func (e *NetworkError) Unwrap() error { return e.Err }
 
 // RateLimitError is a rate-limit wait longer than the caller allows.
 type RateLimitError struct {
-	Path string
-	Wait time.Duration
+	Path     string
+	Wait     time.Duration
+	Attempts int // > 0: still refused (429) after this many attempts
 }
 
 func (e *RateLimitError) Error() string {
+	if e.Attempts > 0 {
+		return fmt.Sprintf("rate limited at %s: the server still answered 429 after %d attempts", e.Path, e.Attempts)
+	}
 	return fmt.Sprintf("rate limit reached at %s: the server's window resets in %s, longer than the allowed wait", e.Path, e.Wait.Round(time.Second))
 }
 
@@ -81,6 +85,11 @@ func (e *StatusError) Error() string {
 func translate(err error) error {
 	if err == nil {
 		return nil
+	}
+	var netErr *NetworkError
+	var rl *RateLimitError
+	if errors.As(err, &netErr) || errors.As(err, &rl) {
+		return err
 	}
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError

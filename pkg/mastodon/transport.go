@@ -119,7 +119,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
 			if !retriable || attempt >= t.maxRetries {
-				return rebuild(resp, body), nil
+				// Never hand a 429 to go-mastodon: it would retry on its own
+				// for up to an hour, silently.
+				return nil, &RateLimitError{Path: req.URL.Path, Wait: t.retryAfter(resp), Attempts: attempt + 1}
 			}
 			d := t.retryAfter(resp)
 			if d > t.maxWait {

@@ -85,7 +85,7 @@ func Login(ctx context.Context, opts *Options) error {
 		return err
 	}
 	log := cmdutil.NewLogger(opts.IO.ErrOut, cfg.LogFormat)
-	anon, err := cmdutil.NewClient(instance, "", opts.Transport, 0, log)
+	anon, err := cmdutil.NewClient(instance, "", opts.Transport, 0, 0, log)
 	if err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
@@ -109,7 +109,7 @@ func Login(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cmdutil.ExplainAPIError(instance, err)
 	}
-	authed, err := cmdutil.NewClient(instance, token, opts.Transport, 0, log)
+	authed, err := cmdutil.NewClient(instance, token, opts.Transport, 0, 0, log)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ type Options struct {
 	MaxDuration    time.Duration
 	NoInteractions bool
 	Refresh        string        // "" = config's refresh; "0" = none
+	Timeout        time.Duration // per request attempt
 	Wait           time.Duration // how long to wait for another sync's lock
 	Watch          time.Duration // loop with this interval until interrupted
 }
@@ -82,6 +83,7 @@ never meets a 429; every wait is reported.
 	cmd.Flags().BoolVar(&opts.NoInteractions, "no-interactions", false, "do not fetch who boosted or favourited posts")
 	cmd.Flags().StringVar(&opts.Refresh, "refresh", "", "re-read posts younger than this for edits, deletions and counts (e.g. 14d; 0 = off; default from config, 7d)")
 	cmd.Flags().DurationVar(&opts.Wait, "wait", 0, "wait this long for another sync on the same database to finish (default: exit 4 at once)")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 30*time.Second, "give up on a request attempt after this long (then retry)")
 	cmd.Flags().DurationVar(&opts.Watch, "watch", 0, "sync again every interval (e.g. 15m) until interrupted")
 	return cmd
 }
@@ -189,7 +191,7 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 
 	var sources []harvest.Source
 	for _, inst := range cfg.Instances {
-		c, err := cmdutil.NewClient(inst, cfg.TokenFor(inst), opts.Transport, opts.RetryBackoff, log)
+		c, err := cmdutil.NewClient(inst, cfg.TokenFor(inst), opts.Transport, opts.RetryBackoff, opts.Timeout, log)
 		if err != nil {
 			return cmdutil.FlagErrorf("%v", err)
 		}
