@@ -1,12 +1,14 @@
 package cmdutil
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/store"
 )
 
 // Thresholds returns the community thresholds: the defaults with the config
@@ -55,4 +57,19 @@ func Classifier(cfg *config.Config) (*classify.Classifier, error) {
 		}
 	}
 	return classify.New(lex), nil
+}
+
+// OpenForClassifying resolves the config, builds the classifier and opens
+// the database: what every command that scores posts starts with. The
+// caller closes the store.
+func OpenForClassifying(ctx context.Context, cfg *config.Config, readOnly bool) (*classify.Classifier, *store.Store, error) {
+	c, err := Classifier(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, cfg.DB, readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, st, nil
 }

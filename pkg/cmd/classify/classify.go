@@ -14,7 +14,6 @@ import (
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
-	"github.com/oeru/copharvest/pkg/store"
 )
 
 // Options of the command.
@@ -58,11 +57,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	c, err := cmdutil.Classifier(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.DB, false)
+	c, st, err := cmdutil.OpenForClassifying(ctx, cfg, false)
 	if err != nil {
 		return err
 	}

@@ -93,11 +93,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return cmdutil.FlagErrorf("no rows of split %q in %s", opts.Split, opts.Labels)
 		}
 	}
-	c, err := cmdutil.Classifier(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.DB, false)
+	c, st, err := cmdutil.OpenForClassifying(ctx, cfg, false)
 	if err != nil {
 		return err
 	}

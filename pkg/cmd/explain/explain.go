@@ -15,7 +15,6 @@ import (
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
-	"github.com/oeru/copharvest/pkg/store"
 	"github.com/oeru/copharvest/pkg/text"
 )
 
@@ -54,11 +53,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	c, err := cmdutil.Classifier(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.DB, true)
+	c, st, err := cmdutil.OpenForClassifying(ctx, cfg, true)
 	if err != nil {
 		return err
 	}

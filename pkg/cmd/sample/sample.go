@@ -83,11 +83,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	c, err := cmdutil.Classifier(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, cfg.DB, false)
+	c, st, err := cmdutil.OpenForClassifying(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
