@@ -418,3 +418,26 @@ func (s *Store) FirstPosts(ctx context.Context, since, until time.Time, fn func(
 	}
 	return rows.Err()
 }
+
+// PostAuthors streams the author and time of every live post created in
+// [since, until), in time order: the light query behind weekly counts.
+func (s *Store) PostAuthors(ctx context.Context, since, until time.Time, fn func(acct string, at time.Time) error) error {
+	where, args := timeRange("p.created_at", since, until)
+	rows, err := s.r.QueryContext(ctx, `SELECT a.acct, p.created_at FROM posts p JOIN accounts a ON a.id = p.account_id
+		WHERE p.deleted_at IS NULL`+where+` ORDER BY p.created_at`, args...)
+	if err != nil {
+		return fmt.Errorf("read post authors: %w", err)
+	}
+	defer rows.Close()
+	var acct, at string
+	for rows.Next() {
+		if err := rows.Scan(&acct, &at); err != nil {
+			return fmt.Errorf("read post authors: %w", err)
+		}
+		t, _ := ParseTime(at)
+		if err := fn(acct, t); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,651 @@
+// Package report builds the facilitator's weekly report: activity per day,
+// active, new and returning members, threads, unanswered questions, shared
+// resources and tools, co-occurring tags, each community's verdict and its
+// change since the week before, and the posts that best show practice. It
+// renders it as a terminal table, paste-ready Markdown, JSON, or one
+// self-contained HTML file with inline SVG charts.
+//
+// The period's posts are streamed once and only aggregates and short top
+// lists are kept; the community section comes from analysis.Run.
+package report
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/store"
+)
+
+// Options of one report.
+type Options struct {
+	Period   Period
+	Location *time.Location // days are counted in it (nil: UTC)
+	// Communities are measured over CommunityWeeks ISO weeks (UTC) ending
+	// with the period's last week, and again ending a week earlier.
+	CommunityWeeks int
+	By             analysis.Grouping
+	Thresholds     community.Thresholds
+	Seed           int64
+	// TrendPeriods is how many periods the member chart shows (default 8).
+	TrendPeriods int
+	// NetworkNodes caps the accounts drawn in the network picture (default 120).
+	NetworkNodes int
+	Now          time.Time
+}
+
+// Report is everything the report shows; its JSON is the --format json output.
+type Report struct {
+	Period      Period       `json:"period"`
+	GeneratedAt time.Time    `json:"generated_at"`
+	Totals      Totals       `json:"totals"`
+	Days        []Day        `json:"days"`
+	Trend       []TrendPoint `json:"trend"`
+	NewMembers  []string     `json:"new_members"`
+	Unanswered  []PostRef    `json:"unanswered_questions"`
+	Resources   []Resource   `json:"resources"`
+	Tools       []Resource   `json:"tools"`
+	TagPairs    []TagPair    `json:"tag_pairs"`
+	Communities []Community  `json:"communities"`
+	// CommunityWindow is the window the communities were measured over.
+	CommunityWindow community.Window `json:"community_window"`
+	Practice        []PostRef        `json:"practice_posts"`
+	Ideas           []PostRef        `json:"ideas"`
+	Network         Network          `json:"network"`
+	Notes           []string         `json:"notes,omitempty"`
+}
+
+// Totals are the period's headline numbers, with the previous period's
+// for comparison.
+type Totals struct {
+	Posts             int `json:"posts"`
+	Replies           int `json:"replies"`
+	ActiveMembers     int `json:"active_members"`
+	NewMembers        int `json:"new_members"`
+	ReturningMembers  int `json:"returning_members"`
+	ThreadsStarted    int `json:"threads_started"`
+	ThreadsAnswered   int `json:"threads_answered"`
+	Questions         int `json:"questions"`
+	Unanswered        int `json:"unanswered_questions"`
+	Unclassified      int `json:"unclassified"`
+	PreviousPosts     int `json:"previous_posts"`
+	PreviousActive    int `json:"previous_active_members"`
+	IdeasForPractice  int `json:"ideas_for_practice"`
+	PracticePosts     int `json:"practice_posts"`
+	CommunitiesShown  int `json:"communities_shown"`
+	CommunitiesInView int `json:"communities"`
+}
+
+// Day is one calendar day in the report's time zone.
+type Day struct {
+	Date    string `json:"date"` // YYYY-MM-DD
+	Weekday string `json:"weekday"`
+	Posts   int    `json:"posts"`
+	Replies int    `json:"replies"`
+}
+
+// TrendPoint is one period of the member chart (oldest first; the last is
+// the report's period).
+type TrendPoint struct {
+	Label     string    `json:"label"`
+	Start     time.Time `json:"start"`
+	Posts     int       `json:"posts"`
+	Active    int       `json:"active"`
+	New       int       `json:"new"`
+	Returning int       `json:"returning"`
+}
+
+// PostRef is a post the facilitator may want to open.
+type PostRef struct {
+	URL       string    `json:"url"` // web address (the uri when the server gave none)
+	Author    string    `json:"author"`
+	At        time.Time `json:"at"`
+	Excerpt   string    `json:"excerpt"`
+	Score     float64   `json:"score,omitempty"`
+	Rules     []string  `json:"rules,omitempty"`
+	Replies   int       `json:"replies_from_others"`
+	Permalink string    `json:"uri"`
+}
+
+// Resource is a link or tool and how widely it was shared.
+type Resource struct {
+	Name    string `json:"name"`
+	Authors int    `json:"authors"`
+	Posts   int    `json:"posts"`
+}
+
+// TagPair is two hashtags used on the same posts.
+type TagPair struct {
+	A     string `json:"a"`
+	B     string `json:"b"`
+	Posts int    `json:"posts"`
+}
+
+// Community is one community's verdict now and a week earlier.
+type Community struct {
+	ID              string            `json:"id"`
+	Verdict         community.Verdict `json:"verdict"`
+	Members         int               `json:"members"`
+	Authors         int               `json:"authors"`
+	Posts           int               `json:"posts"`
+	DomainShare     float64           `json:"domain_share"`
+	CommunityShare  float64           `json:"community_share"`
+	PracticeShare   float64           `json:"practice_share"`
+	Why             string            `json:"why"`
+	PreviousID      string            `json:"previous_id,omitempty"`
+	PreviousVerdict community.Verdict `json:"previous_verdict,omitempty"`
+	PostsChange     int               `json:"posts_change"`
+	MembersChange   int               `json:"members_change"`
+	Change          string            `json:"change"` // new, same, up from X, down from X
+}
+
+// Network is the period's interaction network, for the picture: the
+// accounts with the most tie weight and the ties between them.
+type Network struct {
+	Nodes []NetNode `json:"nodes"`
+	Edges []NetEdge `json:"edges"`
+	// Accounts and Ties count the whole network before the cap.
+	Accounts int `json:"accounts"`
+	Ties     int `json:"ties"`
+}
+
+// NetNode is one account; X and Y lie in [0, 1].
+type NetNode struct {
+	Acct      string  `json:"acct"`
+	Community string  `json:"community"`
+	Weight    float64 `json:"weight"`
+	X         float64 `json:"x"`
+	Y         float64 `json:"y"`
+}
+
+// NetEdge joins two nodes (indexes into Nodes) with their summed tie weight.
+type NetEdge struct {
+	A      int     `json:"a"`
+	B      int     `json:"b"`
+	Weight float64 `json:"weight"`
+}
+
+const (
+	listCap        = 50 // unanswered questions, new members
+	topResources   = 10
+	topTagPairs    = 10
+	topPractice    = 5
+	topIdeas       = 10
+	excerptRunes   = 280
+	communitiesCap = 15 // shown in table, markdown and HTML; JSON has all
+)
+
+// Build reads the period's data from st and assembles the report.
+func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) {
+	loc := opts.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	if opts.TrendPeriods <= 0 {
+		opts.TrendPeriods = 8
+	}
+	if opts.NetworkNodes <= 0 {
+		opts.NetworkNodes = 120
+	}
+	if opts.CommunityWeeks <= 0 {
+		opts.CommunityWeeks = 12
+	}
+	if opts.By == "" {
+		opts.By = analysis.ByGraph
+	}
+	p := opts.Period
+	rep := &Report{Period: p, GeneratedAt: opts.Now.UTC()}
+	if err := rep.activity(ctx, st, loc); err != nil {
+		return nil, err
+	}
+	if err := rep.members(ctx, st, opts, loc); err != nil {
+		return nil, err
+	}
+	members, err := rep.communities(ctx, st, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := rep.network(ctx, st, members, opts.NetworkNodes); err != nil {
+		return nil, err
+	}
+	if rep.Totals.Unclassified > 0 {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d of %d posts are not classified yet (run copharvest classify): questions, tools and practice undercount",
+			rep.Totals.Unclassified, rep.Totals.Posts))
+	}
+	return rep, nil
+}
+
+// counter counts posts and distinct authors per key without keeping a set
+// per key: (key, author) pairs are kept once each.
+type counter struct {
+	posts   map[string]int
+	authors map[[2]string]struct{}
+}
+
+func newCounter() *counter {
+	return &counter{posts: map[string]int{}, authors: map[[2]string]struct{}{}}
+}
+
+func (c *counter) add(key, author string) {
+	c.posts[key]++
+	c.authors[[2]string{key, author}] = struct{}{}
+}
+
+func (c *counter) top(n int) []Resource {
+	byKey := map[string]*Resource{}
+	for k, posts := range c.posts {
+		byKey[k] = &Resource{Name: k, Posts: posts}
+	}
+	for pair := range c.authors {
+		byKey[pair[0]].Authors++
+	}
+	list := make([]Resource, 0, len(byKey))
+	for _, r := range byKey {
+		list = append(list, *r)
+	}
+	slices.SortFunc(list, func(a, b Resource) int {
+		return cmp.Or(cmp.Compare(b.Authors, a.Authors), cmp.Compare(b.Posts, a.Posts), strings.Compare(a.Name, b.Name))
+	})
+	return list[:min(n, len(list))]
+}
+
+// activity streams the period's posts once.
+func (rep *Report) activity(ctx context.Context, st *store.Store, loc *time.Location) error {
+	p := rep.Period
+	dayIndex := map[string]int{}
+	for d := p.Start.In(loc); d.Before(p.End); d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc) {
+		key := d.Format("2006-01-02")
+		dayIndex[key] = len(rep.Days)
+		rep.Days = append(rep.Days, Day{Date: key, Weekday: d.Weekday().String()[:3]})
+	}
+	links, tools, pairs := newCounter(), newCounter(), map[[2]string]int{}
+	var practice []PostRef
+	t := &rep.Totals
+	err := st.ActivityPosts(ctx, p.Start, p.End, func(r *store.ActivityRow) error {
+		t.Posts++
+		day := &rep.Days[dayIndex[r.At.In(loc).Format("2006-01-02")]]
+		day.Posts++
+		if r.IsReply {
+			t.Replies++
+			day.Replies++
+		} else {
+			t.ThreadsStarted++
+			if r.OtherRepliers > 0 {
+				t.ThreadsAnswered++
+			}
+		}
+		if !r.Classified {
+			t.Unclassified++
+		}
+		for _, l := range r.Links {
+			if res := analysis.NormalizeResource(l); res != "" {
+				links.add(res, r.Author)
+			}
+		}
+		tags := slices.Compact(slices.Sorted(slices.Values(r.Tags)))
+		for i := range tags {
+			for j := i + 1; j < len(tags); j++ {
+				pairs[[2]string{tags[i], tags[j]}]++
+			}
+		}
+		var question, idea bool
+		var rules []string
+		for _, h := range analysis.ParseHits(r.Rules) {
+			rules = append(rules, h.Rule)
+			switch h.Rule {
+			case "C3":
+				question = true
+			case "P7":
+				idea = true
+			case "P3":
+				for _, m := range h.Matched {
+					tools.add(strings.ToLower(m), r.Author)
+				}
+			}
+		}
+		if question {
+			t.Questions++
+			if r.OtherRepliers == 0 {
+				t.Unanswered++
+				if len(rep.Unanswered) < listCap {
+					rep.Unanswered = append(rep.Unanswered, ref(r, rules))
+				}
+			}
+		}
+		if idea {
+			t.IdeasForPractice++
+			if len(rep.Ideas) < topIdeas {
+				rep.Ideas = append(rep.Ideas, ref(r, rules))
+			}
+		}
+		if r.Practice {
+			t.PracticePosts++
+			practice = keepTop(practice, ref(r, rules), topPractice)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rep.Practice = practice
+	rep.Resources, rep.Tools = links.top(topResources), tools.top(topResources)
+	for pair, n := range pairs {
+		rep.TagPairs = append(rep.TagPairs, TagPair{A: pair[0], B: pair[1], Posts: n})
+	}
+	slices.SortFunc(rep.TagPairs, func(a, b TagPair) int {
+		return cmp.Or(cmp.Compare(b.Posts, a.Posts), strings.Compare(a.A, b.A), strings.Compare(a.B, b.B))
+	})
+	rep.TagPairs = rep.TagPairs[:min(topTagPairs, len(rep.TagPairs))]
+	return nil
+}
+
+func ref(r *store.ActivityRow, rules []string) PostRef {
+	url := r.URL
+	if url == "" {
+		url = r.URI
+	}
+	return PostRef{URL: url, Permalink: r.URI, Author: r.Author, At: r.At, Excerpt: excerpt(r.Text),
+		Score: r.PracticeScore, Rules: rules, Replies: r.OtherRepliers}
+}
+
+// keepTop keeps the n best practice posts: highest score, then most
+// replies from others, then earliest.
+func keepTop(list []PostRef, p PostRef, n int) []PostRef {
+	list = append(list, p)
+	slices.SortStableFunc(list, func(a, b PostRef) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.Replies, a.Replies), a.At.Compare(b.At))
+	})
+	return list[:min(n, len(list))]
+}
+
+func excerpt(text string) string {
+	text = strings.Join(strings.Fields(text), " ")
+	if utf8.RuneCountInString(text) <= excerptRunes {
+		return text
+	}
+	runes := []rune(text)
+	return strings.TrimSpace(string(runes[:excerptRunes])) + "…"
+}
+
+// members counts active, new and returning members over the trend periods.
+func (rep *Report) members(ctx context.Context, st *store.Store, opts Options, loc *time.Location) error {
+	p := rep.Period
+	n := opts.TrendPeriods
+	starts := make([]time.Time, n+1) // starts[n] is the period's end
+	weekly := p.End.Sub(p.Start) >= 167*time.Hour && p.End.Sub(p.Start) <= 169*time.Hour
+	for i := 0; i <= n; i++ {
+		back := n - 1 - i
+		if weekly {
+			starts[i] = p.Start.In(loc).AddDate(0, 0, -7*back).UTC()
+		} else {
+			starts[i] = p.Start.Add(-time.Duration(back) * p.End.Sub(p.Start))
+		}
+	}
+	starts[n] = p.End
+	first := map[string]time.Time{}
+	err := st.FirstPosts(ctx, starts[0], p.End, func(s store.AuthorSpan) error {
+		first[s.Acct] = s.First
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rep.Trend = make([]TrendPoint, n)
+	seen := make([]map[string]bool, n)
+	for i := range rep.Trend {
+		label := starts[i].In(loc).Format("Jan 2")
+		if weekly {
+			y, w := starts[i].In(loc).ISOWeek()
+			label = fmt.Sprintf("%d-W%02d", y, w)
+		}
+		rep.Trend[i] = TrendPoint{Label: label, Start: starts[i]}
+		seen[i] = map[string]bool{}
+	}
+	i := 0
+	err = st.PostAuthors(ctx, starts[0], p.End, func(acct string, at time.Time) error {
+		for i < n-1 && !at.Before(starts[i+1]) {
+			i++
+		}
+		tp := &rep.Trend[i]
+		tp.Posts++
+		if !seen[i][acct] {
+			seen[i][acct] = true
+			tp.Active++
+			if !first[acct].Before(starts[i]) {
+				tp.New++
+			} else {
+				tp.Returning++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	cur := rep.Trend[n-1]
+	rep.Totals.ActiveMembers, rep.Totals.NewMembers, rep.Totals.ReturningMembers = cur.Active, cur.New, cur.Returning
+	if n > 1 {
+		rep.Totals.PreviousPosts, rep.Totals.PreviousActive = rep.Trend[n-2].Posts, rep.Trend[n-2].Active
+	}
+	for acct := range seen[n-1] {
+		if !first[acct].Before(p.Start) {
+			rep.NewMembers = append(rep.NewMembers, acct)
+		}
+	}
+	slices.SortFunc(rep.NewMembers, func(a, b string) int { return cmp.Or(first[a].Compare(first[b]), strings.Compare(a, b)) })
+	rep.NewMembers = rep.NewMembers[:min(listCap, len(rep.NewMembers))]
+	return nil
+}
+
+// verdictRank orders verdicts from least to most like a genuine CoP.
+var verdictRank = map[community.Verdict]int{
+	community.Inactive: 0, community.OffDomain: 1, community.Network: 2,
+	community.CommunityOfInterest: 3, community.EmergingCoP: 4, community.GenuineCoP: 5,
+}
+
+// communities measures the groups over the window ending with the period's
+// last ISO week and the window a week earlier, and matches each group with
+// its predecessor (same id for tag and instance groupings; the most
+// overlapping members for graph groups, whose numbers are not stable). It
+// returns each member's community, for the network picture.
+func (rep *Report) communities(ctx context.Context, st *store.Store, opts Options) (map[string]string, error) {
+	y, w := rep.Period.End.Add(-time.Nanosecond).UTC().ISOWeek()
+	window := community.WeeksEnding(y, w, opts.CommunityWeeks)
+	prevWindow := community.Window{Start: window.Start.AddDate(0, 0, -7), End: window.End.AddDate(0, 0, -7)}
+	rep.CommunityWindow = window
+	run := func(win community.Window) (analysis.Result, error) {
+		return analysis.Run(ctx, st, analysis.Options{By: opts.By, Window: win, Thresholds: opts.Thresholds, Seed: opts.Seed})
+	}
+	// Of the earlier run only a few numbers and who was where are kept,
+	// so its posts can be collected before the current run loads its own.
+	type earlier struct {
+		id      string
+		verdict community.Verdict
+		posts   int
+		members int
+	}
+	var before []earlier
+	prevOf := map[string]int{} // member -> index into before
+	err := func() error {
+		prev, err := run(prevWindow)
+		if err != nil {
+			return fmt.Errorf("communities a week earlier: %w", err)
+		}
+		for i, c := range prev.Communities {
+			before = append(before, earlier{c.ID, c.Verdict, c.Metrics.Posts, c.Metrics.Members})
+			for _, m := range c.Members {
+				prevOf[m] = i
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		return nil, err
+	}
+	cur, err := run(window)
+	if err != nil {
+		return nil, fmt.Errorf("communities: %w", err)
+	}
+	memberOf := map[string]string{}
+	for _, c := range cur.Communities {
+		m := c.Metrics
+		row := Community{ID: c.ID, Verdict: c.Verdict, Members: m.Members, Authors: m.Authors, Posts: m.Posts,
+			DomainShare: m.DomainShare, CommunityShare: m.CommunityShare, PracticeShare: m.PracticeShare, Why: why(c), Change: "new"}
+		overlap := map[int]int{}
+		for _, a := range c.Members {
+			memberOf[a] = c.ID
+			if i, ok := prevOf[a]; ok {
+				overlap[i]++
+			}
+		}
+		best, bestJaccard := -1, 0.0
+		for i, n := range overlap {
+			jaccard := float64(n) / float64(len(c.Members)+before[i].members-n)
+			if opts.By != analysis.ByGraph && before[i].id != c.ID {
+				continue
+			}
+			if jaccard > bestJaccard || (jaccard == bestJaccard && i < best) {
+				best, bestJaccard = i, jaccard
+			}
+		}
+		if best >= 0 && bestJaccard >= 0.3 {
+			b := before[best]
+			row.PreviousID, row.PreviousVerdict = b.id, b.verdict
+			row.PostsChange, row.MembersChange = m.Posts-b.posts, m.Members-b.members
+			switch d := verdictRank[c.Verdict] - verdictRank[b.verdict]; {
+			case d > 0:
+				row.Change = "up from " + string(b.verdict)
+			case d < 0:
+				row.Change = "down from " + string(b.verdict)
+			default:
+				row.Change = "same"
+			}
+		}
+		rep.Communities = append(rep.Communities, row)
+	}
+	rep.Totals.CommunitiesInView = len(rep.Communities)
+	rep.Totals.CommunitiesShown = min(communitiesCap, len(rep.Communities))
+	return memberOf, nil
+}
+
+// why is the reason behind a verdict: the first failed criterion, or that
+// all passed.
+func why(c analysis.Community) string {
+	for _, r := range c.Reasons {
+		if !r.Passed {
+			return r.Text
+		}
+	}
+	return "every criterion passed"
+}
+
+// network builds the picture of the period's interaction network.
+func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[string]string, maxNodes int) error {
+	pairWeight := map[[2]string]float64{}
+	err := st.EdgeFacts(ctx, rep.Period.Start, rep.Period.End, func(e *store.EdgeFact) error {
+		var w float64
+		switch e.Kind {
+		case "reply":
+			w = community.Reply.TieWeight()
+		case "mention":
+			w = community.Mention.TieWeight()
+		case "boost":
+			w = community.Boost.TieWeight()
+		}
+		if w == 0 || e.From == e.To {
+			return nil
+		}
+		a, b := e.From, e.To
+		if b < a {
+			a, b = b, a
+		}
+		pairWeight[[2]string{a, b}] += w
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	degree := map[string]float64{}
+	for pair, w := range pairWeight {
+		degree[pair[0]] += w
+		degree[pair[1]] += w
+	}
+	accts := make([]string, 0, len(degree))
+	for a := range degree {
+		accts = append(accts, a)
+	}
+	slices.SortFunc(accts, func(a, b string) int { return cmp.Or(cmp.Compare(degree[b], degree[a]), strings.Compare(a, b)) })
+	net := &rep.Network
+	net.Accounts, net.Ties = len(accts), len(pairWeight)
+	accts = accts[:min(maxNodes, len(accts))]
+	index := map[string]int{}
+	for _, a := range accts {
+		c := memberOf[a]
+		if c == "" {
+			c = "none"
+		}
+		index[a] = len(net.Nodes)
+		net.Nodes = append(net.Nodes, NetNode{Acct: a, Community: c, Weight: degree[a]})
+	}
+	for pair, w := range pairWeight {
+		i, ok1 := index[pair[0]]
+		j, ok2 := index[pair[1]]
+		if ok1 && ok2 {
+			net.Edges = append(net.Edges, NetEdge{A: i, B: j, Weight: w})
+		}
+	}
+	slices.SortFunc(net.Edges, func(a, b NetEdge) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
+	layoutCircles(net.Nodes)
+	return nil
+}
+
+// layoutCircles places each community's nodes on a small circle and the
+// communities' circles around one big circle, largest first: deterministic,
+// and members of one community sit together.
+func layoutCircles(nodes []NetNode) {
+	groups := map[string][]int{}
+	for i, n := range nodes {
+		groups[n.Community] = append(groups[n.Community], i)
+	}
+	ids := make([]string, 0, len(groups))
+	for id := range groups {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		return cmp.Or(cmp.Compare(len(groups[b]), len(groups[a])), strings.Compare(a, b))
+	})
+	total := 0.0
+	for _, id := range ids {
+		total += math.Sqrt(float64(len(groups[id])))
+	}
+	angle := 0.0
+	for _, id := range ids {
+		members := groups[id]
+		share := math.Sqrt(float64(len(members))) / total
+		mid := angle + share*math.Pi
+		angle += share * 2 * math.Pi
+		cx, cy := 0.5, 0.5
+		if len(ids) > 1 {
+			cx, cy = 0.5+0.32*math.Cos(mid), 0.5+0.32*math.Sin(mid)
+		}
+		r := math.Min(0.16, 0.02+0.9*share/2)
+		if len(ids) == 1 {
+			r = 0.4
+		}
+		for k, i := range members {
+			if len(members) == 1 {
+				nodes[i].X, nodes[i].Y = cx, cy
+				continue
+			}
+			a := 2 * math.Pi * float64(k) / float64(len(members))
+			nodes[i].X, nodes[i].Y = cx+r*math.Cos(a), cy+r*math.Sin(a)
+		}
+	}
+}
