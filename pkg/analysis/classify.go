@@ -3,6 +3,8 @@ package analysis
 import (
 	"context"
 	"encoding/json"
+	"runtime"
+	"sync"
 
 	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/store"
@@ -45,32 +47,68 @@ func Record(postID int64, res classify.Result) store.Classification {
 // ClassifyStore classifies the posts not yet classified by this classifier
 // version (all posts with rebuild) and stores the results in batches.
 // Thread roots are brought up to date first: replies take their domain from
-// the thread they are in.
+// the thread they are in. Reading, scoring and writing overlap: the store
+// streams rows to scoring workers while batches are written.
 func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier, rebuild bool) (int, error) {
 	if err := st.UpdateThreadRoots(ctx); err != nil {
 		return 0, err
 	}
-	const batch = 2000
-	var pending []store.Classification
-	n := 0
-	flush := func() error {
-		if len(pending) == 0 {
+	const batchSize = 2000
+	workers := max(1, runtime.GOMAXPROCS(0))
+	rows := make(chan []store.ClassifyRow, workers)
+	results := make(chan []store.Classification, workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var readErr error
+	go func() {
+		defer close(rows)
+		batch := make([]store.ClassifyRow, 0, batchSize)
+		readErr = st.ClassifyRows(ctx, classify.Version, !rebuild, func(r *store.ClassifyRow) error {
+			batch = append(batch, *r)
+			if len(batch) == batchSize {
+				select {
+				case rows <- batch:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				batch = make([]store.ClassifyRow, 0, batchSize)
+			}
 			return nil
+		})
+		if len(batch) > 0 && readErr == nil {
+			rows <- batch
 		}
-		err := st.SaveClassifications(ctx, pending)
-		n += len(pending)
-		pending = pending[:0]
-		return err
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for batch := range rows {
+				out := make([]store.Classification, len(batch))
+				for i := range batch {
+					out[i] = Record(batch[i].PostID, c.Classify(Input(&batch[i])))
+				}
+				results <- out
+			}
+		}()
 	}
-	err := st.ClassifyRows(ctx, classify.Version, !rebuild, func(r *store.ClassifyRow) error {
-		pending = append(pending, Record(r.PostID, c.Classify(Input(r))))
-		if len(pending) == batch {
-			return flush()
+	go func() { wg.Wait(); close(results) }()
+	n := 0
+	var writeErr error
+	for out := range results {
+		if writeErr != nil {
+			continue // drain so the workers can finish
 		}
-		return nil
-	})
-	if err != nil {
-		return n, err
+		if writeErr = st.SaveClassifications(ctx, out); writeErr != nil {
+			cancel()
+			continue
+		}
+		n += len(out)
 	}
-	return n, flush()
+	if writeErr != nil {
+		return n, writeErr
+	}
+	return n, readErr
 }
