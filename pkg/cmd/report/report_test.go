@@ -1,0 +1,93 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/export/exporttest"
+	"github.com/oeru/copharvest/pkg/iostreams"
+)
+
+func run(t *testing.T, cfg *config.Config, now time.Time, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	io, _, out, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: io, Config: func() (*config.Config, error) { return cfg, nil }, Now: func() time.Time { return now }}
+	cmd := NewCmdReport(f, nil)
+	cmd.SetArgs(args)
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	err = cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+func courseConfig(t *testing.T) *config.Config {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DB = filepath.Join(t.TempDir(), "course.db")
+	exporttest.Course(t, cfg.DB).Close()
+	return cfg
+}
+
+func TestDefaultIsLastFullWeekInConfiguredZone(t *testing.T) {
+	cfg := courseConfig(t)
+	cfg.Timezone = "Pacific/Auckland"
+	// Sunday 22 Nov 20:00 UTC is Monday morning in Auckland: W47 is over there.
+	out, _, err := run(t, cfg, time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC), "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `"label": "2026-W47"`) || !strings.Contains(out, `"time_zone": "Pacific/Auckland"`) {
+		t.Errorf("default period:\n%s", out[:min(400, len(out))])
+	}
+	out, _, _ = run(t, cfg, time.Date(2026, 11, 22, 20, 0, 0, 0, time.UTC), "--format", "json", "--tz", "UTC")
+	if !strings.Contains(out, `"label": "2026-W46"`) {
+		t.Error("--tz UTC on Sunday evening should report W46")
+	}
+}
+
+func TestHTMLToFile(t *testing.T) {
+	cfg := courseConfig(t)
+	path := filepath.Join(t.TempDir(), "week.html")
+	_, stderr, err := run(t, cfg, time.Now(), "--week", "2026-W47", "--format", "html", "-o", path, "--tz", "UTC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(data), "<!DOCTYPE html>") || !strings.Contains(stderr, "report 2026-W47 (10 posts) written to") {
+		t.Errorf("file %d bytes, stderr %q", len(data), stderr)
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	cfg := courseConfig(t)
+	for _, args := range [][]string{
+		{"--week", "2026-47"},
+		{"--week", "2026-W47", "--since", "7d"},
+		{"--format", "pdf"},
+		{"--tz", "Mars/Olympus"},
+		{"--since", "soon"},
+		{"--by", "colour"},
+		{"--window", "0w"},
+	} {
+		_, _, err := run(t, cfg, time.Now(), args...)
+		if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
+			t.Errorf("report %q: exit %d (%v), want 2", args, cmdutil.ExitCode(err), err)
+		}
+	}
+}
+
+func TestMissingDatabaseSaysSyncFirst(t *testing.T) {
+	cfg := config.Default()
+	cfg.DB = filepath.Join(t.TempDir(), "none.db")
+	_, _, err := run(t, cfg, time.Now())
+	if cmdutil.ExitCode(err) != cmdutil.ExitError || !strings.Contains(err.Error(), "sync") {
+		t.Errorf("exit %d: %v", cmdutil.ExitCode(err), err)
+	}
+}
