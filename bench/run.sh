@@ -54,10 +54,10 @@ for n in $SIZES; do
   row="{\"posts\": $n"
   read -r s kb < <(timed "$bin" --db "$db" classify --rebuild); echo "  $n classify: ${s}s ${kb}KB"; row+=", \"classify_s\": $s, \"classify_kb\": $kb"
   read -r s kb < <(timed "$bin" --db "$db" communities --window 52w --format json); echo "  $n communities: ${s}s ${kb}KB"; row+=", \"communities_s\": $s, \"communities_kb\": $kb"
-  if "$bin" help report >/dev/null 2>&1; then
+  if "$bin" report --help >/dev/null 2>&1; then
     read -r s kb < <(timed "$bin" --db "$db" report --since 120d --format json); echo "  $n report: ${s}s ${kb}KB"; row+=", \"report_s\": $s, \"report_kb\": $kb"
   fi
-  if "$bin" help export >/dev/null 2>&1; then
+  if "$bin" export --help >/dev/null 2>&1; then
     read -r s kb < <(timed "$bin" --db "$db" export posts --format csv -o "$out/posts-$n.csv"); echo "  $n export posts csv: ${s}s ${kb}KB"; row+=", \"export_s\": $s, \"export_kb\": $kb"
   fi
   json+="$sep$row}"; sep=", "
