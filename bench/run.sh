@@ -4,8 +4,8 @@
 # Needs GNU time (/usr/bin/time, Debian package "time") for peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SIZES=${SIZES:-"100000 1000000"}
-SYNC_SIZES=${SYNC_SIZES:-"10000 100000"}
+SIZES=${SIZES-"100000 1000000"}
+SYNC_SIZES=${SYNC_SIZES-"10000 100000"}
 out=bench/out
 mkdir -p "$out"
 command -v /usr/bin/time >/dev/null || { echo "install GNU time: apt-get install time" >&2; exit 1; }
