@@ -389,14 +389,17 @@ func (rep *Report) members(ctx context.Context, st *store.Store, opts Options, l
 		}
 	}
 	starts[n] = p.End
-	first := map[string]time.Time{}
-	err := st.FirstPosts(ctx, starts[0], p.End, func(s store.AuthorSpan) error {
-		first[s.Acct] = s.First
+	// An author is new in the period of their first post ever: before the
+	// chart's first period (EarlierAuthors) or where the stream first meets them.
+	earlier := map[string]bool{}
+	err := st.EarlierAuthors(ctx, starts[0], p.End, func(acct string) error {
+		earlier[acct] = true
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	firstIn := map[string]int{} // period index of the first post of authors new in the chart
 	rep.Trend = make([]TrendPoint, n)
 	seen := make([]map[string]bool, n)
 	for i := range rep.Trend {
@@ -418,7 +421,10 @@ func (rep *Report) members(ctx context.Context, st *store.Store, opts Options, l
 		if !seen[i][acct] {
 			seen[i][acct] = true
 			tp.Active++
-			if !first[acct].Before(starts[i]) {
+			if _, ok := firstIn[acct]; !ok && !earlier[acct] {
+				firstIn[acct] = i
+			}
+			if !earlier[acct] && firstIn[acct] == i {
 				tp.New++
 			} else {
 				tp.Returning++
@@ -434,12 +440,12 @@ func (rep *Report) members(ctx context.Context, st *store.Store, opts Options, l
 	if n > 1 {
 		rep.Totals.PreviousPosts, rep.Totals.PreviousActive = rep.Trend[n-2].Posts, rep.Trend[n-2].Active
 	}
-	for acct := range seen[n-1] {
-		if !first[acct].Before(p.Start) {
+	for acct, i := range firstIn {
+		if i == n-1 {
 			rep.NewMembers = append(rep.NewMembers, acct)
 		}
 	}
-	slices.SortFunc(rep.NewMembers, func(a, b string) int { return cmp.Or(first[a].Compare(first[b]), strings.Compare(a, b)) })
+	slices.Sort(rep.NewMembers)
 	rep.NewMembers = rep.NewMembers[:min(listCap, len(rep.NewMembers))]
 	return nil
 }
@@ -549,9 +555,9 @@ func why(c analysis.Community) string {
 // network builds the picture of the period's interaction network.
 func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[string]string, maxNodes int) error {
 	pairWeight := map[[2]string]float64{}
-	err := st.EdgeFacts(ctx, rep.Period.Start, rep.Period.End, func(e *store.EdgeFact) error {
+	err := st.ExportTies(ctx, store.ExportFilter{Since: rep.Period.Start, Until: rep.Period.End}, func(t *store.TieRow) error {
 		var w float64
-		switch e.Kind {
+		switch t.Kind {
 		case "reply":
 			w = community.Reply.TieWeight()
 		case "mention":
@@ -559,14 +565,14 @@ func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[st
 		case "boost":
 			w = community.Boost.TieWeight()
 		}
-		if w == 0 || e.From == e.To {
+		if w == 0 || t.Source == t.Target {
 			return nil
 		}
-		a, b := e.From, e.To
+		a, b := t.Source, t.Target
 		if b < a {
 			a, b = b, a
 		}
-		pairWeight[[2]string{a, b}] += w
+		pairWeight[[2]string{a, b}] += w * float64(t.Count)
 		return nil
 	})
 	if err != nil {

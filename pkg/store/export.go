@@ -176,10 +176,9 @@ func (s *Store) ExportAccounts(ctx context.Context, f ExportFilter, withRaw bool
 	var where string
 	args := append([]any{}, postArgs...)
 	if f.windowed() {
-		edgeWhere, edgeArgs := timeRange("p.created_at", f.Since, f.Until)
+		edges, edgeArgs := windowEdges(f.Since, f.Until)
 		where = ` AND (a.id IN (SELECT account_id FROM posts WHERE deleted_at IS NULL` + postWhere + `)
-			OR a.id IN (SELECT e.source_id FROM edges e JOIN posts p ON p.id = e.post_id WHERE p.deleted_at IS NULL` + edgeWhere + `)
-			OR a.id IN (SELECT e.target_id FROM edges e JOIN posts p ON p.id = e.post_id WHERE p.deleted_at IS NULL` + edgeWhere + `))`
+			OR a.id IN (SELECT source_id FROM ` + edges + `) OR a.id IN (SELECT target_id FROM ` + edges + `))`
 		args = append(append(append(args, postArgs...), edgeArgs...), edgeArgs...)
 	}
 	if f.ExcludeOptedOut {
@@ -233,14 +232,15 @@ type EdgeRow struct {
 // ExportEdges streams the interactions on live posts created in the window,
 // ordered by time.
 func (s *Store) ExportEdges(ctx context.Context, f ExportFilter, fn func(*EdgeRow) error) error {
-	where, args := timeRange("p.created_at", f.Since, f.Until)
+	edges, args := windowEdges(f.Since, f.Until)
+	var where string
 	if f.ExcludeOptedOut {
-		where += " AND NOT " + optedOut("sa") + " AND NOT " + optedOut("ta")
+		where = " AND NOT " + optedOut("sa") + " AND NOT " + optedOut("ta")
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, sa.acct, ta.acct, `+optedOut("sa")+`, `+optedOut("ta")+`, p.uri, e.at
-		FROM edges e JOIN posts p ON p.id = e.post_id
+		FROM `+edges+` e JOIN posts p ON p.id = e.post_id
 		JOIN accounts sa ON sa.id = e.source_id JOIN accounts ta ON ta.id = e.target_id
-		WHERE p.deleted_at IS NULL`+where+` ORDER BY e.at, p.id, e.kind`, args...)
+		WHERE 1 = 1`+where+` ORDER BY e.at, p.id, e.kind`, args...)
 	if err != nil {
 		return fmt.Errorf("read interactions to export: %w", err)
 	}
@@ -272,15 +272,14 @@ type TieRow struct {
 // ExportTies streams the interactions of the window grouped by (kind,
 // source, target); SQLite does the grouping, so memory stays flat.
 func (s *Store) ExportTies(ctx context.Context, f ExportFilter, fn func(*TieRow) error) error {
-	timeWhere, args := timeRange("p.created_at", f.Since, f.Until)
+	edges, args := windowEdges(f.Since, f.Until)
 	var optOutWhere string
 	if f.ExcludeOptedOut {
 		optOutWhere = " AND NOT " + optedOut("sa") + " AND NOT " + optedOut("ta")
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT t.kind, sa.acct, ta.acct, `+optedOut("sa")+`, `+optedOut("ta")+`, t.n, t.first, t.last
 		FROM (SELECT e.kind, e.source_id, e.target_id, COUNT(*) AS n, MIN(e.at) AS first, MAX(e.at) AS last
-			FROM edges e JOIN posts p ON p.id = e.post_id
-			WHERE p.deleted_at IS NULL`+timeWhere+` GROUP BY e.kind, e.source_id, e.target_id) t
+			FROM `+edges+` e GROUP BY e.kind, e.source_id, e.target_id) t
 		JOIN accounts sa ON sa.id = t.source_id JOIN accounts ta ON ta.id = t.target_id
 		WHERE 1 = 1`+optOutWhere+` ORDER BY sa.acct, ta.acct, t.kind`, args...)
 	if err != nil {
@@ -299,6 +298,24 @@ func (s *Store) ExportTies(ctx context.Context, f ExportFilter, fn func(*TieRow)
 		}
 	}
 	return rows.Err()
+}
+
+// windowEdges is the edges view restricted to live posts created in
+// [since, until), with the time range inside each branch of the union: a
+// range on the joined posts table cannot reach into the view, and SQLite
+// would otherwise read every edge ever stored. Its arguments are the range
+// arguments three times.
+func windowEdges(since, until time.Time) (string, []any) {
+	where, args := timeRange("p.created_at", since, until)
+	q := `(SELECT 'reply' AS kind, p.account_id AS source_id, q.account_id AS target_id, p.id AS post_id, p.created_at AS at
+			FROM posts p JOIN posts q ON q.id = p.in_reply_to_post WHERE p.deleted_at IS NULL` + where + `
+		UNION ALL
+		SELECT 'mention', p.account_id, a.id, p.id, p.created_at
+			FROM posts p JOIN post_mentions m ON m.post_id = p.id JOIN accounts a ON a.acct = m.acct WHERE p.deleted_at IS NULL` + where + `
+		UNION ALL
+		SELECT i.kind, i.account_id, p.account_id, p.id, i.seen_at
+			FROM posts p JOIN interactions i ON i.kind IN ('boost', 'favourite') AND i.post_id = p.id WHERE p.deleted_at IS NULL` + where + `)`
+	return q, append(append(append([]any{}, args...), args...), args...)
 }
 
 // MembershipRow is one account's stored community assignment.
@@ -387,32 +404,25 @@ func (s *Store) ActivityPosts(ctx context.Context, since, until time.Time, fn fu
 	return rows.Err()
 }
 
-// AuthorSpan is an author and the time of their first live post ever.
-type AuthorSpan struct {
-	Acct  string
-	First time.Time // first live post ever
-}
-
-// FirstPosts streams, for every author with a live post in [since, until),
-// the time of their first live post ever, so a report can tell new members
-// from returning ones.
-func (s *Store) FirstPosts(ctx context.Context, since, until time.Time, fn func(AuthorSpan) error) error {
+// EarlierAuthors streams the authors of live posts created in [since,
+// until) who had posted before since, so a report can tell returning
+// members from new ones. EXISTS stops at each author's first earlier post.
+func (s *Store) EarlierAuthors(ctx context.Context, since, until time.Time, fn func(acct string) error) error {
 	where, args := timeRange("created_at", since, until)
-	rows, err := s.r.QueryContext(ctx, `SELECT a.acct, (SELECT MIN(created_at) FROM posts f WHERE f.account_id = w.account_id AND f.deleted_at IS NULL)
+	rows, err := s.r.QueryContext(ctx, `SELECT a.acct
 		FROM (SELECT DISTINCT account_id FROM posts WHERE deleted_at IS NULL`+where+`) w JOIN accounts a ON a.id = w.account_id
-		ORDER BY a.acct`, args...)
+		WHERE EXISTS (SELECT 1 FROM posts f WHERE f.account_id = w.account_id AND f.deleted_at IS NULL AND f.created_at < ?)
+		ORDER BY a.acct`, append(args, FormatTime(since))...)
 	if err != nil {
-		return fmt.Errorf("read first posts: %w", err)
+		return fmt.Errorf("read earlier authors: %w", err)
 	}
 	defer rows.Close()
-	var first string
+	var acct string
 	for rows.Next() {
-		var span AuthorSpan
-		if err := rows.Scan(&span.Acct, &first); err != nil {
-			return fmt.Errorf("read first posts: %w", err)
+		if err := rows.Scan(&acct); err != nil {
+			return fmt.Errorf("read earlier authors: %w", err)
 		}
-		span.First, _ = ParseTime(first)
-		if err := fn(span); err != nil {
+		if err := fn(acct); err != nil {
 			return err
 		}
 	}

@@ -124,20 +124,29 @@ func TestExportTiesAggregatesAndWindow(t *testing.T) {
 	}
 }
 
-func TestFirstPostsAndAccountsWindow(t *testing.T) {
+func TestEarlierAuthorsAndAccountsWindow(t *testing.T) {
 	st, at := exportFixture(t)
 	ctx := context.Background()
-	firsts := map[string]time.Time{}
-	err := st.FirstPosts(ctx, at.Add(15*time.Minute), at.Add(time.Hour), func(s AuthorSpan) error {
-		firsts[s.Acct] = s.First
+	var earlier []string
+	err := st.EarlierAuthors(ctx, at.Add(15*time.Minute), at.Add(time.Hour), func(acct string) error {
+		earlier = append(earlier, acct)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// bo's only post after 9:15 is deleted: not active then.
-	if len(firsts) != 2 || !firsts["ana@a.example"].Equal(at) || !firsts["cy@b.example"].Equal(at.Add(30*time.Minute)) {
-		t.Errorf("first posts: %v", firsts)
+	// After 9:15 ana (posted at 9:00) returns; cy posts for the first time;
+	// bo's only post after 9:15 is deleted, so bo is not active then.
+	if !slices.Equal(earlier, []string{"ana@a.example"}) {
+		t.Errorf("earlier authors: %q", earlier)
+	}
+	var times []time.Time
+	st.PostAuthors(ctx, time.Time{}, time.Time{}, func(acct string, t time.Time) error {
+		times = append(times, t)
+		return nil
+	})
+	if len(times) != 4 || !slices.IsSortedFunc(times, time.Time.Compare) {
+		t.Errorf("post authors: %d live posts, sorted %v", len(times), slices.IsSortedFunc(times, time.Time.Compare))
 	}
 	var accts []string
 	st.ExportAccounts(ctx, ExportFilter{Since: at.Add(25 * time.Minute)}, false, func(r *AccountRow) error {

@@ -1,0 +1,58 @@
+package export
+
+import (
+	"context"
+	"testing"
+
+	"github.com/oeru/copharvest/pkg/export/exporttest"
+	"github.com/oeru/copharvest/pkg/store"
+)
+
+// countingWriter counts the bytes of the export.
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// benchmarkExport times `export posts --format csv` (or another dataset)
+// over all n posts of the synthetic database, and reports the peak RSS and
+// Go heap of one more run (see exporttest.Peak) and the output size.
+func benchmarkExport(b *testing.B, n int, dataset, format string) {
+	path, err := exporttest.Synthetic(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	var out countingWriter
+	var stats Stats
+	once := func() {
+		out.n = 0
+		var err error
+		if dataset == "graph" {
+			stats, err = Graph(ctx, st, &out, Options{Format: format})
+		} else {
+			stats, err = Table(ctx, st, dataset, &out, Options{Format: format})
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		once()
+	}
+	b.StopTimer()
+	rss, heap := exporttest.Peak(once)
+	b.ReportMetric(rss, "peak-RSS-MB")
+	b.ReportMetric(heap, "peak-heap-MB")
+	b.ReportMetric(float64(stats.Rows), "rows")
+	b.ReportMetric(float64(out.n)/(1<<20), "output-MB")
+}
+
+func BenchmarkExportPostsCSV100k(b *testing.B) { benchmarkExport(b, 100_000, "posts", "csv") }
+func BenchmarkExportPostsCSV1M(b *testing.B)   { benchmarkExport(b, 1_000_000, "posts", "csv") }
+func BenchmarkExportGraphGEXF1M(b *testing.B)  { benchmarkExport(b, 1_000_000, "graph", "gexf") }
