@@ -18,7 +18,9 @@ import (
 	demoCmd "github.com/oeru/copharvest/pkg/cmd/demo"
 	evalCmd "github.com/oeru/copharvest/pkg/cmd/eval"
 	explainCmd "github.com/oeru/copharvest/pkg/cmd/explain"
+	exportCmd "github.com/oeru/copharvest/pkg/cmd/export"
 	loginCmd "github.com/oeru/copharvest/pkg/cmd/login"
+	reportCmd "github.com/oeru/copharvest/pkg/cmd/report"
 	sampleCmd "github.com/oeru/copharvest/pkg/cmd/sample"
 	statusCmd "github.com/oeru/copharvest/pkg/cmd/status"
 	syncCmd "github.com/oeru/copharvest/pkg/cmd/sync"
@@ -78,6 +80,8 @@ config file (` + config.DefaultPath() + `), then the defaults.
 		communitiesCmd.NewCmdCommunities(f, nil),
 		evalCmd.NewCmdEval(f, nil),
 		sampleCmd.NewCmdSample(f, nil),
+		reportCmd.NewCmdReport(f, nil),
+		exportCmd.NewCmdExport(f, nil),
 		loginCmd.NewCmdLogin(f, nil),
 		loginCmd.NewCmdLogout(f, nil),
 		versionCmd.NewCmdVersion(f),
