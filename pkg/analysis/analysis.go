@@ -71,8 +71,9 @@ type Hit struct {
 func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 	res := Result{By: opts.By, Window: opts.Window}
 	var posts []community.Post
+	in := interner{}
 	err := st.PostFacts(ctx, opts.Window.Start, opts.Window.End, func(f *store.PostFact) error {
-		posts = append(posts, toPost(f))
+		posts = append(posts, toPost(f, in))
 		res.Posts++
 		if f.Classified {
 			res.Classified++
@@ -86,7 +87,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 	err = st.EdgeFacts(ctx, opts.Window.Start, opts.Window.End, func(e *store.EdgeFact) error {
 		kind, ok := edgeKinds[e.Kind]
 		if ok {
-			edges = append(edges, community.Edge{From: e.From, To: e.To, Kind: kind, At: e.At, PostURI: e.PostURI})
+			edges = append(edges, community.Edge{From: in.of(e.From), To: in.of(e.To), Kind: kind, At: e.At, PostURI: e.PostURI})
 		}
 		return nil
 	})
@@ -132,30 +133,47 @@ func ParseHits(rules string) []Hit {
 	return hits
 }
 
-func toPost(f *store.PostFact) community.Post {
+// interner keeps one copy of strings that repeat across a million posts
+// (accounts, instances, tags, resources).
+type interner map[string]string
+
+func (in interner) of(s string) string {
+	if v, ok := in[s]; ok {
+		return v
+	}
+	in[s] = s
+	return s
+}
+
+func toPost(f *store.PostFact, in interner) community.Post {
 	p := community.Post{
-		URI: f.URI, Author: f.Author, Instance: f.Instance, Tags: f.Tags, At: f.At,
-		InReplyToURI: f.InReplyToURI, InReplyToAuthor: f.InReplyToAuthor,
+		URI: f.URI, Author: in.of(f.Author), Instance: in.of(f.Instance), At: f.At,
+		InReplyToURI: f.InReplyToURI, InReplyToAuthor: in.of(f.InReplyToAuthor),
 		Domain: f.Domain, Community: f.Community, Practice: f.Practice,
+	}
+	for _, t := range f.Tags {
+		p.Tags = append(p.Tags, in.of(t))
 	}
 	seen := map[string]bool{}
 	add := func(r string) {
 		if r != "" && !seen[r] {
 			seen[r] = true
-			p.Resources = append(p.Resources, r)
+			p.Resources = append(p.Resources, in.of(r))
 		}
 	}
 	for _, l := range f.Links {
 		add(NormalizeResource(l))
 	}
-	for _, h := range ParseHits(f.Rules) {
-		switch h.Rule {
-		case "P3": // a named tool or artefact is part of the shared repertoire
-			for _, m := range h.Matched {
-				add("tool:" + strings.ToLower(m))
+	// Decoding the rules JSON of every post is most of the load time; only
+	// two rules matter here, so look for them first.
+	p.Question = strings.Contains(f.Rules, `"rule":"C3"`)
+	if strings.Contains(f.Rules, `"rule":"P3"`) {
+		for _, h := range ParseHits(f.Rules) {
+			if h.Rule == "P3" { // a named tool or artefact is part of the shared repertoire
+				for _, m := range h.Matched {
+					add("tool:" + strings.ToLower(m))
+				}
 			}
-		case "C3":
-			p.Question = true
 		}
 	}
 	p.Answered = p.Question && f.OtherRepliers > 0
