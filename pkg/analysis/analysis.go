@@ -167,17 +167,32 @@ func toPost(f *store.PostFact, in interner) community.Post {
 	// Decoding the rules JSON of every post is most of the load time; only
 	// two rules matter here, so look for them first.
 	p.Question = strings.Contains(f.Rules, `"rule":"C3"`)
-	if strings.Contains(f.Rules, `"rule":"P3"`) {
-		for _, h := range ParseHits(f.Rules) {
-			if h.Rule == "P3" { // a named tool or artefact is part of the shared repertoire
-				for _, m := range h.Matched {
-					add("tool:" + strings.ToLower(m))
-				}
-			}
-		}
+	for _, m := range matchedBy(f.Rules, "P3") { // named tools and artefacts: the shared repertoire
+		add("tool:" + strings.ToLower(m))
 	}
 	p.Answered = p.Question && f.OtherRepliers > 0
 	return p
+}
+
+// matchedBy returns the words rule matched, decoding only that hit's
+// "matched" array of the stored rules JSON (HitsJSON writes rule first).
+func matchedBy(rules, rule string) []string {
+	i := strings.Index(rules, `{"rule":"`+rule+`"`)
+	if i < 0 {
+		return nil
+	}
+	hit := rules[i:]
+	j := strings.Index(hit, `"matched":`)
+	// The hit has no words when "matched" is missing or belongs to a later hit.
+	if next := strings.Index(hit[1:], `{"rule":"`); j < 0 || (next >= 0 && j > next+1) {
+		return nil
+	}
+	var words []string
+	dec := json.NewDecoder(strings.NewReader(hit[j+len(`"matched":`):]))
+	if dec.Decode(&words) != nil {
+		return nil
+	}
+	return words
 }
 
 // NormalizeResource makes two links to the same page compare equal: no
