@@ -125,7 +125,9 @@ func buildCourse(t *testing.T, srv *mastodontest.Server) []mastodontest.Status {
 // TestCourseFixture checks the committed seed course and, with -update, rewrites it.
 func TestCourseFixture(t *testing.T) {
 	if *update {
-		srv := mastodontest.NewServer(mastodontest.Options{})
+		// A fixed clock keeps minted account ids, and so the file, reproducible.
+		clock := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		srv := mastodontest.NewServer(mastodontest.Options{Now: func() time.Time { return clock }})
 		defer srv.Close()
 		srv.URL = mastodontest.PlaceholderBase // mint every URL under the placeholder base
 		buildCourse(t, srv)

@@ -51,6 +51,17 @@ func (s *Server) ClearFaults() {
 	s.faultMu.Unlock()
 }
 
+// PendingFaults counts the injected faults not yet served.
+func (s *Server) PendingFaults() int {
+	s.faultMu.Lock()
+	defer s.faultMu.Unlock()
+	n := 0
+	for _, q := range s.faults {
+		n += q.times
+	}
+	return n
+}
+
 func (s *Server) takeFault(path string) (Fault, bool) {
 	s.faultMu.Lock()
 	defer s.faultMu.Unlock()

@@ -64,7 +64,10 @@ func getTimelineAll(t *testing.T, srv *mastodontest.Server, tag string) []mastod
 	t.Helper()
 	var all []mastodontest.Status
 	next := srv.URL + "/api/v1/timelines/tag/" + tag + "?limit=40"
-	for next != "" {
+	for pages := 0; next != ""; pages++ {
+		if pages > 1000 {
+			t.Fatal("paging does not end: a cursor repeats statuses")
+		}
 		code, h, body := get(t, next, "")
 		if code != http.StatusOK {
 			t.Fatalf("GET %s: %d %s", next, code, body)
@@ -130,6 +133,9 @@ func TestPagingBackwardsVisitsEachOnce(t *testing.T) {
 			next := srv.URL + "/api/v1/timelines/tag/cop?limit=40"
 			pages := 0
 			for next != "" {
+				if pages > 100 {
+					t.Fatal("paging does not end: a cursor repeats statuses")
+				}
 				code, h, body := get(t, next, "")
 				if code != http.StatusOK {
 					t.Fatalf("page %d: status %d", pages, code)
@@ -178,7 +184,10 @@ func TestMinIDForwardPaging(t *testing.T) {
 			ids := addTagged(srv, 150)
 			cursor := ids[49] // the harvester has everything up to the 50th
 			var got []string
-			for {
+			for pages := 0; ; pages++ {
+				if pages > 100 {
+					t.Fatal("forward paging does not end")
+				}
 				u := srv.URL + "/api/v1/timelines/tag/cop?limit=40&min_id=" + cursor
 				code, h, body := get(t, u, "")
 				if code != http.StatusOK {
@@ -211,6 +220,12 @@ func TestMinIDForwardPaging(t *testing.T) {
 			}
 		})
 	}
+}
+
+func reversed(ids []string) []string {
+	out := slices.Clone(ids)
+	slices.Reverse(out)
+	return out
 }
 
 func nextAfter(ids []string, id string) string {
@@ -619,12 +634,9 @@ func TestFaults(t *testing.T) {
 			}
 			done <- err
 		}()
-		for srv.CountRequests("/api") == 0 && len(done) == 0 {
-			// Close must not wait for the hanging handler; give the request time to arrive.
-			time.Sleep(5 * time.Millisecond)
-			if code, _, _ := get(t, srv.URL+"/ping", ""); code != 404 {
-				break
-			}
+		// Wait until the request has taken the fault, then Close must not wait for it.
+		for srv.PendingFaults() > 0 {
+			time.Sleep(time.Millisecond)
 		}
 		srv.Close()
 		if err := <-done; err == nil {
@@ -846,7 +858,10 @@ func TestGoMastodonRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	pg := gomastodon.Pagination{Limit: 40}
 	var got []*gomastodon.Status
-	for {
+	for pages := 0; ; pages++ {
+		if pages > 100 {
+			t.Fatal("go-mastodon paging does not end")
+		}
 		page, err := c.GetTimelineHashtag(ctx, "cop", false, &pg)
 		if err != nil {
 			t.Fatal(err)
@@ -901,8 +916,8 @@ func TestGenerateCourseDeterministic(t *testing.T) {
 		var untaggedReplies, tagged, remote, cards, optedOut int
 		authors := map[string]bool{}
 		for i := range a {
-			if a[i].ID != b[i].ID || a[i].Content[strings.Index(a[i].Content, "</")] != b[i].Content[strings.Index(b[i].Content, "</")] ||
-				!a[i].CreatedAt.Equal(b[i].CreatedAt) {
+			// Contents differ only in the servers' base URLs (their ports).
+			if a[i].ID != b[i].ID || hostless(a[i].Content) != hostless(b[i].Content) || !a[i].CreatedAt.Equal(b[i].CreatedAt) {
 				t.Fatalf("%v: status %d differs between runs", kind, i)
 			}
 			if a[i].InReplyToID != "" && len(a[i].Tags) == 0 {
@@ -928,6 +943,10 @@ func TestGenerateCourseDeterministic(t *testing.T) {
 		}
 	}
 }
+
+var loopbackBase = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+
+func hostless(s string) string { return loopbackBase.ReplaceAllString(s, "BASE") }
 
 // TestLoadGoToSocialFixtures loads real GoToSocial bodies and checks the fake serves them
 // back as that server did: same page ids, same Link cursors, same thread.
