@@ -83,8 +83,9 @@ type Server struct {
 	byAcct    map[string]string   // lower-cased acct -> account id
 	recordSeq int                 // ids of favourite and reblog records
 
-	logMu sync.Mutex
-	log   []Request
+	logMu    sync.Mutex
+	inflight atomic.Int64 // handlers running; the log waits for them
+	log      []Request
 
 	rateMu  sync.Mutex
 	windows map[string]*rateWindow
@@ -190,9 +191,11 @@ func publicAPI(r *http.Request) bool {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	started := s.now()
 	rec := &statusRecorder{ResponseWriter: w}
+	s.inflight.Add(1)
 	defer func() {
 		s.appendLog(Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 			Status: rec.status, Auth: bearerToken(r) != "", Time: started})
+		s.inflight.Add(-1)
 	}()
 
 	if s.htmlEverywhere.Load() {
@@ -342,9 +345,18 @@ func (r *statusRecorder) Flush() {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// settle waits (up to a second) for handlers still running: a client can read a whole
+// response before its handler has returned and logged it.
+func (s *Server) settle() {
+	for deadline := time.Now().Add(time.Second); s.inflight.Load() > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // Requests returns a copy of the request log, oldest first. A request is logged when its
-// response is finished.
+// response is finished; requests still being answered are waited for (up to a second).
 func (s *Server) Requests() []Request {
+	s.settle()
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	return append([]Request(nil), s.log...)
@@ -352,6 +364,7 @@ func (s *Server) Requests() []Request {
 
 // CountRequests counts logged requests whose path starts with pathPrefix.
 func (s *Server) CountRequests(pathPrefix string) int {
+	s.settle()
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	n := 0
@@ -365,6 +378,7 @@ func (s *Server) CountRequests(pathPrefix string) int {
 
 // Count429 counts logged responses with status 429, real or injected.
 func (s *Server) Count429() int {
+	s.settle()
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	n := 0
@@ -378,6 +392,7 @@ func (s *Server) Count429() int {
 
 // ResetLog empties the request log (rate-limit windows are kept).
 func (s *Server) ResetLog() {
+	s.settle()
 	s.logMu.Lock()
 	s.log = nil
 	s.logMu.Unlock()
