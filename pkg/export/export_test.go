@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oeru/copharvest/pkg/csvsafe"
 	"github.com/oeru/copharvest/pkg/export/exporttest"
 	"github.com/oeru/copharvest/pkg/store"
 )
@@ -170,7 +171,7 @@ func TestNeutralize(t *testing.T) {
 		"=1+2": "'=1+2", "+1": "'+1", "-1": "'-1", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "\rx": "'\rx",
 		"plain": "plain", "": "", "a=b": "a=b", "'quoted": "'quoted",
 	} {
-		if got := Neutralize(in); got != want {
+		if got := csvsafe.Neutralize(in); got != want {
 			t.Errorf("Neutralize(%q) = %q, want %q", in, got, want)
 		}
 	}

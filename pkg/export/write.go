@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/oeru/copharvest/pkg/csvsafe"
 )
 
 // rowWriter writes the rows of one tabular export.
@@ -61,9 +63,9 @@ func (c *csvWriter) cell(kind Kind, v any) string {
 			// a formula that yields the text keeps every digit.
 			return `="` + v + `"`
 		}
-		return Neutralize(v)
+		return csvsafe.Neutralize(v)
 	case []string:
-		return Neutralize(strings.Join(v, " "))
+		return csvsafe.Neutralize(strings.Join(v, " "))
 	case bool:
 		if v {
 			return "1"
@@ -97,20 +99,6 @@ func isLongNumber(s string) bool {
 		}
 	}
 	return true
-}
-
-// Neutralize defuses a CSV cell a spreadsheet would read as a formula
-// (OWASP "CSV injection"): a cell starting with =, +, -, @, tab or carriage
-// return gets a leading apostrophe, which spreadsheets show as text.
-func Neutralize(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
 }
 
 func formatTime(t time.Time) string {
