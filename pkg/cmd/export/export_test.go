@@ -29,14 +29,7 @@ func run(t *testing.T, cfg *config.Config, args ...string) (stdout, stderr strin
 	return out.String(), errOut.String(), err
 }
 
-func courseConfig(t *testing.T) *config.Config {
-	t.Helper()
-	cfg := config.Default()
-	cfg.DB = filepath.Join(t.TempDir(), "course.db")
-	st := exporttest.Course(t, cfg.DB)
-	st.Close()
-	return cfg
-}
+func courseConfig(t *testing.T) *config.Config { return exporttest.Config(t) }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
 	cfg := courseConfig(t)

@@ -27,13 +27,7 @@ func run(t *testing.T, cfg *config.Config, now time.Time, args ...string) (stdou
 	return out.String(), errOut.String(), err
 }
 
-func courseConfig(t *testing.T) *config.Config {
-	t.Helper()
-	cfg := config.Default()
-	cfg.DB = filepath.Join(t.TempDir(), "course.db")
-	exporttest.Course(t, cfg.DB).Close()
-	return cfg
-}
+func courseConfig(t *testing.T) *config.Config { return exporttest.Config(t) }
 
 func TestDefaultIsLastFullWeekInConfiguredZone(t *testing.T) {
 	cfg := courseConfig(t)

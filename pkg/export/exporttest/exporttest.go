@@ -7,11 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -241,4 +243,13 @@ func Classify(postID int64, hits []analysis.Hit) store.Classification {
 		c.Rules = string(b)
 	}
 	return c
+}
+
+// Config is a default configuration whose database holds the Course.
+func Config(t testing.TB) *config.Config {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DB = filepath.Join(t.TempDir(), "course.db")
+	Course(t, cfg.DB).Close()
+	return cfg
 }
