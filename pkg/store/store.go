@@ -66,6 +66,28 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	if err := checkFile(path, readOnly); err != nil {
 		return nil, err
 	}
+	// Switching a new file to WAL takes an exclusive lock that SQLite does
+	// not wait for: when another process is creating the same file, try
+	// again for a while.
+	for attempt := 0; ; attempt++ {
+		s, err := openOnce(ctx, path, readOnly)
+		if err == nil || attempt == 50 || !isBusy(err) {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Duration(20+attempt*10) * time.Millisecond):
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
+}
+
+func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	dsn := "file:" + escapePath(path) + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
 	if readOnly {
 		dsn += "&mode=ro"
@@ -166,26 +188,42 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
 		return classifyOpenError(s.path, err)
 	}
-	have, err := s.version(ctx)
-	if err != nil {
-		return err
-	}
-	if have > len(migrations) {
-		return &TooNewError{Path: s.path, Have: have, Support: len(migrations)}
-	}
-	for v := have + 1; v <= len(migrations); v++ {
+	for {
+		// Each step reads the version inside its own immediate (write-
+		// locked) transaction: two processes opening a new file at once
+		// then apply each migration exactly once between them.
+		done := false
+		var applied int
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+			var v sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`, v, s.stamp())
+			have := int(v.Int64)
+			if have > len(migrations) {
+				return &TooNewError{Path: s.path, Have: have, Support: len(migrations)}
+			}
+			if have == len(migrations) {
+				done = true
+				return nil
+			}
+			applied = have + 1
+			if _, err := tx.ExecContext(ctx, migrations[applied-1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`, applied, s.stamp())
 			return err
 		})
-		if err != nil {
-			return fmt.Errorf("migrate %s to version %d: %w", s.path, v, err)
+		var tooNew *TooNewError
+		switch {
+		case errors.As(err, &tooNew):
+			return err
+		case err != nil:
+			return fmt.Errorf("migrate %s to version %d: %w", s.path, applied, err)
+		case done:
+			return nil
 		}
 	}
-	return nil
 }
 
 func (s *Store) version(ctx context.Context) (int, error) {

@@ -189,3 +189,30 @@ func TestThreadRoots(t *testing.T) {
 		}
 	}
 }
+
+// Two processes (here: two opens) creating the same new database at once
+// must apply each migration once between them.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "race.db")
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			st, err := Open(context.Background(), path, false)
+			if err == nil {
+				st.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent open: %v", err)
+		}
+	}
+	st := open(t, path)
+	var n int
+	st.r.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	if n != len(migrations) {
+		t.Errorf("%d migrations recorded, want %d", n, len(migrations))
+	}
+}
