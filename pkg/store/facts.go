@@ -70,11 +70,12 @@ func (s *Store) PostFacts(ctx context.Context, since, until time.Time, fn func(*
 
 // EdgeFacts streams the interactions whose post was created in [since, until).
 func (s *Store) EdgeFacts(ctx context.Context, since, until time.Time, fn func(*EdgeFact) error) error {
-	where, args := timeRange("p.created_at", since, until)
+	// The window is applied inside each branch (windowEdges): filtering the
+	// edges view from outside makes SQLite read every edge ever stored.
+	edges, args := windowEdges(since, until)
 	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, fa.acct, ta.acct, e.at, p.uri
-		FROM edges e JOIN posts p ON p.id = e.post_id
-		JOIN accounts fa ON fa.id = e.source_id JOIN accounts ta ON ta.id = e.target_id
-		WHERE p.deleted_at IS NULL`+where, args...)
+		FROM `+edges+` e JOIN posts p ON p.id = e.post_id
+		JOIN accounts fa ON fa.id = e.source_id JOIN accounts ta ON ta.id = e.target_id`, args...)
 	if err != nil {
 		return fmt.Errorf("read interactions: %w", err)
 	}
