@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/store"
@@ -69,41 +70,117 @@ type Hit struct {
 
 // Run loads the window's data from st and analyses it.
 func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
-	res := Result{By: opts.By, Window: opts.Window}
-	var posts []community.Post
+	d, err := load(ctx, st, opts.Window)
+	if err != nil {
+		return Result{By: opts.By, Window: opts.Window}, err
+	}
+	res, assign := analyze(d, opts)
+	if opts.Save && opts.By == ByGraph {
+		if err := st.SaveCommunities(ctx, assign); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// RunWindows analyses several windows (e.g. this week's twelve and last
+// week's) from one load of their union: they mostly overlap, and loading is
+// most of the cost. It never saves assignments.
+func RunWindows(ctx context.Context, st *store.Store, opts Options, windows ...community.Window) ([]Result, error) {
+	if len(windows) == 0 {
+		return nil, nil
+	}
+	union := windows[0]
+	for _, w := range windows[1:] {
+		if w.Start.IsZero() || (!union.Start.IsZero() && w.Start.Before(union.Start)) {
+			union.Start = w.Start
+		}
+		if w.End.IsZero() || (!union.End.IsZero() && w.End.After(union.End)) {
+			union.End = w.End
+		}
+	}
+	all, err := load(ctx, st, union)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Result, len(windows))
+	for i, w := range windows {
+		o := opts
+		o.Window = w
+		out[i], _ = analyze(all.within(w), o)
+	}
+	return out, nil
+}
+
+// loaded is a window's posts and interactions, ready for the community package.
+type loaded struct {
+	posts      []community.Post
+	classified []bool
+	edges      []community.Edge
+	edgePostAt []time.Time // creation time of each edge's post: what windows select on
+}
+
+func load(ctx context.Context, st *store.Store, w community.Window) (*loaded, error) {
+	d := &loaded{}
 	in := interner{}
-	err := st.PostFacts(ctx, opts.Window.Start, opts.Window.End, func(f *store.PostFact) error {
-		posts = append(posts, toPost(f, in))
-		res.Posts++
-		if f.Classified {
+	err := st.PostFacts(ctx, w.Start, w.End, func(f *store.PostFact) error {
+		d.posts = append(d.posts, toPost(f, in))
+		d.classified = append(d.classified, f.Classified)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = st.EdgeFacts(ctx, w.Start, w.End, func(e *store.EdgeFact) error {
+		if kind, ok := edgeKinds[e.Kind]; ok {
+			d.edges = append(d.edges, community.Edge{From: in.of(e.From), To: in.of(e.To), Kind: kind, At: e.At, PostURI: e.PostURI})
+			d.edgePostAt = append(d.edgePostAt, e.PostAt)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// within keeps what a narrower window selects (posts and edges by the
+// creation time of their post, as the store does).
+func (d *loaded) within(w community.Window) *loaded {
+	out := &loaded{}
+	for i := range d.posts {
+		if w.Contains(d.posts[i].At) {
+			out.posts = append(out.posts, d.posts[i])
+			out.classified = append(out.classified, d.classified[i])
+		}
+	}
+	for i := range d.edges {
+		if w.Contains(d.edgePostAt[i]) {
+			out.edges = append(out.edges, d.edges[i])
+			out.edgePostAt = append(out.edgePostAt, d.edgePostAt[i])
+		}
+	}
+	return out
+}
+
+// analyze groups, measures and decides; it also returns the assignments.
+func analyze(d *loaded, opts Options) (Result, []store.CommunityAssignment) {
+	res := Result{By: opts.By, Window: opts.Window, Posts: len(d.posts)}
+	for _, c := range d.classified {
+		if c {
 			res.Classified++
 		}
-		return nil
-	})
-	if err != nil {
-		return res, err
-	}
-	var edges []community.Edge
-	err = st.EdgeFacts(ctx, opts.Window.Start, opts.Window.End, func(e *store.EdgeFact) error {
-		kind, ok := edgeKinds[e.Kind]
-		if ok {
-			edges = append(edges, community.Edge{From: in.of(e.From), To: in.of(e.To), Kind: kind, At: e.At, PostURI: e.PostURI})
-		}
-		return nil
-	})
-	if err != nil {
-		return res, err
 	}
 	var groups []community.Group
 	switch opts.By {
 	case ByTag:
-		groups = community.ByTag(posts)
+		groups = community.ByTag(d.posts)
 	case ByInstance:
-		groups = community.ByInstance(posts)
+		groups = community.ByInstance(d.posts)
 	default:
-		groups = community.ByGraph(posts, edges, opts.Seed)
+		groups = community.ByGraph(d.posts, d.edges, opts.Seed)
 	}
-	metrics := community.MeasureAll(groups, edges, opts.Window, opts.Thresholds)
+	metrics := community.MeasureAll(groups, d.edges, opts.Window, opts.Thresholds)
 	var assign []store.CommunityAssignment
 	for i, g := range groups {
 		v, reasons := community.Decide(metrics[i], opts.Thresholds)
@@ -112,12 +189,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 			assign = append(assign, store.CommunityAssignment{Acct: m, Community: g.ID, Verdict: string(v)})
 		}
 	}
-	if opts.Save && opts.By == ByGraph {
-		if err := st.SaveCommunities(ctx, assign); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
+	return res, assign
 }
 
 var edgeKinds = map[string]community.EdgeKind{

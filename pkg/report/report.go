@@ -466,11 +466,12 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	window := community.WeeksEnding(y, w, opts.CommunityWeeks)
 	prevWindow := community.Window{Start: window.Start.AddDate(0, 0, -7), End: window.End.AddDate(0, 0, -7)}
 	rep.CommunityWindow = window
-	run := func(win community.Window) (analysis.Result, error) {
-		return analysis.Run(ctx, st, analysis.Options{By: opts.By, Window: win, Thresholds: opts.Thresholds, Seed: opts.Seed})
+	// One load serves both windows: they share all but one week.
+	results, err := analysis.RunWindows(ctx, st, analysis.Options{By: opts.By, Thresholds: opts.Thresholds, Seed: opts.Seed}, window, prevWindow)
+	if err != nil {
+		return nil, fmt.Errorf("communities: %w", err)
 	}
-	// Of the earlier run only a few numbers and who was where are kept,
-	// so its posts can be collected before the current run loads its own.
+	cur, prev := results[0], results[1]
 	type earlier struct {
 		id      string
 		verdict community.Verdict
@@ -479,25 +480,11 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	}
 	var before []earlier
 	prevOf := map[string]int{} // member -> index into before
-	err := func() error {
-		prev, err := run(prevWindow)
-		if err != nil {
-			return fmt.Errorf("communities a week earlier: %w", err)
+	for i, c := range prev.Communities {
+		before = append(before, earlier{c.ID, c.Verdict, c.Metrics.Posts, c.Metrics.Members})
+		for _, m := range c.Members {
+			prevOf[m] = i
 		}
-		for i, c := range prev.Communities {
-			before = append(before, earlier{c.ID, c.Verdict, c.Metrics.Posts, c.Metrics.Members})
-			for _, m := range c.Members {
-				prevOf[m] = i
-			}
-		}
-		return nil
-	}()
-	if err != nil {
-		return nil, err
-	}
-	cur, err := run(window)
-	if err != nil {
-		return nil, fmt.Errorf("communities: %w", err)
 	}
 	memberOf := map[string]string{}
 	for _, c := range cur.Communities {

@@ -30,6 +30,7 @@ type EdgeFact struct {
 	From, To string // accts
 	At       time.Time
 	PostURI  string
+	PostAt   time.Time // when the post it is on was written
 }
 
 // PostFacts streams the live posts created in [since, until) (zero = open).
@@ -73,20 +74,21 @@ func (s *Store) EdgeFacts(ctx context.Context, since, until time.Time, fn func(*
 	// The window is applied inside each branch (windowEdges): filtering the
 	// edges view from outside makes SQLite read every edge ever stored.
 	edges, args := windowEdges(since, until)
-	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, fa.acct, ta.acct, e.at, p.uri
+	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, fa.acct, ta.acct, e.at, p.uri, p.created_at
 		FROM `+edges+` e JOIN posts p ON p.id = e.post_id
 		JOIN accounts fa ON fa.id = e.source_id JOIN accounts ta ON ta.id = e.target_id`, args...)
 	if err != nil {
 		return fmt.Errorf("read interactions: %w", err)
 	}
 	defer rows.Close()
-	var at string
+	var at, postAt string
 	for rows.Next() {
 		var e EdgeFact
-		if err := rows.Scan(&e.Kind, &e.From, &e.To, &at, &e.PostURI); err != nil {
+		if err := rows.Scan(&e.Kind, &e.From, &e.To, &at, &e.PostURI, &postAt); err != nil {
 			return err
 		}
 		e.At, _ = ParseTime(at)
+		e.PostAt, _ = ParseTime(postAt)
 		if err := fn(&e); err != nil {
 			return err
 		}
