@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -141,26 +142,39 @@ func load(ctx context.Context, st *store.Store, w community.Window) (*loaded, er
 	if err != nil {
 		return nil, err
 	}
+	// PostFacts streams posts in creation order; put the edges in the order
+	// of their posts too, so that within() can slice.
+	sort.Stable((*byPostTime)(d))
 	return d, nil
 }
 
 // within keeps what a narrower window selects (posts and edges by the
-// creation time of their post, as the store does).
+// creation time of their post, as the store does). Both are sorted by that
+// time, so a window is a sub-slice: no copy of a million posts.
 func (d *loaded) within(w community.Window) *loaded {
-	out := &loaded{}
-	for i := range d.posts {
-		if w.Contains(d.posts[i].At) {
-			out.posts = append(out.posts, d.posts[i])
-			out.classified = append(out.classified, d.classified[i])
+	span := func(n int, at func(int) time.Time) (int, int) {
+		lo, hi := 0, n
+		if !w.Start.IsZero() {
+			lo = sort.Search(n, func(i int) bool { return !at(i).Before(w.Start) })
 		}
-	}
-	for i := range d.edges {
-		if w.Contains(d.edgePostAt[i]) {
-			out.edges = append(out.edges, d.edges[i])
-			out.edgePostAt = append(out.edgePostAt, d.edgePostAt[i])
+		if !w.End.IsZero() {
+			hi = sort.Search(n, func(i int) bool { return !at(i).Before(w.End) })
 		}
+		return lo, max(lo, hi)
 	}
-	return out
+	plo, phi := span(len(d.posts), func(i int) time.Time { return d.posts[i].At })
+	elo, ehi := span(len(d.edges), func(i int) time.Time { return d.edgePostAt[i] })
+	return &loaded{posts: d.posts[plo:phi], classified: d.classified[plo:phi], edges: d.edges[elo:ehi], edgePostAt: d.edgePostAt[elo:ehi]}
+}
+
+// byPostTime sorts edges by the creation time of their post.
+type byPostTime loaded
+
+func (b *byPostTime) Len() int           { return len(b.edges) }
+func (b *byPostTime) Less(i, j int) bool { return b.edgePostAt[i].Before(b.edgePostAt[j]) }
+func (b *byPostTime) Swap(i, j int) {
+	b.edges[i], b.edges[j] = b.edges[j], b.edges[i]
+	b.edgePostAt[i], b.edgePostAt[j] = b.edgePostAt[j], b.edgePostAt[i]
 }
 
 // analyze groups, measures and decides; it also returns the assignments.
