@@ -33,8 +33,6 @@ func mention(user string) string {
 	return `<span class="h-card"><a href="https://mastodon.oeru.org/@` + user + `" class="u-url mention">@<span>` + user + `</span></a></span> `
 }
 
-const courseRoot = "Week 2: share one resource you use with your class."
-
 // reply builds a reply by author to parentAuthor in a #ds4oers course thread.
 func reply(author, parentAuthor, parentText, text string) *Input {
 	return &Input{

@@ -71,9 +71,3 @@ func SincePeriod(d string, now time.Time, loc *time.Location) (Period, error) {
 	return Period{Label: fmt.Sprintf("%s to %s", d, end.In(loc).Format("2006-01-02 15:04")),
 		Start: end.Add(-dur).UTC(), End: end.UTC(), TimeZone: loc.String()}, nil
 }
-
-// previous is the period of the same length just before p.
-func (p Period) previous() Period {
-	d := p.End.Sub(p.Start)
-	return Period{Start: p.Start.Add(-d), End: p.Start, TimeZone: p.TimeZone}
-}

@@ -63,7 +63,6 @@ type builder struct {
 	spans     []span
 	invisible int    // how many enclosing spans are invisible
 	skipRaw   string // name of a raw-text element (script, style...) whose content is skipped
-	listDepth int
 }
 
 // FromHTML converts status HTML to a Doc. It never panics and always returns

@@ -222,12 +222,6 @@ func TestMinIDForwardPaging(t *testing.T) {
 	}
 }
 
-func reversed(ids []string) []string {
-	out := slices.Clone(ids)
-	slices.Reverse(out)
-	return out
-}
-
 func nextAfter(ids []string, id string) string {
 	i := slices.Index(ids, id)
 	return ids[i+1]
