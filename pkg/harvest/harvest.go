@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -226,6 +227,9 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 			return nil
 		}
 		defer func() { err = h.expandAfter(ctx, c, err) }()
+		if allLocal(page.Statuses) {
+			h.explainLocalOnly(ctx, c, tag)
+		}
 		cur.Newest, cur.Oldest, cur.OldestAt = bounds(page.Statuses)
 		cur.BackfillDone = !page.HasOlder
 		if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
@@ -396,6 +400,27 @@ func (h *Harvester) savePage(ctx context.Context, c *mastodon.Client, tr *TagRes
 	tr.Updated += wr.Updated
 	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: len(list), New: wr.New})
 	return nil
+}
+
+// allLocal: no post of the page comes from another server.
+func allLocal(list []mastodon.Status) bool {
+	for _, s := range list {
+		if strings.Contains(s.Account.Acct, "@") {
+			return false
+		}
+	}
+	return true
+}
+
+// explainLocalOnly warns when a first page holds only local posts because
+// the server (Mastodon 4.5) hides remote posts in tag feeds from this client.
+// It costs one request, on a tag's first sync only.
+func (h *Harvester) explainLocalOnly(ctx context.Context, c *mastodon.Client, tag string) {
+	access, err := c.TagFeedAccess(ctx)
+	if err != nil || access.Remote == "" || access.Remote == "public" {
+		return
+	}
+	h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s: only posts from %s itself came back, because this server serves other servers' posts in hashtag feeds as %q; log in (copharvest login) to see them", tag, c.Host(), c.Host(), access.Remote))
 }
 
 func (h *Harvester) explainEmpty(ctx context.Context, c *mastodon.Client, tag string) {

@@ -510,3 +510,40 @@ func TestTokenRevokedMidRunKeepsWhatWasFetched(t *testing.T) {
 		t.Errorf("after a new token: %d posts, want %d", got, len(all))
 	}
 }
+
+// Mastodon 4.5 with remote hashtag feeds for logged-in users only: an
+// anonymous sync gets local posts quietly; copharvest says why, and a token
+// brings the rest.
+func TestLocalOnlyTagFeedExplained(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{RemoteHashtagFeed: "authenticated"})
+	defer srv.Close()
+	all := mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 30, Tags: []string{"cop"}, Seed: 13})
+	remote := 0
+	for _, s := range all {
+		if strings.Contains(s.Account.Acct, "@") {
+			remote++
+		}
+	}
+	if remote == 0 || remote == len(all) {
+		t.Fatalf("the course needs local and remote authors (%d of %d remote)", remote, len(all))
+	}
+	st := openStore(t)
+	res, err := sync(t, context.Background(), st, false, []string{"cop"}, client(t, srv, "", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `"authenticated"`) || !strings.Contains(res.Warnings[0], "copharvest login") {
+		t.Errorf("warnings = %q", res.Warnings)
+	}
+	if got := count(t, st, `SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.acct NOT LIKE '%@127.0.0.1%'`); got != 0 {
+		t.Errorf("anonymous sync stored %d remote posts", got)
+	}
+	st2 := openStore(t)
+	res, err = sync(t, context.Background(), st2, false, []string{"cop"}, client(t, srv, "any-token", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Warnings) != 0 || count(t, st2, `SELECT COUNT(*) FROM posts`) != len(all) {
+		t.Errorf("with a token: warnings %q, %d posts of %d", res.Warnings, count(t, st2, `SELECT COUNT(*) FROM posts`), len(all))
+	}
+}

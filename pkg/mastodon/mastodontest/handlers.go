@@ -102,11 +102,13 @@ func (s *Server) handleTagTimeline(w http.ResponseWriter, r *http.Request) {
 	maxID, sinceID, minID := q.Get("max_id"), q.Get("since_id"), q.Get("min_id")
 	filter := tagFilter{
 		omitReplies: s.opts.OmitReplies || s.gotosocial(),
-		local:       truthy(q.Get("local")),
-		remote:      truthy(q.Get("remote")),
-		onlyMedia:   truthy(q.Get("only_media")),
-		all:         lowerAll(q["all[]"]),
-		none:        lowerAll(q["none[]"]),
+		// Mastodon 4.5 quietly serves only local posts when remote hashtag
+		// feeds are not public to this client.
+		local:     truthy(q.Get("local")) || !s.remoteFeedOpen(r),
+		remote:    truthy(q.Get("remote")),
+		onlyMedia: truthy(q.Get("only_media")),
+		all:       lowerAll(q["all[]"]),
+		none:      lowerAll(q["none[]"]),
 	}
 
 	s.mu.RLock()
@@ -404,6 +406,24 @@ func (s *Server) handleInstanceV1(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+func (s *Server) remoteHashtagFeed() string {
+	if s.opts.RemoteHashtagFeed == "" {
+		return "public"
+	}
+	return s.opts.RemoteHashtagFeed
+}
+
+// remoteFeedOpen says whether this request may see remote posts in tag timelines.
+func (s *Server) remoteFeedOpen(r *http.Request) bool {
+	switch s.remoteHashtagFeed() {
+	case "authenticated":
+		return bearerToken(r) != ""
+	case "disabled":
+		return false
+	}
+	return true
+}
+
 func (s *Server) handleInstanceV2(w http.ResponseWriter, r *http.Request) {
 	users, _ := s.instanceCounts()
 	host := s.Host()
@@ -423,7 +443,7 @@ func (s *Server) handleInstanceV2(w http.ResponseWriter, r *http.Request) {
 			"translation": map[string]any{"enabled": false},
 			"timelines_access": map[string]any{
 				"live_feeds":          map[string]any{"local": "public", "remote": "public"},
-				"hashtag_feeds":       map[string]any{"local": "public", "remote": "public"},
+				"hashtag_feeds":       map[string]any{"local": "public", "remote": s.remoteHashtagFeed()},
 				"trending_link_feeds": map[string]any{"local": "public", "remote": "public"},
 			},
 		},

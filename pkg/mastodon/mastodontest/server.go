@@ -49,6 +49,10 @@ type Options struct {
 	MaxLimit int
 	// Seed makes minted ULIDs reproducible; 0 = 1.
 	Seed uint64
+	// RemoteHashtagFeed is Mastodon 4.5's timelines_access.hashtag_feeds.remote:
+	// "public" (default), "authenticated" (anonymous clients get local posts
+	// only, quietly) or "disabled" (local posts only for everyone).
+	RemoteHashtagFeed string
 }
 
 // Request is one logged request, including faults and rate-limited ones. Status is 0 when
