@@ -19,6 +19,7 @@ import (
 	evalCmd "github.com/oeru/copharvest/pkg/cmd/eval"
 	explainCmd "github.com/oeru/copharvest/pkg/cmd/explain"
 	exportCmd "github.com/oeru/copharvest/pkg/cmd/export"
+	initCmd "github.com/oeru/copharvest/pkg/cmd/initcmd"
 	loginCmd "github.com/oeru/copharvest/pkg/cmd/login"
 	reportCmd "github.com/oeru/copharvest/pkg/cmd/report"
 	sampleCmd "github.com/oeru/copharvest/pkg/cmd/sample"
@@ -72,6 +73,7 @@ config file (` + config.DefaultPath() + `), then the defaults.
 	})
 
 	cmd.AddCommand(
+		initCmd.NewCmdInit(f, nil),
 		syncCmd.NewCmdSync(f, nil),
 		statusCmd.NewCmdStatus(f, nil),
 		demoCmd.NewCmdDemo(f, nil),
