@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -134,7 +135,7 @@ func load(ctx context.Context, st *store.Store, w community.Window) (*loaded, er
 	}
 	err = st.EdgeFacts(ctx, w.Start, w.End, func(e *store.EdgeFact) error {
 		if kind, ok := edgeKinds[e.Kind]; ok {
-			d.edges = append(d.edges, community.Edge{From: in.of(e.From), To: in.of(e.To), Kind: kind, At: e.At, PostURI: e.PostURI})
+			d.edges = append(d.edges, community.Edge{From: in.of(e.From), To: in.of(e.To), Kind: kind, At: e.At, PostURI: postKey(e.PostID)})
 			d.edgePostAt = append(d.edgePostAt, e.PostAt)
 		}
 		return nil
@@ -232,10 +233,12 @@ func (in interner) of(s string) string {
 }
 
 func toPost(f *store.PostFact, in interner) community.Post {
+	// Posts are keyed by their row id in base 36 rather than their uri: a
+	// million uris are ~140 MB that only serve as map keys here.
 	p := community.Post{
-		URI: f.URI, Author: in.of(f.Author), Instance: in.of(f.Instance), At: f.At,
-		InReplyToURI: f.InReplyToURI, InReplyToAuthor: in.of(f.InReplyToAuthor),
-		Domain: f.Domain, Community: f.Community, Practice: f.Practice,
+		URI: postKey(f.ID), Author: in.of(f.Author), Instance: in.of(f.Instance), At: f.At,
+		InReplyToAuthor: in.of(f.InReplyToAuthor),
+		Domain:          f.Domain, Community: f.Community, Practice: f.Practice,
 	}
 	for _, t := range f.Tags {
 		p.Tags = append(p.Tags, in.of(t))
@@ -257,8 +260,16 @@ func toPost(f *store.PostFact, in interner) community.Post {
 		add("tool:" + strings.ToLower(m))
 	}
 	p.Answered = p.Question && f.OtherRepliers > 0
+	switch {
+	case f.ParentID > 0:
+		p.InReplyToURI = postKey(f.ParentID)
+	case f.IsReply: // the parent is not stored: still a reply, to no known post
+		p.InReplyToURI = "^" + p.URI
+	}
 	return p
 }
+
+func postKey(id int64) string { return strconv.FormatInt(id, 36) }
 
 // matchedBy returns the words rule matched, decoding only that hit's
 // "matched" array of the stored rules JSON (HitsJSON writes rule first).

@@ -10,6 +10,9 @@ import (
 
 // PostFact is one live post with what community analysis needs.
 type PostFact struct {
+	ID                    int64 // the row id: a compact key for in-memory work
+	ParentID              int64 // 0 when the parent is not stored
+	IsReply               bool  // a reply, even when its parent is not stored
 	URI, Author, Instance string
 	Tags                  []string
 	At                    time.Time
@@ -30,13 +33,15 @@ type EdgeFact struct {
 	From, To string // accts
 	At       time.Time
 	PostURI  string
+	PostID   int64     // the row id of that post
 	PostAt   time.Time // when the post it is on was written
 }
 
 // PostFacts streams the live posts created in [since, until) (zero = open).
 func (s *Store) PostFacts(ctx context.Context, since, until time.Time, fn func(*PostFact) error) error {
 	where, args := timeRange("p.created_at", since, until)
-	rows, err := s.r.QueryContext(ctx, `SELECT p.uri, a.acct, p.created_at, COALESCE(q.uri, ''), COALESCE(qa.acct, p.in_reply_to_acct, ''),
+	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
+			p.uri, a.acct, p.created_at, COALESCE(q.uri, ''), COALESCE(qa.acct, p.in_reply_to_acct, ''),
 			c.post_id IS NOT NULL, COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0), COALESCE(c.rules, ''),
 			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
 			COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
@@ -53,7 +58,7 @@ func (s *Store) PostFacts(ctx context.Context, since, until time.Time, fn func(*
 	var at, tags, links string
 	for rows.Next() {
 		var f PostFact
-		if err := rows.Scan(&f.URI, &f.Author, &at, &f.InReplyToURI, &f.InReplyToAuthor, &f.Classified, &f.Domain, &f.Community,
+		if err := rows.Scan(&f.ID, &f.ParentID, &f.IsReply, &f.URI, &f.Author, &at, &f.InReplyToURI, &f.InReplyToAuthor, &f.Classified, &f.Domain, &f.Community,
 			&f.Practice, &f.Rules, &tags, &links, &f.OtherRepliers); err != nil {
 			return err
 		}
@@ -74,7 +79,7 @@ func (s *Store) EdgeFacts(ctx context.Context, since, until time.Time, fn func(*
 	// The window is applied inside each branch (windowEdges): filtering the
 	// edges view from outside makes SQLite read every edge ever stored.
 	edges, args := windowEdges(since, until)
-	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, fa.acct, ta.acct, e.at, p.uri, p.created_at
+	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, fa.acct, ta.acct, e.at, p.uri, p.id, p.created_at
 		FROM `+edges+` e JOIN posts p ON p.id = e.post_id
 		JOIN accounts fa ON fa.id = e.source_id JOIN accounts ta ON ta.id = e.target_id`, args...)
 	if err != nil {
@@ -84,7 +89,7 @@ func (s *Store) EdgeFacts(ctx context.Context, since, until time.Time, fn func(*
 	var at, postAt string
 	for rows.Next() {
 		var e EdgeFact
-		if err := rows.Scan(&e.Kind, &e.From, &e.To, &at, &e.PostURI, &postAt); err != nil {
+		if err := rows.Scan(&e.Kind, &e.From, &e.To, &at, &e.PostURI, &e.PostID, &postAt); err != nil {
 			return err
 		}
 		e.At, _ = ParseTime(at)
