@@ -2,7 +2,6 @@ package export
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"os"
 	"path/filepath"
@@ -10,23 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/cmdutil/cmdtest"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/export/exporttest"
-	"github.com/oeru/copharvest/pkg/iostreams"
 )
 
 func run(t *testing.T, cfg *config.Config, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	io, _, out, errOut := iostreams.Test()
-	f := &cmdutil.Factory{IOStreams: io, Config: func() (*config.Config, error) { return cfg, nil },
-		Now: func() time.Time { return exporttest.Week47.AddDate(0, 0, 8) }}
-	cmd := NewCmdExport(f, nil)
-	cmd.SetArgs(args)
-	cmd.SetOut(&bytes.Buffer{})
-	cmd.SetErr(&bytes.Buffer{})
-	err = cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
+	return cmdtest.Run(cfg, exporttest.Week47.AddDate(0, 0, 8), func(f *cmdutil.Factory) *cobra.Command { return NewCmdExport(f, nil) }, args...)
 }
 
 func courseConfig(t *testing.T) *config.Config { return exporttest.Config(t) }

@@ -1,0 +1,28 @@
+// Package cmdtest runs one command the way tests want it: fixed config and
+// clock, buffered streams, the error returned rather than printed.
+package cmdtest
+
+import (
+	"bytes"
+	"context"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/iostreams"
+)
+
+// Run builds the command with newCmd on a Factory holding cfg and a clock
+// stopped at now, runs it with args and returns what it wrote.
+func Run(cfg *config.Config, now time.Time, newCmd func(*cmdutil.Factory) *cobra.Command, args ...string) (stdout, stderr string, err error) {
+	io, _, out, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: io, Config: func() (*config.Config, error) { return cfg, nil }, Now: func() time.Time { return now }}
+	cmd := newCmd(f)
+	cmd.SetArgs(args)
+	cmd.SetOut(&bytes.Buffer{})
+	cmd.SetErr(&bytes.Buffer{})
+	err = cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
