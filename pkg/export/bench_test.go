@@ -44,14 +44,7 @@ func benchmarkExport(b *testing.B, n int, dataset, format string) {
 			b.Fatal(err)
 		}
 	}
-	b.ResetTimer()
-	for b.Loop() {
-		once()
-	}
-	b.StopTimer()
-	rss, heap := exporttest.Peak(once)
-	b.ReportMetric(rss, "peak-RSS-MB")
-	b.ReportMetric(heap, "peak-heap-MB")
+	exporttest.Bench(b, once)
 	b.ReportMetric(float64(stats.Rows), "rows")
 	b.ReportMetric(float64(out.n)/(1<<20), "output-MB")
 }

@@ -47,14 +47,7 @@ func benchmarkReport(b *testing.B, n int) {
 			b.Fatal(err)
 		}
 	}
-	b.ResetTimer()
-	for b.Loop() {
-		once()
-	}
-	b.StopTimer()
-	rss, heap := exporttest.Peak(once)
-	b.ReportMetric(rss, "peak-RSS-MB")
-	b.ReportMetric(heap, "peak-heap-MB")
+	exporttest.Bench(b, once)
 	b.ReportMetric(float64(rep.Totals.Posts), "week-posts")
 	b.ReportMetric(float64(rep.Totals.CommunitiesInView), "communities")
 }

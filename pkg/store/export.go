@@ -374,10 +374,7 @@ func (s *Store) ActivityPosts(ctx context.Context, since, until time.Time, fn fu
 	where, args := timeRange("p.created_at", since, until)
 	rows, err := s.r.QueryContext(ctx, `SELECT p.uri, COALESCE(p.url, ''), a.acct, p.created_at,
 			p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL, COALESCE(qa.acct, p.in_reply_to_acct, ''),
-			(SELECT COUNT(DISTINCT r.account_id) FROM posts r WHERE r.in_reply_to_post = p.id AND r.account_id <> p.account_id AND r.deleted_at IS NULL),
-			COALESCE(p.text, ''),
-			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
-			COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
+			COALESCE(p.text, ''), `+tagsLinksRepliers+`,
 			c.post_id IS NOT NULL, COALESCE(c.practice_score, 0), COALESCE(c.practice, 0), COALESCE(c.rules, '')
 		FROM posts p JOIN accounts a ON a.id = p.account_id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
@@ -391,8 +388,8 @@ func (s *Store) ActivityPosts(ctx context.Context, since, until time.Time, fn fu
 	var at, tags, links string
 	for rows.Next() {
 		var r ActivityRow
-		if err := rows.Scan(&r.URI, &r.URL, &r.Author, &at, &r.IsReply, &r.ParentAuthor, &r.OtherRepliers, &r.Text,
-			&tags, &links, &r.Classified, &r.PracticeScore, &r.Practice, &r.Rules); err != nil {
+		if err := rows.Scan(&r.URI, &r.URL, &r.Author, &at, &r.IsReply, &r.ParentAuthor, &r.Text,
+			&tags, &links, &r.OtherRepliers, &r.Classified, &r.PracticeScore, &r.Practice, &r.Rules); err != nil {
 			return fmt.Errorf("read the period's posts: %w", err)
 		}
 		r.At, _ = ParseTime(at)

@@ -37,15 +37,20 @@ type EdgeFact struct {
 	PostAt   time.Time // when the post it is on was written
 }
 
+// tagsLinksRepliers selects, for post p, its tags and links (space-separated)
+// and how many other people replied to it directly (deleted replies do not
+// count): what both the community analysis and the weekly report need.
+const tagsLinksRepliers = `COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
+			COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
+			(SELECT COUNT(DISTINCT r.account_id) FROM posts r WHERE r.in_reply_to_post = p.id AND r.account_id <> p.account_id AND r.deleted_at IS NULL)`
+
 // PostFacts streams the live posts created in [since, until) (zero = open).
 func (s *Store) PostFacts(ctx context.Context, since, until time.Time, fn func(*PostFact) error) error {
 	where, args := timeRange("p.created_at", since, until)
 	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
 			p.uri, a.acct, p.created_at, COALESCE(q.uri, ''), COALESCE(qa.acct, p.in_reply_to_acct, ''),
 			c.post_id IS NOT NULL, COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0), COALESCE(c.rules, ''),
-			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
-			COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
-			(SELECT COUNT(DISTINCT r.account_id) FROM posts r WHERE r.in_reply_to_post = p.id AND r.account_id <> p.account_id)
+			`+tagsLinksRepliers+`
 		FROM posts p JOIN accounts a ON a.id = p.account_id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
 		LEFT JOIN accounts qa ON qa.id = q.account_id

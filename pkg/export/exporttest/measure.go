@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -60,4 +61,17 @@ func vmHWM() float64 {
 		}
 	}
 	return 0
+}
+
+// Bench runs once under the benchmark's clock, then once more outside it to
+// report the peak RSS and heap (peak-RSS-MB, peak-heap-MB).
+func Bench(b *testing.B, once func()) {
+	b.ResetTimer()
+	for b.Loop() {
+		once()
+	}
+	b.StopTimer()
+	rss, heap := Peak(once)
+	b.ReportMetric(rss, "peak-RSS-MB")
+	b.ReportMetric(heap, "peak-heap-MB")
 }
