@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -38,29 +40,78 @@ func ParseGrouping(s string) (Grouping, error) {
 // Options of one analysis.
 type Options struct {
 	By         Grouping
-	Window     community.Window
+	Period     period.Period
 	Thresholds community.Thresholds
 	Seed       int64
+	// StabilityRuns is how many more seeds (Seed+1...) the graph detection
+	// runs to measure each group's stability (0: DefaultStabilityRuns).
+	StabilityRuns int
 	// Save stores each account's graph community and verdict, for exports.
 	Save bool
 }
 
-// Community is one group with its measures and verdict.
+// DefaultStabilityRuns is how many other seeds check each graph group.
+const DefaultStabilityRuns = 4
+
+// Community is one group with its measures, verdict and explanation, its
+// activity and health beside the verdict, and how it got there.
 type Community struct {
-	ID      string             `json:"id"`
-	Members []string           `json:"members"`
-	Metrics community.Metrics  `json:"metrics"`
-	Verdict community.Verdict  `json:"verdict"`
-	Reasons []community.Reason `json:"reasons"`
+	ID        string             `json:"id"`
+	Members   []string           `json:"members"`
+	Verdict   community.Verdict  `json:"verdict"`
+	Why       string             `json:"why"`
+	Activity  community.Activity `json:"activity"`
+	Health    []string           `json:"health"`
+	Stability float64            `json:"stability"` // 1 = every detection seed finds this group
+	// Trajectory is the verdict from the period's start to the end of each
+	// week; TrajectoryLine says it in one line.
+	Trajectory     []community.Step   `json:"trajectory"`
+	TrajectoryLine string             `json:"trajectory_line"`
+	Metrics        community.Metrics  `json:"metrics"`
+	Reasons        []community.Reason `json:"reasons"`
+
+	central []string // members by centrality: what a graph group's name is made of
+}
+
+// Rename replaces every account in the result by rename(account) — e.g. a
+// pseudonym — and renames graph groups after their renamed central members.
+func (r *Result) Rename(rename func(acct string) string) {
+	for i := range r.Communities {
+		c := &r.Communities[i]
+		for j, m := range c.Members {
+			c.Members[j] = rename(m)
+		}
+		slices.Sort(c.Members)
+		if c.Metrics.TopAccount != "" {
+			c.Metrics.TopAccount = rename(c.Metrics.TopAccount)
+		}
+		if len(c.central) > 0 {
+			names := make([]string, 0, 2)
+			for _, m := range c.central[:min(2, len(c.central))] {
+				names = append(names, rename(m))
+			}
+			c.ID = strings.Join(names, "+")
+		}
+	}
 }
 
 // Result is a whole analysis.
 type Result struct {
-	By          Grouping         `json:"by"`
-	Window      community.Window `json:"window"`
-	Posts       int              `json:"posts"`
-	Classified  int              `json:"classified"`
-	Communities []Community      `json:"communities"`
+	By         Grouping      `json:"by"`
+	Period     period.Period `json:"period"`
+	Posts      int           `json:"posts"`
+	Classified int           `json:"classified"`
+	// Authors counts the distinct authors of the period. In the graph
+	// grouping each is in exactly one community, and Accounting says so:
+	// "37 authors in 8 groups: 7 + 6 + ... = 37".
+	Authors     int         `json:"authors"`
+	Accounting  string      `json:"accounting"`
+	Communities []Community `json:"communities"`
+}
+
+// Window is the community window of a period.
+func Window(p period.Period) community.Window {
+	return community.Window{Start: p.Since, End: p.Until}
 }
 
 // Hit is a fired classification rule as stored in classifications.rules.
@@ -70,11 +121,23 @@ type Hit struct {
 	Matched []string `json:"matched,omitempty"`
 }
 
-// Run loads the window's data from st and analyses it.
+// DefaultEnd is the end of the UTC ISO week holding the newest stored
+// post, and why: what communities anchors its default period on, so the
+// same database gives the same answer on any day. ok is false when the
+// database holds no post.
+func DefaultEnd(ctx context.Context, st *store.Store) (end time.Time, reason string, ok bool, err error) {
+	newest, err := st.NewestPostAt(ctx)
+	if err != nil || newest.IsZero() {
+		return time.Time{}, "", false, err
+	}
+	return period.EndOfWeekUTC(newest), "ending with the week of the newest stored post (" + newest.UTC().Format("2006-01-02") + ")", true, nil
+}
+
+// Run loads the period's data from st and analyses it.
 func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
-	d, err := load(ctx, st, opts.Window)
+	d, err := load(ctx, st, Window(opts.Period))
 	if err != nil {
-		return Result{By: opts.By, Window: opts.Window}, err
+		return Result{By: opts.By, Period: opts.Period}, err
 	}
 	res, assign := analyze(d, opts)
 	if opts.Save && opts.By == ByGraph {
@@ -85,15 +148,16 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 	return res, nil
 }
 
-// RunWindows analyses several windows (e.g. this week's twelve and last
+// RunPeriods analyses several periods (e.g. this week's twelve and last
 // week's) from one load of their union: they mostly overlap, and loading is
 // most of the cost. It never saves assignments.
-func RunWindows(ctx context.Context, st *store.Store, opts Options, windows ...community.Window) ([]Result, error) {
-	if len(windows) == 0 {
+func RunPeriods(ctx context.Context, st *store.Store, opts Options, periods ...period.Period) ([]Result, error) {
+	if len(periods) == 0 {
 		return nil, nil
 	}
-	union := windows[0]
-	for _, w := range windows[1:] {
+	union := Window(periods[0])
+	for _, p := range periods[1:] {
+		w := Window(p)
 		if w.Start.IsZero() || (!union.Start.IsZero() && w.Start.Before(union.Start)) {
 			union.Start = w.Start
 		}
@@ -105,11 +169,11 @@ func RunWindows(ctx context.Context, st *store.Store, opts Options, windows ...c
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Result, len(windows))
-	for i, w := range windows {
+	out := make([]Result, len(periods))
+	for i, p := range periods {
 		o := opts
-		o.Window = w
-		out[i], _ = analyze(all.within(w), o)
+		o.Period = p
+		out[i], _ = analyze(all.within(Window(p)), o)
 	}
 	return out, nil
 }
@@ -180,13 +244,19 @@ func (b *byPostTime) Swap(i, j int) {
 
 // analyze groups, measures and decides; it also returns the assignments.
 func analyze(d *loaded, opts Options) (Result, []store.CommunityAssignment) {
-	res := Result{By: opts.By, Window: opts.Window, Posts: len(d.posts)}
+	res := Result{By: opts.By, Period: opts.Period, Posts: len(d.posts), Communities: []Community{}}
 	for _, c := range d.classified {
 		if c {
 			res.Classified++
 		}
 	}
+	authors := map[string]bool{}
+	for i := range d.posts {
+		authors[d.posts[i].Author] = true
+	}
+	res.Authors = len(authors)
 	var groups []community.Group
+	stability := []float64(nil)
 	switch opts.By {
 	case ByTag:
 		groups = community.ByTag(d.posts)
@@ -194,15 +264,52 @@ func analyze(d *loaded, opts Options) (Result, []store.CommunityAssignment) {
 		groups = community.ByInstance(d.posts)
 	default:
 		groups = community.ByGraph(d.posts, d.edges, opts.Seed)
+		runs := opts.StabilityRuns
+		if runs <= 0 {
+			runs = DefaultStabilityRuns
+		}
+		others := make([][]community.Group, runs)
+		for i := range others {
+			others[i] = community.ByGraph(d.posts, d.edges, opts.Seed+int64(i)+1)
+		}
+		stability = community.Stability(groups, others)
 	}
-	metrics := community.MeasureAll(groups, d.edges, opts.Window, opts.Thresholds)
+	window := Window(opts.Period)
+	metrics := community.MeasureAll(groups, d.edges, window, opts.Thresholds)
+	trajectories := community.Trajectories(groups, d.edges, window, opts.Thresholds)
 	var assign []store.CommunityAssignment
+	var sizes []string
+	sum := 0
 	for i, g := range groups {
 		v, reasons := community.Decide(metrics[i], opts.Thresholds)
-		res.Communities = append(res.Communities, Community{ID: g.ID, Members: g.Members, Metrics: metrics[i], Verdict: v, Reasons: reasons})
+		c := Community{ID: g.ID, Members: g.Members, Metrics: metrics[i], Verdict: v, Reasons: reasons,
+			Why: community.Explain(v, reasons), Activity: community.ActivityOf(metrics[i], opts.Thresholds),
+			Health: community.HealthOf(metrics[i]), Stability: 1, Trajectory: trajectories[i], central: g.Central}
+		if c.Members == nil {
+			c.Members = []string{}
+		}
+		if c.Trajectory == nil {
+			c.Trajectory = []community.Step{}
+		}
+		c.TrajectoryLine = community.TrajectoryLine(c.Trajectory)
+		if stability != nil {
+			c.Stability = stability[i]
+		}
+		res.Communities = append(res.Communities, c)
+		sizes = append(sizes, strconv.Itoa(metrics[i].Authors))
+		sum += metrics[i].Authors
 		for _, m := range g.Members {
 			assign = append(assign, store.CommunityAssignment{Acct: m, Community: g.ID, Verdict: string(v)})
 		}
+	}
+	if opts.By == ByGraph || opts.By == ByInstance {
+		total := strings.Join(sizes, " + ")
+		if len(sizes) == 0 {
+			total = "0"
+		}
+		res.Accounting = fmt.Sprintf("%d authors in %d groups: %s = %d", res.Authors, len(groups), total, sum)
+	} else {
+		res.Accounting = fmt.Sprintf("%d authors in %d tag groups (a post with two tags counts in both; replies count in their thread's tags)", res.Authors, len(groups))
 	}
 	return res, assign
 }
@@ -242,6 +349,9 @@ func toPost(f *store.PostFact, in interner) community.Post {
 	}
 	for _, t := range f.Tags {
 		p.Tags = append(p.Tags, in.of(t))
+	}
+	for _, t := range f.ThreadTags {
+		p.ThreadTags = append(p.ThreadTags, in.of(t))
 	}
 	seen := map[string]bool{}
 	add := func(r string) {

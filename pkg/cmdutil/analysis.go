@@ -3,11 +3,11 @@ package cmdutil
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/export"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -26,24 +26,20 @@ func Thresholds(cfg *config.Config) (community.Thresholds, error) {
 	return t, nil
 }
 
-// WindowWeeks returns the window of the n ISO weeks up to and including the
-// week of now.
-func WindowWeeks(now time.Time, n int) community.Window {
-	y, w := now.UTC().ISOWeek()
-	return community.WeeksEnding(y, w, n)
-}
-
-// ParseWeeks reads a --window such as "12w" (or "84d") as whole weeks.
-func ParseWeeks(s string) (int, error) {
-	d, err := config.ParseDuration(s)
+// AccountRenamer returns what --pseudonymize does to an account (nil
+// without it): its keyed hash, with --salt or the config's salt as key.
+func AccountRenamer(pseudonymize bool, salt string, cfg *config.Config) (func(string) string, error) {
+	if !pseudonymize {
+		return nil, nil
+	}
+	if salt == "" {
+		salt = cfg.Salt
+	}
+	p, err := export.NewPseudonymizer(salt)
 	if err != nil {
-		return 0, err
+		return nil, &FlagError{Err: err}
 	}
-	weeks := int(d / (7 * 24 * time.Hour))
-	if weeks < 1 || weeks > 520 {
-		return 0, fmt.Errorf("window %q: give between 1w and 520w", s)
-	}
-	return weeks, nil
+	return p.Account, nil
 }
 
 // Classifier builds the classifier with the built-in lexicons, or those of

@@ -1,6 +1,7 @@
 package community
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -77,6 +78,7 @@ type Post struct {
 	Author       string // account, e.g. "alice@mastodon.oeru.org"
 	Instance     string // host of the author's account; derived from Author when empty
 	Tags         []string
+	ThreadTags   []string // tags of the thread's root post, when it is another post
 	At           time.Time
 	InReplyToURI string
 	// InReplyToAuthor is the account replied to (Mastodon gives
@@ -92,59 +94,151 @@ type Post struct {
 	Answered bool // a question that drew an answer from someone else
 }
 
-// Group is a set of accounts and the posts they wrote. ID says how the group
-// was found: "graph-N", "tag:NAME" or "instance:HOST".
+// Group is a set of accounts and the posts they wrote. ID names the group:
+// for graph groups its most central members ("ana+ben"), or "unconnected"
+// for the authors with no tie; "tag:NAME" or "instance:HOST" otherwise.
 type Group struct {
 	ID      string
 	Members []string // sorted
 	Posts   []*Post  // point into the slice given to ByGraph, ByTag or ByInstance
+	// Central lists members by the tie weight they hold inside the group,
+	// most first (graph groups only): what the name is made of.
+	Central []string
 }
+
+// Unconnected is the ID of the graph group of authors with no tie.
+const Unconnected = "unconnected"
 
 // ByGraph finds groups in the tie graph (replies, mentions and boosts
 // between different accounts) with Louvain modularity optimisation, seeded
 // so that the same input gives the same groups.
 //
-// Members are the accounts in the group, including accounts that were only
-// replied to or mentioned and wrote no post in posts. Authors with no tie
-// join no group (see the package comment). Groups are ordered by size,
-// largest first, then by their first member, and numbered graph-1, graph-2...
+// Every author of posts is in exactly one group: authors with no tie form
+// the group "unconnected", measured and judged like any other (typically a
+// network: people posting to the tag without talking to each other).
+// Members also include accounts that were only replied to or mentioned.
+// Each other group is named after its two most central members (see
+// Name). Groups are ordered by size, largest first, then by name; the
+// unconnected group comes last.
 func ByGraph(posts []Post, edges []Edge, seed int64) []Group {
 	// Sorted names make node ids, and so the result, independent of the
 	// order in which the store returned rows.
 	names := tiedAccounts(edges)
-	if len(names) == 0 {
-		return nil
-	}
-	g := buildTieGraph(names, edges)
-	membership := louvain(g, seed)
-
-	nGroups := 0
-	for _, c := range membership {
-		nGroups = max(nGroups, int(c)+1)
-	}
-	groups := make([]Group, nGroups)
-	for node, c := range membership {
-		groups[c].Members = append(groups[c].Members, names[node]) // names are sorted, so members are too
-	}
+	var groups []Group
 	groupOf := make(map[string]int32, len(names))
-	for node, c := range membership {
-		groupOf[names[node]] = c
+	if len(names) > 0 {
+		g := buildTieGraph(names, edges)
+		membership := louvain(g, seed)
+		nGroups := 0
+		for _, c := range membership {
+			nGroups = max(nGroups, int(c)+1)
+		}
+		groups = make([]Group, nGroups)
+		weight := make([]float64, len(names)) // tie weight inside the node's group
+		for node, c := range membership {
+			groups[c].Members = append(groups[c].Members, names[node]) // names are sorted, so members are too
+			groupOf[names[node]] = c
+			for e := g.offs[node]; e < g.offs[node+1]; e++ {
+				if membership[g.adj[e]] == c {
+					weight[node] += g.w[e]
+				}
+			}
+		}
+		for gi := range groups {
+			central := slices.Clone(groups[gi].Members)
+			w := func(name string) float64 { i, _ := slices.BinarySearch(names, name); return weight[i] }
+			slices.SortStableFunc(central, func(a, b string) int { return cmp.Compare(w(b), w(a)) })
+			groups[gi].Central = central
+		}
 	}
+	loners := map[string]bool{}
+	unconnected := Group{ID: Unconnected}
 	for i := range posts {
 		if c, ok := groupOf[posts[i].Author]; ok {
 			groups[c].Posts = append(groups[c].Posts, &posts[i])
+			continue
+		}
+		unconnected.Posts = append(unconnected.Posts, &posts[i])
+		if !loners[posts[i].Author] {
+			loners[posts[i].Author] = true
+			unconnected.Members = append(unconnected.Members, posts[i].Author)
 		}
 	}
+	Name(groups)
 	slices.SortStableFunc(groups, func(a, b Group) int {
-		if len(a.Members) != len(b.Members) {
-			return len(b.Members) - len(a.Members)
-		}
-		return strings.Compare(a.Members[0], b.Members[0])
+		return cmp.Or(cmp.Compare(len(b.Members), len(a.Members)), strings.Compare(a.ID, b.ID))
 	})
-	for i := range groups {
-		groups[i].ID = fmt.Sprintf("graph-%d", i+1)
+	if len(unconnected.Members) > 0 {
+		slices.Sort(unconnected.Members)
+		groups = append(groups, unconnected)
 	}
 	return groups
+}
+
+// Name names each group after its two most central members (the user part
+// of the account, "ana+ben"; the whole account when two groups would
+// otherwise share a name). Names follow the people, not the order in which
+// detection found the groups, so they stay the same across seeds, runs and
+// weeks as long as the same people lead the group.
+func Name(groups []Group) {
+	short := func(central []string, full bool) string {
+		var parts []string
+		for _, m := range central[:min(2, len(central))] {
+			if !full {
+				m, _, _ = strings.Cut(m, "@")
+			}
+			parts = append(parts, m)
+		}
+		return strings.Join(parts, "+")
+	}
+	count := map[string]int{}
+	for _, g := range groups {
+		count[short(g.Central, false)]++
+	}
+	for gi := range groups {
+		name := short(groups[gi].Central, false)
+		if count[name] > 1 {
+			name = short(groups[gi].Central, true)
+		}
+		groups[gi].ID = name
+	}
+}
+
+// Stability says how reproducible each group is: for every other run of
+// the detection (other seeds), the best Jaccard overlap of the group's
+// members with a group of that run, averaged over the runs. 1 means every
+// run found exactly this group. The unconnected group does not depend on
+// detection and scores 1.
+func Stability(groups []Group, others [][]Group) []float64 {
+	out := make([]float64, len(groups))
+	for gi, g := range groups {
+		if g.ID == Unconnected || len(others) == 0 {
+			out[gi] = 1
+			continue
+		}
+		in := make(map[string]bool, len(g.Members))
+		for _, m := range g.Members {
+			in[m] = true
+		}
+		sum := 0.0
+		for _, run := range others {
+			best := 0.0
+			for _, h := range run {
+				common := 0
+				for _, m := range h.Members {
+					if in[m] {
+						common++
+					}
+				}
+				if common > 0 {
+					best = max(best, float64(common)/float64(len(g.Members)+len(h.Members)-common))
+				}
+			}
+			sum += best
+		}
+		out[gi] = sum / float64(len(others))
+	}
+	return out
 }
 
 // tiedAccounts returns the sorted, distinct accounts that take part in at
@@ -167,15 +261,47 @@ func tiedAccounts(edges []Edge) []string {
 	return names
 }
 
-// ByTag groups posts by tag (lower-cased); a post with two tags is in both
-// groups. Members are the authors of the group's posts. Groups are sorted by
-// tag.
+// OtherTags is the ID of the tag group that gathers tags with one post.
+const OtherTags = "tag:other tags"
+
+// ByTag groups posts by tag (lower-cased): a post belongs to its own tags
+// and to those of its thread root (ThreadTags), since replies count in the
+// conversation their thread started even when they do not repeat the tag.
+// A post with two tags is in both groups. Tags that only one post carries
+// are folded into one group, "tag:other tags". Members are the authors of
+// the group's posts. Groups are sorted by tag.
 func ByTag(posts []Post) []Group {
-	return groupBy(posts, "tag:", func(p *Post, add func(string)) {
+	groups := groupBy(posts, "tag:", func(p *Post, add func(string)) {
 		for _, tag := range p.Tags {
 			add(strings.ToLower(strings.TrimPrefix(tag, "#")))
 		}
+		for _, tag := range p.ThreadTags {
+			add(strings.ToLower(strings.TrimPrefix(tag, "#")))
+		}
 	})
+	var kept []Group
+	other := Group{ID: OtherTags}
+	authors := map[string]bool{}
+	for _, g := range groups {
+		if len(g.Posts) > 1 {
+			kept = append(kept, g)
+			continue
+		}
+		for _, p := range g.Posts {
+			if !slices.Contains(other.Posts, p) {
+				other.Posts = append(other.Posts, p)
+			}
+			authors[p.Author] = true
+		}
+	}
+	if len(other.Posts) > 0 {
+		for a := range authors {
+			other.Members = append(other.Members, a)
+		}
+		slices.Sort(other.Members)
+		kept = append(kept, other)
+	}
+	return kept
 }
 
 // ByInstance groups posts by the author's instance (Post.Instance, or the

@@ -86,6 +86,10 @@ type Metrics struct {
 	// account touching the most tie weight / TieWeight. 1 for a pure star.
 	TopAccount      string  `json:"top_account"`
 	TopAccountShare float64 `json:"top_account_share"`
+	// HubPartners counts the accounts tied to TopAccount; HubAnswered
+	// those of them with replies or mentions both ways (they answer it).
+	HubPartners int `json:"hub_partners"`
+	HubAnswered int `json:"hub_answered"`
 
 	// CoreK is the k used; CoreSize is the number of accounts in the
 	// k-core of the tie graph (every core account has ties to at least k
@@ -109,6 +113,9 @@ type Metrics struct {
 	// at least 2 distinct ISO weeks (edges without a time do not count).
 	ReturningMembers int `json:"returning_members"`
 	RecurringPairs   int `json:"recurring_pairs"`
+	// Newcomers counts authors whose first post in the window falls in its
+	// second half (by ISO weeks).
+	Newcomers int `json:"newcomers"`
 
 	// DomainShare, CommunityShare and PracticeShare are the shares of posts
 	// the classifier marked with that dimension.
@@ -124,7 +131,7 @@ type Metrics struct {
 	// SharedResources are the resources (links, tools) used by at least 2
 	// distinct authors, most widely used first; SharedRepertoire is how many.
 	SharedRepertoire int      `json:"shared_repertoire"`
-	SharedResources  []string `json:"shared_resources"`
+	SharedResources  []string `json:"shared_resources"` // never nil: [] in JSON
 }
 
 // Measure computes the metrics of g over window from the posts in g and
@@ -325,10 +332,29 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		return cmp.Or(cmp.Compare(y.uses, x.uses), cmp.Compare(x.name, y.name))
 	})
 	m.SharedRepertoire = len(sharedList)
-	if len(sharedList) > 0 {
-		m.SharedResources = make([]string, len(sharedList))
-		for i, s := range sharedList {
-			m.SharedResources[i] = s.name
+	m.SharedResources = make([]string, len(sharedList))
+	for i, s := range sharedList {
+		m.SharedResources[i] = s.name
+	}
+	// Newcomers: first post in the second half of the window (of the
+	// group's own span when the window is open).
+	firstW, lastW := noWeek, noWeek
+	if m.WindowWeeks > 0 {
+		firstW, lastW = weekIndex(window.Start), weekIndex(window.End.Add(-time.Nanosecond))
+	} else if m.Posts > 0 {
+		for _, fw := range firstWeek {
+			if fw != noWeek && (firstW == noWeek || fw < firstW) {
+				firstW = fw
+			}
+		}
+		lastW = weekIndex(m.LastPost)
+	}
+	if firstW != noWeek {
+		half := firstW + (lastW-firstW+1)/2
+		for a, fw := range firstWeek {
+			if authored[a] && fw != noWeek && fw >= half && lastW > firstW {
+				m.Newcomers++
+			}
 		}
 	}
 
@@ -411,6 +437,19 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		}
 		m.TopAccount = members.names[top]
 		m.TopAccountShare = touching[top] / m.TieWeight
+		for key := range pairs {
+			a, b := unpackPair(key)
+			if a != int32(top) && b != int32(top) {
+				continue
+			}
+			other := a + b - int32(top)
+			m.HubPartners++
+			_, out := slices.BinarySearch(arcs, uint64(uint32(top))<<32|uint64(uint32(other)))
+			_, in := slices.BinarySearch(arcs, uint64(uint32(other))<<32|uint64(uint32(top)))
+			if out && in {
+				m.HubAnswered++
+			}
+		}
 	}
 	keys := make([]uint64, 0, len(pairs))
 	for key, pw := range pairs {

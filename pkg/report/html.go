@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oeru/copharvest/pkg/community"
 )
 
 //go:embed report.html.tmpl
@@ -39,6 +41,27 @@ const (
 	ColorReturning = "#12a4a4"
 	ColorEdge      = "#9aa5b1"
 )
+
+// verdictColors colour the trajectory chart, one per verdict (none is used
+// by another chart, so the screenshot test can find each).
+var verdictColors = map[community.Verdict]string{
+	community.OffDomain:           "#8d6e63",
+	community.Network:             "#f4a259",
+	community.CommunityOfInterest: "#e9d758",
+	community.EmergingCoP:         "#5bc0eb",
+	community.GenuineCoP:          "#0b6e4f",
+}
+
+// colorNoPost marks a week before a group's first post.
+const colorNoPost = "#edf2f7"
+
+// VerdictColor is the colour of v in the trajectory chart.
+func VerdictColor(v community.Verdict) string {
+	if c, ok := verdictColors[v]; ok {
+		return c
+	}
+	return colorNoPost
+}
 
 // communityPalette colours the network's communities (cycled).
 var communityPalette = []string{"#e4572e", "#17bebb", "#ffc914", "#2e282a", "#76b041", "#8e44ad", "#3d5a80", "#ee6c4d", "#98c1d9", "#b56576"}
@@ -93,7 +116,7 @@ type htmlView struct {
 // containing <script> shows as text.
 func WriteHTML(w io.Writer, rep *Report) error {
 	v := htmlView{Report: rep, CommunitiesShown: rep.Communities[:rep.Totals.CommunitiesShown]}
-	v.Charts = []chart{activityChart(rep), triadChart(v.CommunitiesShown), membersChart(rep), networkChart(rep)}
+	v.Charts = []chart{activityChart(rep), triadChart(v.CommunitiesShown), membersChart(rep), networkChart(rep), trajectoryChart(v.CommunitiesShown)}
 	if err := reportTemplate.Execute(w, v); err != nil {
 		return fmt.Errorf("write HTML report: %w", err)
 	}
@@ -208,7 +231,7 @@ func membersChart(rep *Report) chart {
 		c.Rects = append(c.Rects,
 			svgRect{X: x, Y: y(p.Returning), W: w, H: y(0) - y(p.Returning), Fill: ColorReturning, Title: fmt.Sprintf("%s: %d returning", p.Label, p.Returning)},
 			svgRect{X: x, Y: y(p.Active), W: w, H: y(p.Returning) - y(p.Active), Fill: ColorNew, Title: fmt.Sprintf("%s: %d new", p.Label, p.New)})
-		c.Texts = append(c.Texts, svgText{X: x + w/2, Y: c.Height - padB + 16, Text: p.Label[len(p.Label)-3:], Anchor: "middle"})
+		c.Texts = append(c.Texts, svgText{X: x + w/2, Y: c.Height - padB + 16, Text: axisLabel(p.Label), Anchor: "middle"})
 	}
 	return c
 }
@@ -248,4 +271,67 @@ func networkChart(rep *Report) chart {
 		c.Texts = append(c.Texts, svgText{X: c.Width / 2, Y: c.Height / 2, Text: "no interaction in this period", Anchor: "middle"})
 	}
 	return c
+}
+
+// trajectoryChart draws each community's verdict week by week (measured
+// from the start of the community period to the end of each week): one row
+// per community, one cell per week, coloured by verdict.
+func trajectoryChart(list []Community) chart {
+	c := chart{Title: "How each community got there", Width: chartW,
+		Desc: "verdict from the start of the period to the end of each week; grey: no post yet"}
+	for _, v := range []community.Verdict{community.OffDomain, community.Network, community.CommunityOfInterest, community.EmergingCoP, community.GenuineCoP} {
+		c.Legend = append(c.Legend, legendItem{verdictColors[v], v.Short()})
+	}
+	const labelW, rowH, top = 120.0, 22.0, 8.0
+	c.Height = top + rowH*float64(max(len(list), 1)) + 28
+	weeks := 0
+	for _, cm := range list {
+		weeks = max(weeks, len(cm.Trajectory))
+	}
+	cellW := (c.Width - labelW - padR) / math.Max(float64(weeks), 1)
+	for i, cm := range list {
+		y := top + rowH*float64(i)
+		c.Texts = append(c.Texts, svgText{X: labelW - 6, Y: y + rowH/2 + 4, Text: shortName(cm.ID, 18), Anchor: "end"})
+		for j, step := range cm.Trajectory {
+			verdict := string(step.Verdict)
+			if verdict == "" {
+				verdict = "no post yet"
+			}
+			c.Rects = append(c.Rects, svgRect{X: labelW + cellW*float64(j) + 1, Y: y + 2, W: cellW - 2, H: rowH - 4,
+				Fill: VerdictColor(step.Verdict), Title: fmt.Sprintf("%s, %s: %s", cm.ID, step.Week, verdict)})
+		}
+	}
+	if len(list) > 0 && weeks > 0 {
+		first, last := list[0].Trajectory[0].Week, list[0].Trajectory[len(list[0].Trajectory)-1].Week
+		yAxis := top + rowH*float64(len(list)) + 16
+		c.Texts = append(c.Texts, svgText{X: labelW, Y: yAxis, Text: first, Anchor: "start"},
+			svgText{X: c.Width - padR, Y: yAxis, Text: last, Anchor: "end"})
+	} else {
+		c.Texts = append(c.Texts, svgText{X: c.Width / 2, Y: c.Height / 2, Text: "no community in this window", Anchor: "middle"})
+	}
+	return c
+}
+
+func shortName(id string, n int) string {
+	if r := []rune(id); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return id
+}
+
+// axisLabel shortens a trend label: "W47" of "2026-W47", the end date of
+// "Nov 25 09:00 – Dec 2 09:00".
+func axisLabel(label string) string {
+	if i := strings.LastIndex(label, "-W"); i >= 0 {
+		return label[i+1:]
+	}
+	if _, end, ok := strings.Cut(label, " – "); ok {
+		if d, _, ok := strings.Cut(end, " "); ok {
+			if rest, _, ok2 := strings.Cut(strings.TrimPrefix(end, d+" "), " "); ok2 {
+				return d + " " + rest
+			}
+		}
+		return end
+	}
+	return label
 }

@@ -35,6 +35,7 @@ func WriteText(w io.Writer, rep *Report, markdown bool) error {
 	} else {
 		tw.printf("%s\n", title)
 	}
+	tw.printf("Period: %s\n", p.Reason)
 	t := rep.Totals
 	tw.section("Summary")
 	tw.table([]string{"posts", "replies", "active members", "new", "returning", "threads started", "threads answered", "questions", "unanswered"},
@@ -74,16 +75,26 @@ func WriteText(w io.Writer, rep *Report, markdown bool) error {
 	}
 	tw.table([]string{"tags", "posts"}, rows)
 
-	w0, w1 := rep.CommunityWindow.Start, rep.CommunityWindow.End.Add(-time.Second)
-	tw.section(fmt.Sprintf("Communities (%s to %s, change since a week earlier)", w0.Format("2006-01-02"), w1.Format("2006-01-02")))
+	cp := rep.CommunityPeriod
+	tw.section(fmt.Sprintf("Communities (%s, %s to %s UTC; change since a week earlier)", cp.Label,
+		cp.Since.Format("2006-01-02"), cp.Until.Add(-time.Second).Format("2006-01-02")))
+	tw.printf("%s\n", rep.CommunityAccounting)
 	rows = nil
 	for _, c := range rep.Communities[:t.CommunitiesShown] {
-		rows = append(rows, []string{c.ID, string(c.Verdict), c.Change, itoa(c.Members), signed(c.Posts, c.PostsChange),
-			pct(c.DomainShare), pct(c.CommunityShare), pct(c.PracticeShare), tw.cell(c.Why, 70)})
+		rows = append(rows, []string{tw.cell(c.ID, 0), string(c.Verdict), c.Change, c.Activity.State, itoa(c.Members), signed(c.Posts, c.PostsChange),
+			pct(c.DomainShare), pct(c.CommunityShare), pct(c.PracticeShare), tw.cell(c.TrajectoryLine, 0)})
 	}
-	tw.table([]string{"community", "verdict", "change", "members", "posts", "domain", "community", "practice", "why"}, rows)
+	tw.table([]string{"community", "verdict", "change", "activity", "members", "posts", "domain", "community", "practice", "trajectory"}, rows)
 	if t.CommunitiesInView > t.CommunitiesShown {
 		tw.printf("(%d more in --format json and copharvest communities)\n", t.CommunitiesInView-t.CommunitiesShown)
+	}
+	for _, c := range rep.Communities[:t.CommunitiesShown] {
+		bullet := "\n"
+		if tw.markdown {
+			bullet = "\n- "
+		}
+		tw.printf("%s%s — %s (%s): %s. Health: %s. Members: %s\n", bullet, tw.cell(c.ID, 0), c.Verdict, c.Activity.Text, tw.cell(c.Why, 0),
+			strings.Join(c.Health, "; "), tw.cell(strings.Join(c.MemberList, ", "), 0))
 	}
 
 	tw.section("Practice being shared")

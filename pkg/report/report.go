@@ -21,6 +21,7 @@ import (
 
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -39,6 +40,16 @@ type Options struct {
 	// NetworkNodes caps the accounts drawn in the network picture (default 120).
 	NetworkNodes int
 	Now          time.Time
+	// Pseudonyms, when set, replace every account and post address of the
+	// report by a pseudonym; post text is then left out, since it names
+	// people in ways no pseudonymiser can catch.
+	Pseudonyms Pseudonyms
+}
+
+// Pseudonyms replaces accounts and post uris (export.Pseudonymizer).
+type Pseudonyms interface {
+	Account(acct string) string
+	Post(uri string) string
 }
 
 // Report is everything the report shows; its JSON is the --format json output.
@@ -54,12 +65,14 @@ type Report struct {
 	Tools       []Resource   `json:"tools"`
 	TagPairs    []TagPair    `json:"tag_pairs"`
 	Communities []Community  `json:"communities"`
-	// CommunityWindow is the window the communities were measured over.
-	CommunityWindow community.Window `json:"community_window"`
-	Practice        []PostRef        `json:"practice_posts"`
-	Ideas           []PostRef        `json:"ideas"`
-	Network         Network          `json:"network"`
-	Notes           []string         `json:"notes,omitempty"`
+	// CommunityPeriod is the period the communities were measured over.
+	CommunityPeriod period.Period `json:"community_period"`
+	// CommunityAccounting says how the period's authors fall into groups.
+	CommunityAccounting string    `json:"community_accounting"`
+	Practice            []PostRef `json:"practice_posts"`
+	Ideas               []PostRef `json:"ideas"`
+	Network             Network   `json:"network"`
+	Notes               []string  `json:"notes"`
 }
 
 // Totals are the period's headline numbers, with the previous period's
@@ -108,8 +121,8 @@ type PostRef struct {
 	Author    string    `json:"author"`
 	At        time.Time `json:"at"`
 	Excerpt   string    `json:"excerpt"`
-	Score     float64   `json:"score,omitempty"`
-	Rules     []string  `json:"rules,omitempty"`
+	Score     float64   `json:"score"`
+	Rules     []string  `json:"rules"`
 	Replies   int       `json:"replies_from_others"`
 	Permalink string    `json:"uri"`
 }
@@ -128,22 +141,29 @@ type TagPair struct {
 	Posts int    `json:"posts"`
 }
 
-// Community is one community's verdict now and a week earlier.
+// Community is one community's verdict now and a week earlier, with the
+// explanation, activity, health and trajectory copharvest communities gives.
 type Community struct {
-	ID              string            `json:"id"`
-	Verdict         community.Verdict `json:"verdict"`
-	Members         int               `json:"members"`
-	Authors         int               `json:"authors"`
-	Posts           int               `json:"posts"`
-	DomainShare     float64           `json:"domain_share"`
-	CommunityShare  float64           `json:"community_share"`
-	PracticeShare   float64           `json:"practice_share"`
-	Why             string            `json:"why"`
-	PreviousID      string            `json:"previous_id,omitempty"`
-	PreviousVerdict community.Verdict `json:"previous_verdict,omitempty"`
-	PostsChange     int               `json:"posts_change"`
-	MembersChange   int               `json:"members_change"`
-	Change          string            `json:"change"` // new, same, up from X, down from X
+	ID              string             `json:"id"`
+	Verdict         community.Verdict  `json:"verdict"`
+	Activity        community.Activity `json:"activity"`
+	Health          []string           `json:"health"`
+	Stability       float64            `json:"stability"`
+	Trajectory      []community.Step   `json:"trajectory"`
+	TrajectoryLine  string             `json:"trajectory_line"`
+	MemberList      []string           `json:"member_list"`
+	Members         int                `json:"members"`
+	Authors         int                `json:"authors"`
+	Posts           int                `json:"posts"`
+	DomainShare     float64            `json:"domain_share"`
+	CommunityShare  float64            `json:"community_share"`
+	PracticeShare   float64            `json:"practice_share"`
+	Why             string             `json:"why"`
+	PreviousID      string             `json:"previous_id,omitempty"`
+	PreviousVerdict community.Verdict  `json:"previous_verdict,omitempty"`
+	PostsChange     int                `json:"posts_change"`
+	MembersChange   int                `json:"members_change"`
+	Change          string             `json:"change"` // new, same, up from X, down from X
 }
 
 // Network is the period's interaction network, for the picture: the
@@ -212,14 +232,93 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := rep.network(ctx, st, members, opts.NetworkNodes); err != nil {
+	if err := rep.network(ctx, st, members, opts.NetworkNodes, opts.Pseudonyms); err != nil {
 		return nil, err
+	}
+	if ps := opts.Pseudonyms; ps != nil {
+		for i, m := range rep.NewMembers {
+			rep.NewMembers[i] = ps.Account(m)
+		}
+		slices.Sort(rep.NewMembers)
+		for _, list := range [][]PostRef{rep.Unanswered, rep.Practice, rep.Ideas} {
+			for i := range list {
+				list[i].Author = ps.Account(list[i].Author)
+				list[i].URL, list[i].Permalink = ps.Post(list[i].Permalink), ps.Post(list[i].Permalink)
+				list[i].Excerpt = "(text left out under --pseudonymize)"
+			}
+		}
+	}
+	if rep.Totals.Posts == 0 {
+		newest, err := st.NewestPostAt(ctx)
+		if err != nil {
+			return nil, err
+		}
+		note := fmt.Sprintf("no posts in %s", p.Label)
+		if !newest.IsZero() {
+			wk := period.WeekOf(newest, loc)
+			note += fmt.Sprintf("; the newest week with posts is %s (newest post %s)", wk.Label, newest.In(loc).Format("2006-01-02 15:04"))
+		}
+		rep.Notes = append(rep.Notes, note)
 	}
 	if rep.Totals.Unclassified > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d of %d posts are not classified yet (run copharvest classify): questions, tools and practice undercount",
 			rep.Totals.Unclassified, rep.Totals.Posts))
 	}
+	rep.emptyLists()
 	return rep, nil
+}
+
+// emptyLists makes every list of the report non-nil, so JSON has [] where
+// there is nothing rather than null.
+func (rep *Report) emptyLists() {
+	orEmpty := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	refs := func(list []PostRef) []PostRef {
+		if list == nil {
+			list = []PostRef{}
+		}
+		for i := range list {
+			list[i].Rules = orEmpty(list[i].Rules)
+		}
+		return list
+	}
+	rep.NewMembers, rep.Notes = orEmpty(rep.NewMembers), orEmpty(rep.Notes)
+	rep.Unanswered, rep.Practice, rep.Ideas = refs(rep.Unanswered), refs(rep.Practice), refs(rep.Ideas)
+	if rep.Days == nil {
+		rep.Days = []Day{}
+	}
+	if rep.Trend == nil {
+		rep.Trend = []TrendPoint{}
+	}
+	if rep.Resources == nil {
+		rep.Resources = []Resource{}
+	}
+	if rep.Tools == nil {
+		rep.Tools = []Resource{}
+	}
+	if rep.TagPairs == nil {
+		rep.TagPairs = []TagPair{}
+	}
+	if rep.Communities == nil {
+		rep.Communities = []Community{}
+	}
+	for i := range rep.Communities {
+		rep.Communities[i].Health = orEmpty(rep.Communities[i].Health)
+		rep.Communities[i].MemberList = orEmpty(rep.Communities[i].MemberList)
+		if rep.Communities[i].Trajectory == nil {
+			rep.Communities[i].Trajectory = []community.Step{}
+		}
+	}
+	if rep.Network.Nodes == nil {
+		rep.Network.Nodes = []NetNode{}
+	}
+	if rep.Network.Edges == nil {
+		rep.Network.Edges = []NetEdge{}
+	}
 }
 
 // counter counts posts and distinct authors per key without keeping a set
@@ -379,7 +478,10 @@ func (rep *Report) members(ctx context.Context, st *store.Store, opts Options, l
 	p := rep.Period
 	n := opts.TrendPeriods
 	starts := make([]time.Time, n+1) // starts[n] is the period's end
-	weekly := p.End.Sub(p.Start) >= 167*time.Hour && p.End.Sub(p.Start) <= 169*time.Hour
+	// Label periods by ISO week only when the report is exactly one ISO
+	// week in loc: seven days from a Wednesday span two weeks, and naming
+	// them after the first put a W49 post under W48.
+	weekly := p.isWeek(loc)
 	for i := 0; i <= n; i++ {
 		back := n - 1 - i
 		if weekly {
@@ -403,7 +505,7 @@ func (rep *Report) members(ctx context.Context, st *store.Store, opts Options, l
 	rep.Trend = make([]TrendPoint, n)
 	seen := make([]map[string]bool, n)
 	for i := range rep.Trend {
-		label := starts[i].In(loc).Format("Jan 2")
+		label := starts[i].In(loc).Format("Jan 2 15:04") + " – " + starts[i+1].In(loc).Format("Jan 2 15:04")
 		if weekly {
 			y, w := starts[i].In(loc).ISOWeek()
 			label = fmt.Sprintf("%d-W%02d", y, w)
@@ -450,38 +552,39 @@ func (rep *Report) members(ctx context.Context, st *store.Store, opts Options, l
 	return nil
 }
 
-// verdictRank orders verdicts from least to most like a genuine CoP.
-var verdictRank = map[community.Verdict]int{
-	community.Inactive: 0, community.OffDomain: 1, community.Network: 2,
-	community.CommunityOfInterest: 3, community.EmergingCoP: 4, community.GenuineCoP: 5,
+// CommunityPeriod is the period the report's communities are measured
+// over: weeks UTC ISO weeks ending with the week that holds the end of the
+// report's period, as copharvest communities --week would measure them.
+func CommunityPeriod(p Period, weeks int) period.Period {
+	end := period.EndOfWeekUTC(p.End.Add(-time.Nanosecond))
+	cp := period.Period{Since: end.AddDate(0, 0, -7*weeks), Until: end, TimeZone: "UTC",
+		Reason: fmt.Sprintf("%d weeks ending with the report's last week", weeks)}
+	cp.Label = period.Label(cp, time.UTC)
+	return cp
 }
 
-// communities measures the groups over the window ending with the period's
-// last ISO week and the window a week earlier, and matches each group with
-// its predecessor (same id for tag and instance groupings; the most
-// overlapping members for graph groups, whose numbers are not stable). It
-// returns each member's community, for the network picture.
+// communities measures the groups over the community period and the one a
+// week earlier, and matches each group with its predecessor: the same name
+// (names follow the central members), else the most overlapping members.
+// It returns each member's community, for the network picture.
 func (rep *Report) communities(ctx context.Context, st *store.Store, opts Options) (map[string]string, error) {
-	y, w := rep.Period.End.Add(-time.Nanosecond).UTC().ISOWeek()
-	window := community.WeeksEnding(y, w, opts.CommunityWeeks)
-	prevWindow := community.Window{Start: window.Start.AddDate(0, 0, -7), End: window.End.AddDate(0, 0, -7)}
-	rep.CommunityWindow = window
-	// One load serves both windows: they share all but one week.
-	results, err := analysis.RunWindows(ctx, st, analysis.Options{By: opts.By, Thresholds: opts.Thresholds, Seed: opts.Seed}, window, prevWindow)
+	cp := CommunityPeriod(rep.Period, opts.CommunityWeeks)
+	prev := period.Period{Since: cp.Since.AddDate(0, 0, -7), Until: cp.Until.AddDate(0, 0, -7), TimeZone: "UTC"}
+	rep.CommunityPeriod = cp
+	// One load serves both periods: they share all but one week.
+	results, err := analysis.RunPeriods(ctx, st, analysis.Options{By: opts.By, Thresholds: opts.Thresholds, Seed: opts.Seed}, cp, prev)
 	if err != nil {
 		return nil, fmt.Errorf("communities: %w", err)
 	}
-	cur, prev := results[0], results[1]
-	type earlier struct {
-		id      string
-		verdict community.Verdict
-		posts   int
-		members int
+	cur, before := results[0], results[1]
+	if opts.Pseudonyms != nil {
+		cur.Rename(opts.Pseudonyms.Account)
+		before.Rename(opts.Pseudonyms.Account)
 	}
-	var before []earlier
 	prevOf := map[string]int{} // member -> index into before
-	for i, c := range prev.Communities {
-		before = append(before, earlier{c.ID, c.Verdict, c.Metrics.Posts, c.Metrics.Members})
+	prevByID := map[string]int{}
+	for i, c := range before.Communities {
+		prevByID[c.ID] = i
 		for _, m := range c.Members {
 			prevOf[m] = i
 		}
@@ -489,8 +592,10 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	memberOf := map[string]string{}
 	for _, c := range cur.Communities {
 		m := c.Metrics
-		row := Community{ID: c.ID, Verdict: c.Verdict, Members: m.Members, Authors: m.Authors, Posts: m.Posts,
-			DomainShare: m.DomainShare, CommunityShare: m.CommunityShare, PracticeShare: m.PracticeShare, Why: why(c), Change: "new"}
+		row := Community{ID: c.ID, Verdict: c.Verdict, Activity: c.Activity, Health: c.Health, Stability: c.Stability,
+			Trajectory: c.Trajectory, TrajectoryLine: c.TrajectoryLine, MemberList: c.Members,
+			Members: m.Members, Authors: m.Authors, Posts: m.Posts,
+			DomainShare: m.DomainShare, CommunityShare: m.CommunityShare, PracticeShare: m.PracticeShare, Why: c.Why, Change: "new"}
 		overlap := map[int]int{}
 		for _, a := range c.Members {
 			memberOf[a] = c.ID
@@ -499,48 +604,39 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 			}
 		}
 		best, bestJaccard := -1, 0.0
-		for i, n := range overlap {
-			jaccard := float64(n) / float64(len(c.Members)+before[i].members-n)
-			if opts.By != analysis.ByGraph && before[i].id != c.ID {
-				continue
-			}
-			if jaccard > bestJaccard || (jaccard == bestJaccard && i < best) {
-				best, bestJaccard = i, jaccard
+		if i, ok := prevByID[c.ID]; ok {
+			best, bestJaccard = i, 1
+		} else if opts.By == analysis.ByGraph {
+			for i, n := range overlap {
+				jaccard := float64(n) / float64(len(c.Members)+len(before.Communities[i].Members)-n)
+				if jaccard > bestJaccard || (jaccard == bestJaccard && i < best) {
+					best, bestJaccard = i, jaccard
+				}
 			}
 		}
 		if best >= 0 && bestJaccard >= 0.3 {
-			b := before[best]
-			row.PreviousID, row.PreviousVerdict = b.id, b.verdict
-			row.PostsChange, row.MembersChange = m.Posts-b.posts, m.Members-b.members
-			switch d := verdictRank[c.Verdict] - verdictRank[b.verdict]; {
+			b := before.Communities[best]
+			row.PreviousID, row.PreviousVerdict = b.ID, b.Verdict
+			row.PostsChange, row.MembersChange = m.Posts-b.Metrics.Posts, m.Members-b.Metrics.Members
+			switch d := c.Verdict.Rank() - b.Verdict.Rank(); {
 			case d > 0:
-				row.Change = "up from " + string(b.verdict)
+				row.Change = "up from " + string(b.Verdict)
 			case d < 0:
-				row.Change = "down from " + string(b.verdict)
+				row.Change = "down from " + string(b.Verdict)
 			default:
 				row.Change = "same"
 			}
 		}
 		rep.Communities = append(rep.Communities, row)
 	}
+	rep.CommunityAccounting = cur.Accounting
 	rep.Totals.CommunitiesInView = len(rep.Communities)
 	rep.Totals.CommunitiesShown = min(communitiesCap, len(rep.Communities))
 	return memberOf, nil
 }
 
-// why is the reason behind a verdict: the first failed criterion, or that
-// all passed.
-func why(c analysis.Community) string {
-	for _, r := range c.Reasons {
-		if !r.Passed {
-			return r.Text
-		}
-	}
-	return "every criterion passed"
-}
-
 // network builds the picture of the period's interaction network.
-func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[string]string, maxNodes int) error {
+func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[string]string, maxNodes int, ps Pseudonyms) error {
 	pairWeight := map[[2]string]float64{}
 	err := st.ExportTies(ctx, store.ExportFilter{Since: rep.Period.Start, Until: rep.Period.End}, func(t *store.TieRow) error {
 		var w float64
@@ -556,6 +652,9 @@ func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[st
 			return nil
 		}
 		a, b := t.Source, t.Target
+		if ps != nil {
+			a, b = ps.Account(a), ps.Account(b)
+		}
 		if b < a {
 			a, b = b, a
 		}

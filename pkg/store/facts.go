@@ -15,6 +15,7 @@ type PostFact struct {
 	IsReply               bool  // a reply, even when its parent is not stored
 	URI, Author, Instance string
 	Tags                  []string
+	ThreadTags            []string // tags of the thread root, when that is another post
 	At                    time.Time
 	InReplyToURI          string
 	InReplyToAuthor       string
@@ -50,7 +51,9 @@ func (s *Store) PostFacts(ctx context.Context, since, until time.Time, fn func(*
 	rows, err := s.r.QueryContext(ctx, `SELECT p.id, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
 			p.uri, a.acct, p.created_at, COALESCE(q.uri, ''), COALESCE(qa.acct, p.in_reply_to_acct, ''),
 			c.post_id IS NOT NULL, COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0), COALESCE(c.rules, ''),
-			`+tagsLinksRepliers+`
+			`+tagsLinksRepliers+`,
+			CASE WHEN p.thread_root IS NOT NULL AND p.thread_root <> p.id
+				THEN COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.thread_root), '') ELSE '' END
 		FROM posts p JOIN accounts a ON a.id = p.account_id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
 		LEFT JOIN accounts qa ON qa.id = q.account_id
@@ -60,13 +63,14 @@ func (s *Store) PostFacts(ctx context.Context, since, until time.Time, fn func(*
 		return fmt.Errorf("read posts: %w", err)
 	}
 	defer rows.Close()
-	var at, tags, links string
+	var at, tags, links, rootTags string
 	for rows.Next() {
 		var f PostFact
 		if err := rows.Scan(&f.ID, &f.ParentID, &f.IsReply, &f.URI, &f.Author, &at, &f.InReplyToURI, &f.InReplyToAuthor, &f.Classified, &f.Domain, &f.Community,
-			&f.Practice, &f.Rules, &tags, &links, &f.OtherRepliers); err != nil {
+			&f.Practice, &f.Rules, &tags, &links, &f.OtherRepliers, &rootTags); err != nil {
 			return err
 		}
+		f.ThreadTags = strings.Fields(rootTags)
 		f.At, _ = ParseTime(at)
 		if i := strings.LastIndexByte(f.Author, '@'); i >= 0 {
 			f.Instance = f.Author[i+1:]
@@ -77,6 +81,20 @@ func (s *Store) PostFacts(ctx context.Context, since, until time.Time, fn func(*
 		}
 	}
 	return rows.Err()
+}
+
+// NewestPostAt returns when the newest live post was written (zero when
+// there is none): what anchors default periods, so that the same database
+// gives the same answer on any day.
+func (s *Store) NewestPostAt(ctx context.Context) (time.Time, error) {
+	var newest sql.NullString
+	if err := s.r.QueryRowContext(ctx, `SELECT MAX(created_at) FROM posts WHERE deleted_at IS NULL`).Scan(&newest); err != nil {
+		return time.Time{}, fmt.Errorf("newest post: %w", err)
+	}
+	if !newest.Valid {
+		return time.Time{}, nil
+	}
+	return ParseTime(newest.String)
 }
 
 // EdgeFacts streams the interactions whose post was created in [since, until).

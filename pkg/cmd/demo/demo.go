@@ -24,6 +24,7 @@ import (
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
 	"github.com/oeru/copharvest/pkg/mastodon/mastodontest"
+	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -115,10 +116,18 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := statusCmd.Print(opts.IO.Out, rep, false); err != nil {
 		return err
 	}
-	// The point of it all: which groups are communities of practice, and why.
-	// The window is the course's last twelve weeks, whatever today's date.
-	y, w := rep.Summary.Newest.ISOWeek()
-	res, err := analysis.Run(ctx, st, analysis.Options{By: analysis.ByGraph, Window: community.WeeksEnding(y, w, 12),
+	// The point of it all: which groups are communities of practice, and why,
+	// over the period copharvest communities takes by default (the twelve
+	// weeks ending with the newest post, whatever today's date).
+	end, why, _, err := analysis.DefaultEnd(ctx, st)
+	if err != nil {
+		return err
+	}
+	p, err := period.Resolve(period.Spec{Window: communitiesCmd.DefaultWindow}, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why})
+	if err != nil {
+		return err
+	}
+	res, err := analysis.Run(ctx, st, analysis.Options{By: analysis.ByGraph, Period: p,
 		Thresholds: community.DefaultThresholds(), Seed: 1})
 	if err != nil {
 		return err

@@ -7,16 +7,16 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	reportCmd "github.com/oeru/copharvest/pkg/cmd/report"
+	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/export"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -28,13 +28,12 @@ type Options struct {
 	Dataset         string
 	Format          string
 	Columns         []string
-	Since, Until    string
+	Period          cmdutil.PeriodFlags
 	Output          string
 	Excel           bool
 	Pseudonymize    bool
 	Salt            string
 	ExcludeOptedOut bool
-	TZ              string
 }
 
 // NewCmdExport builds the command.
@@ -85,14 +84,15 @@ Exports stream: a million posts need no more memory than a hundred.
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Format, "format", "", "csv or jsonl for tables (default csv); gexf or graphml for graph (default gexf)")
 	fl.StringSliceVar(&opts.Columns, "columns", nil, "columns to write, in this order (default: all; see docs/columns.md)")
-	fl.StringVar(&opts.Since, "since", "", "only posts created at or after: 2026-11-01, an RFC 3339 time, or an age such as 30d")
-	fl.StringVar(&opts.Until, "until", "", "only posts created before this date, time or age")
+	cmdutil.AddPeriodFlags(fl, &opts.Period, cmdutil.PeriodHelp{
+		Week:   "only the posts of this ISO week (or of the --window weeks ending with it), e.g. 2026-W47",
+		Window: "only the posts of this many weeks ending with --until, --week or the newest stored post's week",
+	})
 	fl.StringVarP(&opts.Output, "output", "o", "", "write to FILE instead of standard output")
 	fl.BoolVar(&opts.Excel, "excel", false, "CSV for Excel: UTF-8 byte order mark, CRLF, long numeric ids kept whole")
 	fl.BoolVar(&opts.Pseudonymize, "pseudonymize", false, "replace accounts and post uris by keyed hashes")
 	fl.StringVar(&opts.Salt, "salt", "", "key for --pseudonymize (default: salt in the config file)")
 	fl.BoolVar(&opts.ExcludeOptedOut, "exclude-opted-out", false, "leave out accounts that opted out (#nobot, #noindex, #nosearch, noindex, not indexable)")
-	fl.StringVar(&opts.TZ, "tz", "", "time zone of the created_local column (default: config timezone, else the system's)")
 	return cmd
 }
 
@@ -118,36 +118,7 @@ func validate(opts *Options) error {
 			return cmdutil.FlagErrorf("--columns: %v", err)
 		}
 	}
-	if opts.TZ != "" {
-		if _, err := time.LoadLocation(opts.TZ); err != nil {
-			return cmdutil.FlagErrorf("--tz %q: not a time zone name such as Pacific/Auckland", opts.TZ)
-		}
-	}
-	for name, v := range map[string]string{"--since": opts.Since, "--until": opts.Until} {
-		if _, err := ParseBound(v, time.Now(), time.UTC); err != nil {
-			return cmdutil.FlagErrorf("%s: %v", name, err)
-		}
-	}
-	return nil
-}
-
-// ParseBound reads --since/--until: a date (midnight in loc), an RFC 3339
-// time, or an age before now such as 30d. Empty is an open bound.
-func ParseBound(s string, now time.Time, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	if d, err := config.ParseDuration(s); err == nil && d > 0 {
-		return now.Add(-d).UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("%q is not a date (2026-11-01), an RFC 3339 time or an age (30d)", s)
+	return opts.Period.Check()
 }
 
 // Run writes the export.
@@ -156,21 +127,29 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	loc, err := reportCmd.Location(opts.TZ, cfg)
+	loc, err := cmdutil.Location(opts.Period.TZ, cfg)
 	if err != nil {
 		return err
 	}
 	now := opts.Now()
-	var filter store.ExportFilter
-	if filter.Since, err = ParseBound(opts.Since, now, loc); err != nil {
-		return cmdutil.FlagErrorf("--since: %v", err)
+	st, err := store.Open(ctx, cfg.DB, true)
+	if err != nil {
+		return err
 	}
-	if filter.Until, err = ParseBound(opts.Until, now, loc); err != nil {
-		return cmdutil.FlagErrorf("--until: %v", err)
+	defer st.Close()
+	// No flag: every stored post. A window alone ends with the newest
+	// stored post's week, as communities does, never with today.
+	anchor := period.Anchor{Now: now}
+	if opts.Period.Window != "" && opts.Period.Until == "" && opts.Period.Week == "" {
+		if anchor.DefaultEnd, anchor.DefaultEndReason, _, err = analysis.DefaultEnd(ctx, st); err != nil {
+			return err
+		}
 	}
-	if !filter.Since.IsZero() && !filter.Until.IsZero() && !filter.Until.After(filter.Since) {
-		return cmdutil.FlagErrorf("--until must be after --since")
+	p, err := cmdutil.ResolvePeriod(&opts.Period, loc, anchor)
+	if err != nil {
+		return err
 	}
+	filter := store.ExportFilter{Since: p.Since, Until: p.Until}
 	filter.ExcludeOptedOut = opts.ExcludeOptedOut
 	eo := export.Options{Filter: filter, Format: opts.Format, Columns: opts.Columns, Excel: opts.Excel, Location: loc, Now: now}
 	if opts.Pseudonymize {
@@ -182,11 +161,6 @@ func Run(ctx context.Context, opts *Options) error {
 			return cmdutil.FlagErrorf("%v", err)
 		}
 	}
-	st, err := store.Open(ctx, cfg.DB, true)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	write := func(w io.Writer) (export.Stats, error) {
 		if opts.Dataset == "graph" {
 			return export.Graph(ctx, st, w, eo)
@@ -220,7 +194,7 @@ func Run(ctx context.Context, opts *Options) error {
 		what = fmt.Sprintf("%d nodes and %d edges", stats.Rows, stats.Edges)
 	}
 	if !cfg.Quiet {
-		fmt.Fprintf(opts.IO.ErrOut, "exported %s to %s\n", what, dest)
+		fmt.Fprintf(opts.IO.ErrOut, "exported %s to %s; period %s (%s)\n", what, dest, p.Label, p.Reason)
 	}
 	if opts.Dataset == "communities" && stats.Rows == 0 {
 		fmt.Fprintln(opts.IO.ErrOut, "warning: no communities are stored yet: run copharvest communities first")

@@ -98,17 +98,3 @@ func TestGraphDefaultsToGEXF(t *testing.T) {
 	}
 }
 
-func TestParseBound(t *testing.T) {
-	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	auckland, _ := time.LoadLocation("Pacific/Auckland")
-	for in, want := range map[string]time.Time{
-		"2026-11-16":           time.Date(2026, 11, 15, 11, 0, 0, 0, time.UTC), // midnight in Auckland
-		"2026-11-16T09:30:00Z": time.Date(2026, 11, 16, 9, 30, 0, 0, time.UTC),
-		"7d":                   now.AddDate(0, 0, -7),
-	} {
-		got, err := ParseBound(in, now, auckland)
-		if err != nil || !got.Equal(want) {
-			t.Errorf("ParseBound(%q) = %s, %v; want %s", in, got, err, want)
-		}
-	}
-}

@@ -14,6 +14,7 @@ import (
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/export"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/report"
 	"github.com/oeru/copharvest/pkg/store"
 )
@@ -22,15 +23,14 @@ import (
 type Options struct {
 	IO     *iostreams.IOStreams
 	Config func() (*config.Config, error)
-	Now    func() time.Time
-	Week   string
-	Since  string
-	Format string
-	Output string
-	TZ     string
-	By     string
-	Window string
-	Seed   int64
+	Now          func() time.Time
+	Period       cmdutil.PeriodFlags
+	Format       string
+	Output       string
+	By           string
+	Seed         int64
+	Pseudonymize bool
+	Salt         string
 }
 
 // NewCmdReport builds the command.
@@ -52,8 +52,11 @@ scripts), html (one self-contained file with charts: works offline and as an
 e-mail attachment).
 
 Days are counted in --tz (default: the config's timezone, else the system's);
-stored times stay UTC. Communities are measured over --window weeks (UTC ISO
-weeks) ending with the report's last week, as in copharvest communities.
+stored times stay UTC. --since and --until take a date, an RFC 3339 time or
+an age, as export does. When the period holds no post, the report says so
+and names the newest week with posts. Communities are measured over
+--window weeks (UTC ISO weeks) ending with the report's last week, with the
+same verdicts and explanations as copharvest communities --week.
 
 ` + cmdutil.ExitCodesHelp,
 		Example: `  copharvest report
@@ -61,7 +64,10 @@ weeks) ending with the report's last week, as in copharvest communities.
   copharvest report --since 7d --format markdown --tz Pacific/Auckland`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Week != "" && opts.Since != "" {
+			if err := opts.Period.Check(); err != nil {
+				return err
+			}
+			if opts.Period.Week != "" && opts.Period.Since != "" {
 				return cmdutil.FlagErrorf("give --week or --since, not both")
 			}
 			switch opts.Format {
@@ -69,26 +75,11 @@ weeks) ending with the report's last week, as in copharvest communities.
 			default:
 				return cmdutil.FlagErrorf("--format must be table, markdown, json or html")
 			}
-			if opts.TZ != "" {
-				if _, err := time.LoadLocation(opts.TZ); err != nil {
-					return cmdutil.FlagErrorf("--tz %q: not a time zone name such as Pacific/Auckland", opts.TZ)
-				}
-			}
-			if opts.Week != "" {
-				if _, err := report.ParseWeek(opts.Week, time.UTC); err != nil {
-					return cmdutil.FlagErrorf("%v", err)
-				}
-			}
-			if opts.Since != "" {
-				if _, err := report.SincePeriod(opts.Since, time.Now(), time.UTC); err != nil {
-					return cmdutil.FlagErrorf("%v", err)
-				}
-			}
 			if _, err := analysis.ParseGrouping(opts.By); err != nil {
 				return cmdutil.FlagErrorf("%v", err)
 			}
-			if _, err := cmdutil.ParseWeeks(opts.Window); err != nil {
-				return cmdutil.FlagErrorf("--window: %v", err)
+			if opts.Salt != "" && !opts.Pseudonymize {
+				return cmdutil.FlagErrorf("--salt is the key of --pseudonymize; give both")
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -97,31 +88,35 @@ weeks) ending with the report's last week, as in copharvest communities.
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Week, "week", "", "ISO week to report, e.g. 2026-W47 (default: the last full week)")
-	fl.StringVar(&opts.Since, "since", "", "report the span up to now instead, e.g. 7d or 36h")
+	cmdutil.AddPeriodFlags(fl, &opts.Period, cmdutil.PeriodHelp{
+		Week:          "ISO week to report, e.g. 2026-W47 (default: the last full week)",
+		Window:        "weeks the communities are measured over, ending with the report's week",
+		DefaultWindow: "12w",
+	})
 	fl.StringVar(&opts.Format, "format", "table", "table, markdown, json or html")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write to FILE instead of standard output")
-	fl.StringVar(&opts.TZ, "tz", "", "time zone the days are counted in (default: config timezone, else the system's)")
 	fl.StringVar(&opts.By, "by", "graph", "group communities by graph, tag or instance")
-	fl.StringVar(&opts.Window, "window", "12w", "weeks the communities are measured over")
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of the community detection")
+	fl.BoolVar(&opts.Pseudonymize, "pseudonymize", false, "replace accounts and post addresses by keyed hashes and leave post text out")
+	fl.StringVar(&opts.Salt, "salt", "", "key for --pseudonymize (default: salt in the config file)")
 	return cmd
 }
 
-// Location resolves --tz, then the config's timezone, then the system's.
-func Location(flag string, cfg *config.Config) (*time.Location, error) {
-	name := flag
-	if name == "" {
-		name = cfg.Timezone
+// ReportPeriod resolves the report's period: --week, or --since/--until
+// (an age counts back from now; a missing --until is now), else the last
+// full week before now in loc.
+func ReportPeriod(pf cmdutil.PeriodFlags, now time.Time, loc *time.Location) (report.Period, error) {
+	pf.Window = "" // the report's --window is the communities'
+	if pf.Since == "" && pf.Until == "" && pf.Week == "" {
+		return report.LastFullWeek(now, loc), nil
 	}
-	if name == "" {
-		return time.Local, nil
-	}
-	loc, err := time.LoadLocation(name)
+	end := now.Truncate(time.Minute)
+	p, err := cmdutil.ResolvePeriod(&pf, loc, period.Anchor{Now: now, DefaultEnd: end,
+		DefaultEndReason: "up to now (" + end.In(loc).Format("2006-01-02 15:04") + ")"})
 	if err != nil {
-		return nil, cmdutil.FlagErrorf("time zone %q: %v", name, err)
+		return report.Period{}, err
 	}
-	return loc, nil
+	return report.FromPeriod(p), nil
 }
 
 // Run builds and writes the report.
@@ -130,7 +125,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	loc, err := Location(opts.TZ, cfg)
+	loc, err := cmdutil.Location(opts.Period.TZ, cfg)
 	if err != nil {
 		return err
 	}
@@ -139,25 +134,31 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	now := opts.Now()
-	period := report.LastFullWeek(now, loc)
-	switch {
-	case opts.Week != "":
-		period, err = report.ParseWeek(opts.Week, loc)
-	case opts.Since != "":
-		period, err = report.SincePeriod(opts.Since, now, loc)
-	}
+	p, err := ReportPeriod(opts.Period, now, loc)
 	if err != nil {
-		return cmdutil.FlagErrorf("%v", err)
+		return err
 	}
+	weeks, _ := period.ParseWindow(opts.Period.Window)
 	by, _ := analysis.ParseGrouping(opts.By)
-	weeks, _ := cmdutil.ParseWeeks(opts.Window)
+	var pseudonyms report.Pseudonyms
+	if opts.Pseudonymize {
+		key := opts.Salt
+		if key == "" {
+			key = cfg.Salt
+		}
+		ps, err := export.NewPseudonymizer(key)
+		if err != nil {
+			return cmdutil.FlagErrorf("%v", err)
+		}
+		pseudonyms = ps
+	}
 	st, err := store.Open(ctx, cfg.DB, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	rep, err := report.Build(ctx, st, report.Options{Period: period, Location: loc, CommunityWeeks: weeks, By: by,
-		Thresholds: thresholds, Seed: opts.Seed, Now: now})
+	rep, err := report.Build(ctx, st, report.Options{Period: p, Location: loc, CommunityWeeks: weeks, By: by,
+		Thresholds: thresholds, Seed: opts.Seed, Now: now, Pseudonyms: pseudonyms})
 	if err != nil {
 		return err
 	}

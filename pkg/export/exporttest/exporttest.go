@@ -13,6 +13,7 @@ import (
 
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/store"
 )
@@ -205,7 +206,7 @@ func Course(t testing.TB, path string) *store.Store {
 	if _, err := st.Tombstone(ctx, deleted); err != nil {
 		t.Fatal(err)
 	}
-	_, err = analysis.Run(ctx, st, analysis.Options{By: analysis.ByGraph, Window: community.WeeksEnding(2026, 47, 12),
+	_, err = analysis.Run(ctx, st, analysis.Options{By: analysis.ByGraph, Period: period.WeeksEnding(2026, 47, 12),
 		Thresholds: community.DefaultThresholds(), Seed: 1, Save: true})
 	if err != nil {
 		t.Fatal(err)

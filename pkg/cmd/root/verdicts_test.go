@@ -1,0 +1,292 @@
+package root
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oeru/copharvest"
+	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/mastodon/mastodontest"
+)
+
+// These tests run the whole way a researcher would: statuses served by the
+// fake Mastodon, `copharvest sync` (store and classifier), then
+// `copharvest communities` and `copharvest report` with default flags.
+
+// runAt runs copharvest with args on a clock stopped at now.
+func runAt(t *testing.T, now time.Time, args ...string) (string, string, error) {
+	t.Helper()
+	io, _, out, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: io, Now: func() time.Time { return now },
+		Getenv: func(k string) string { return map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "XDG_DATA_HOME": t.TempDir()}[k] }}
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), errOut.String(), err
+}
+
+// syncServer harvests srv into a fresh database and returns its path.
+func syncServer(t *testing.T, srv *mastodontest.Server) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "course.db")
+	if _, stderr, err := runAt(t, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), "sync", "--db", db, "--instance", srv.URL, "--quiet"); err != nil {
+		t.Fatalf("sync: %v\n%s", err, stderr)
+	}
+	return db
+}
+
+// communitiesJSON runs `copharvest communities --format json` (plus args).
+func communitiesJSON(t *testing.T, db string, now time.Time, args ...string) analysis.Result {
+	t.Helper()
+	out, stderr, err := runAt(t, now, append([]string{"communities", "--db", db, "--format", "json"}, args...)...)
+	if err != nil {
+		t.Fatalf("communities: %v\n%s", err, stderr)
+	}
+	var res analysis.Result
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("communities JSON: %v\n%s", err, out)
+	}
+	return res
+}
+
+// user is the part of an account before the first '@': the fake server's
+// port changes from run to run, people do not.
+func user(acct string) string { u, _, _ := strings.Cut(acct, "@"); return u }
+
+func users(accts []string) []string {
+	out := make([]string, len(accts))
+	for i, a := range accts {
+		out[i] = user(a)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// verdictTable is what a reader compares: name, verdict and members.
+func verdictTable(res analysis.Result) string {
+	var b strings.Builder
+	for _, c := range res.Communities {
+		fmt.Fprintf(&b, "%-22s %-22s %s\n", c.ID, c.Verdict, strings.Join(users(c.Members), ","))
+	}
+	return b.String()
+}
+
+// checkEveryAuthorOnce asserts that each author of the period is in exactly
+// one group and that the sizes add up.
+func checkEveryAuthorOnce(t *testing.T, res analysis.Result) {
+	t.Helper()
+	seen := map[string]string{}
+	sum := 0
+	for _, c := range res.Communities {
+		sum += c.Metrics.Authors
+		for _, m := range c.Members {
+			if other, ok := seen[m]; ok {
+				t.Errorf("%s is in %s and %s", m, other, c.ID)
+			}
+			seen[m] = c.ID
+		}
+	}
+	if sum != res.Authors || res.Authors == 0 {
+		t.Errorf("group authors add up to %d, the period has %d", sum, res.Authors)
+	}
+	if !strings.Contains(res.Accounting, fmt.Sprintf("= %d", res.Authors)) {
+		t.Errorf("accounting %q does not say the sizes add up to %d", res.Accounting, res.Authors)
+	}
+}
+
+// writtenCourse is a course with five planted groups over twelve weeks
+// starting on Monday start:
+//
+//	sustained practice  ana ben cai dee eli: practice threads with shared resources in ten of the weeks
+//	broadcast ideas     gus hal ivy jon kim: ideas for practice posted to the tag, nobody answers
+//	warm chat           mia ned oli pam: friendly weekly talk about the course, no practice
+//	police and climate  qin ray sam tom: #cop as the police and the COP summits
+//	practice burst      uma vic wes xia: lively practice threads in the last two weeks only
+func writtenCourse(srv *mastodontest.Server, start time.Time) {
+	at := func(week, day, hour int) time.Time {
+		return start.AddDate(0, 0, 7*week+day).Add(time.Duration(8+hour) * time.Hour)
+	}
+	post := func(author string, when time.Time, parent *mastodontest.Status, text string, mention ...string) mastodontest.Status {
+		st := mastodontest.Status{CreatedAt: when, Account: mastodontest.Account{Acct: author, Discoverable: true, Indexable: true}}
+		var mentioned []mastodontest.Account
+		if parent != nil {
+			st.InReplyToID = parent.ID
+			mention = append([]string{parent.Account.Acct}, mention...)
+		}
+		for _, m := range mention {
+			acc := srv.AddAccount(mastodontest.Account{Acct: m, Discoverable: true, Indexable: true})
+			mentioned = append(mentioned, acc)
+			st.Mentions = append(st.Mentions, mastodontest.Mention{Acct: acc.Acct})
+			text = "@" + m + " " + text
+		}
+		st.Content = mastodontest.ContentHTML(srv.URL, text, mentioned)
+		return srv.AddStatus(st)
+	}
+
+	// Sustained practice.
+	core := []string{"ana", "ben", "cai", "dee", "eli"}
+	resources := []string{
+		"https://h5p.org/node/1236 — the H5P quiz template we use for Year 8 science",
+		"https://creativecommons.org/licenses/by/4.0/ — the CC BY licence text to put in every unit",
+		"https://pressbooks.pub/oerguide — our Pressbooks open textbook on remixing OER",
+		"https://wikieducator.org/OER_checklist — a licence checklist for remixed worksheets",
+	}
+	for i, week := range []int{0, 1, 2, 3, 5, 6, 7, 8, 9, 10} {
+		starter, a, b := core[i%5], core[(i+1)%5], core[(i+2)%5]
+		root := post(starter, at(week, 0, 0), nil, "Sharing how we remixed an open textbook chapter for our class this week. Step 1: check the licence, step 2: adapt the examples, step 3: add the attribution. "+resources[i%4]+" #cop #ds4oers")
+		r1 := post(a, at(week, 1, 0), &root, "Thanks! I used this with my students and it worked well. I added a glossary page: "+resources[(i+1)%4])
+		post(b, at(week, 1, 3), &root, "We tried the same template in our school. Tip: keep the attribution block at the end of each unit so teachers can reuse it.")
+		post(starter, at(week, 2, 0), &r1, "Great idea, I'll add your glossary to our shared H5P collection for the course.")
+	}
+
+	// Broadcast ideas: nobody replies, nobody is mentioned.
+	ideas := []string{
+		"Idea for Samoa: a shared folder of open textbooks that any teacher can reuse and adapt, with a CC BY licence on every file. #cop #ds4oers",
+		"Idea: a monthly OER workshop at the teachers college where we publish worksheets under an open licence. #cop #ds4oers",
+		"Idea for Fiji: a Mastodon list of OER teachers so we can share open educational resources for the curriculum. #cop #ds4oers",
+		"Idea: translate the best open textbook chapters into Tongan and share them as OER with the schools. #cop #ds4oers",
+		"Idea: each school library keeps an OER shelf of openly licensed readers that teachers can print. #cop #ds4oers",
+	}
+	for i, who := range []string{"gus", "hal", "ivy", "jon", "kim", "gus", "hal", "ivy", "jon", "kim"} {
+		post(who, at(1+i, 3, i%3), nil, ideas[i%5])
+	}
+
+	// Warm chat about the course, without practice.
+	chat := []string{"mia", "ned", "oli", "pam"}
+	for i, week := range []int{0, 1, 3, 4, 6, 7, 9, 11} {
+		s, a, b := chat[i%4], chat[(i+1)%4], chat[(i+2)%4]
+		root := post(s, at(week, 2, 0), nil, fmt.Sprintf("Kia ora everyone! How is week %d of the OER course going for you all? #cop #ds4oers", week+1))
+		r := post(a, at(week, 2, 2), &root, "Going well, thanks! The readings about open education were long but interesting. How about you?")
+		post(b, at(week, 3, 0), &root, "Same here, lovely to be learning about OER with you all. Have a good week everyone!")
+		post(s, at(week, 3, 2), &r, "Thank you both, so nice to be part of this course community with you.")
+	}
+
+	// #cop as the police and the COP climate summits.
+	police := []string{"qin", "ray", "sam", "tom"}
+	offTopic := []string{
+		"The police closed the main road again tonight, cops everywhere downtown. Anyone know what happened? #cop",
+		"COP31 climate summit talks on loss and damage stalled again. What do you make of the negotiations? #cop",
+	}
+	for i, week := range []int{0, 2, 3, 5, 6, 8, 9, 11} {
+		s, a, b := police[i%4], police[(i+1)%4], police[(i+3)%4]
+		root := post(s, at(week, 4, 0), nil, offTopic[i%2])
+		r := post(a, at(week, 4, 3), &root, "Saw it on the news, the officers said it was an accident on the highway.")
+		post(b, at(week, 5, 0), &root, "The delegates are meeting again next week, the climate deal is still far away.")
+		post(s, at(week, 5, 2), &r, "Thanks, hope nobody was hurt.")
+	}
+
+	// A practice burst in the last two weeks.
+	burst := []string{"uma", "vic", "wes", "xia"}
+	for i, week := range []int{10, 10, 11, 11} {
+		s, a, b := burst[i%4], burst[(i+1)%4], burst[(i+2)%4]
+		root := post(s, at(week, 1+i%2*3, 0), nil, "Here is how we set up an H5P branching scenario for our OER on water safety: https://h5p.org/branching-scenario — step by step, with the CC BY licence. #cop #ds4oers")
+		r := post(a, at(week, 1+i%2*3, 2), &root, "Thanks, I tried it with my class and it worked. I added a Moodle quiz to go with it: https://moodle.org/plugins/mod_h5pactivity")
+		post(b, at(week, 1+i%2*3, 4), &root, "We used the same template in our school library. Tip: export the H5P file so other teachers can reuse it.")
+		post(s, at(week, 2+i%2*3, 0), &r, "Great, I'll add your Moodle quiz to our shared OER collection.")
+	}
+}
+
+// plantedVerdicts are the groups of writtenCourse and what they must be.
+var plantedVerdicts = []struct {
+	label   string
+	members []string
+	want    community.Verdict
+}{
+	{"sustained practice", []string{"ana", "ben", "cai", "dee", "eli"}, community.GenuineCoP},
+	{"broadcast ideas", []string{"gus", "hal", "ivy", "jon", "kim"}, community.Network},
+	{"warm chat", []string{"mia", "ned", "oli", "pam"}, community.CommunityOfInterest},
+	{"police and climate", []string{"qin", "ray", "sam", "tom"}, community.OffDomain},
+	{"practice burst", []string{"uma", "vic", "wes", "xia"}, community.EmergingCoP},
+}
+
+func writtenCourseDB(t *testing.T, start time.Time) string {
+	t.Helper()
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	t.Cleanup(srv.Close)
+	writtenCourse(srv, start)
+	return syncServer(t, srv)
+}
+
+// courseStart is a Monday; the course runs twelve weeks from it.
+var courseStart = time.Date(2026, 9, 7, 0, 0, 0, 0, time.UTC)
+
+func TestWrittenCourseVerdicts(t *testing.T) {
+	db := writtenCourseDB(t, courseStart)
+	res := communitiesJSON(t, db, time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC))
+	t.Logf("period %s (%s)\n%s", res.Period.Label, res.Period.Reason, verdictTable(res))
+	if res.Period.Label != "2026-W37 to 2026-W48" || !strings.Contains(res.Period.Reason, "newest stored post (2026-11-2") {
+		t.Errorf("period %q (%s), want the 12 weeks ending with the newest post's week 2026-W48", res.Period.Label, res.Period.Reason)
+	}
+	if len(res.Communities) != len(plantedVerdicts) {
+		t.Errorf("%d groups, want the %d planted ones", len(res.Communities), len(plantedVerdicts))
+	}
+	for _, want := range plantedVerdicts {
+		i := slices.IndexFunc(res.Communities, func(c analysis.Community) bool { return slices.Equal(users(c.Members), want.members) })
+		if i < 0 {
+			t.Errorf("%s: no group with exactly %v", want.label, want.members)
+			continue
+		}
+		c := res.Communities[i]
+		if c.Verdict != want.want {
+			t.Errorf("%s (%s): %s, want %s: %s", want.label, c.ID, c.Verdict, want.want, c.Why)
+		}
+		if last := c.Trajectory[len(c.Trajectory)-1].Verdict; last != c.Verdict || len(c.Trajectory) != 12 {
+			t.Errorf("%s: trajectory %v should have 12 weeks and end with the verdict", want.label, c.Trajectory)
+		}
+	}
+	checkEveryAuthorOnce(t, res)
+	for _, c := range res.Communities {
+		if c.Verdict == community.GenuineCoP && !strings.Contains(c.TrajectoryLine, "emerging") {
+			t.Errorf("%s: a genuine CoP should have emerged first: %s", c.ID, c.TrajectoryLine)
+		}
+		if c.Stability < 0.99 {
+			t.Errorf("%s: stability %.2f; the planted groups share no tie, so every seed must find them", c.ID, c.Stability)
+		}
+	}
+}
+
+// TestCodedCourseVerdicts runs the project's hand-coded course (what
+// copharvest demo loads) with default flags.
+func TestCodedCourseVerdicts(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	if err := srv.LoadStatuses(bytes.NewReader(copharvest.DemoCourse)); err != nil {
+		t.Fatal(err)
+	}
+	db := syncServer(t, srv)
+	res := communitiesJSON(t, db, time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC))
+	t.Logf("period %s (%s)\n%s", res.Period.Label, res.Period.Reason, verdictTable(res))
+	want := map[string]community.Verdict{
+		"nadia+sina":            community.GenuineCoP,
+		"tevita+mele_t":         community.GenuineCoP,
+		"aroha+hannah":          community.EmergingCoP,
+		"daniel_o+ruth_k":       community.EmergingCoP,
+		"marie_c+kiri":          community.EmergingCoP,
+		"lucia+carlos":          community.OffDomain,
+		"precinct_fan+retro_tv": community.OffDomain,
+		"unconnected":           community.Network,
+	}
+	got := map[string]community.Verdict{}
+	for _, c := range res.Communities {
+		got[c.ID] = c.Verdict
+	}
+	for id, v := range want {
+		if got[id] != v {
+			t.Errorf("%s: %q, want %q", id, got[id], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d groups, want %d", len(got), len(want))
+	}
+	checkEveryAuthorOnce(t, res)
+}
