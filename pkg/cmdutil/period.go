@@ -15,10 +15,12 @@ type PeriodFlags struct {
 	Since, Until, Week, Window, TZ string
 }
 
-// PeriodHelp is what --window means for a command, e.g. "weeks the
-// communities are measured over".
+// PeriodHelp is what --week and --window mean for a command, e.g. "weeks
+// the communities are measured over (default 12w)". --window has no flag
+// default: a default length is the command's (period.Anchor.DefaultWeeks),
+// so that --since and a default window never clash.
 type PeriodHelp struct {
-	Week, Window, DefaultWindow string
+	Week, Window string
 }
 
 // AddPeriodFlags binds the period flags to fs.
@@ -26,7 +28,7 @@ func AddPeriodFlags(fs *pflag.FlagSet, pf *PeriodFlags, help PeriodHelp) {
 	fs.StringVar(&pf.Since, "since", "", "start: a date (2026-11-01, midnight in --tz), an RFC 3339 time, or an age before now (30d)")
 	fs.StringVar(&pf.Until, "until", "", "end (exclusive): a date, an RFC 3339 time, or an age before now")
 	fs.StringVar(&pf.Week, "week", "", help.Week)
-	fs.StringVar(&pf.Window, "window", help.DefaultWindow, help.Window)
+	fs.StringVar(&pf.Window, "window", "", help.Window)
 	fs.StringVar(&pf.TZ, "tz", "", "time zone of dates and days (default: the config's timezone, else the system's)")
 }
 

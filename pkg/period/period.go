@@ -255,7 +255,9 @@ func Label(p Period, loc *time.Location) string {
 		loc = time.UTC
 	}
 	since, until := p.Since.In(loc), p.Until.In(loc)
-	midnight := func(t time.Time) bool { return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 }
+	midnight := func(t time.Time) bool {
+		return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+	}
 	monday := func(t time.Time) bool { return midnight(t) && t.Weekday() == time.Monday }
 	switch {
 	case p.Open():

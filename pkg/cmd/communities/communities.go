@@ -36,8 +36,8 @@ type Options struct {
 	Salt         string
 }
 
-// DefaultWindow is the length of the default period.
-const DefaultWindow = "12w"
+// DefaultWeeks is the length of the default period.
+const DefaultWeeks = 12
 
 // NewCmdCommunities builds the command.
 func NewCmdCommunities(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
@@ -88,9 +88,8 @@ stored post, so the same database gives the same answer on any day; --week,
 	}
 	cmd.Flags().StringVar(&opts.By, "by", "graph", "group by graph, tag or instance")
 	cmdutil.AddPeriodFlags(cmd.Flags(), &opts.Period, cmdutil.PeriodHelp{
-		Week:          "end the period with this ISO week, e.g. 2026-W47 (default: the week of the newest stored post)",
-		Window:        "length of the period, in weeks",
-		DefaultWindow: DefaultWindow,
+		Week:   "end the period with this ISO week, e.g. 2026-W47 (default: the week of the newest stored post)",
+		Window: "length of the period, in weeks (default 12w)",
 	})
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "table, markdown, json or csv")
 	cmd.Flags().Int64Var(&opts.Seed, "seed", 1, "seed of the community detection (same seed, same groups)")
@@ -130,7 +129,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if !ok && opts.Period.Until == "" && opts.Period.Week == "" {
 		return fmt.Errorf("no posts stored in %s yet: run copharvest sync first", cfg.DB)
 	}
-	p, err := cmdutil.ResolvePeriod(&opts.Period, loc, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why})
+	p, err := cmdutil.ResolvePeriod(&opts.Period, loc, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why, DefaultWeeks: DefaultWeeks})
 	if err != nil {
 		return err
 	}

@@ -123,7 +123,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	p, err := period.Resolve(period.Spec{Window: communitiesCmd.DefaultWindow}, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why})
+	p, err := period.Resolve(period.Spec{}, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why, DefaultWeeks: communitiesCmd.DefaultWeeks})
 	if err != nil {
 		return err
 	}

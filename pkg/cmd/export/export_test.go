@@ -97,4 +97,3 @@ func TestGraphDefaultsToGEXF(t *testing.T) {
 		t.Errorf("stderr %q: want 5 nodes (6 accounts less cy)", stderr)
 	}
 }
-

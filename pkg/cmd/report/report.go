@@ -21,8 +21,8 @@ import (
 
 // Options of the command.
 type Options struct {
-	IO     *iostreams.IOStreams
-	Config func() (*config.Config, error)
+	IO           *iostreams.IOStreams
+	Config       func() (*config.Config, error)
 	Now          func() time.Time
 	Period       cmdutil.PeriodFlags
 	Format       string
@@ -89,9 +89,8 @@ same verdicts and explanations as copharvest communities --week.
 	}
 	fl := cmd.Flags()
 	cmdutil.AddPeriodFlags(fl, &opts.Period, cmdutil.PeriodHelp{
-		Week:          "ISO week to report, e.g. 2026-W47 (default: the last full week)",
-		Window:        "weeks the communities are measured over, ending with the report's week",
-		DefaultWindow: "12w",
+		Week:   "ISO week to report, e.g. 2026-W47 (default: the last full week)",
+		Window: "weeks the communities are measured over, ending with the report's week (default 12w)",
 	})
 	fl.StringVar(&opts.Format, "format", "table", "table, markdown, json or html")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write to FILE instead of standard output")
@@ -138,7 +137,10 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	weeks, _ := period.ParseWindow(opts.Period.Window)
+	weeks := 12
+	if opts.Period.Window != "" {
+		weeks, _ = period.ParseWindow(opts.Period.Window)
+	}
 	by, _ := analysis.ParseGrouping(opts.By)
 	var pseudonyms report.Pseudonyms
 	if opts.Pseudonymize {

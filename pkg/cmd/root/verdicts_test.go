@@ -28,7 +28,9 @@ func runAt(t *testing.T, now time.Time, args ...string) (string, string, error) 
 	t.Helper()
 	io, _, out, errOut := iostreams.Test()
 	f := &cmdutil.Factory{IOStreams: io, Now: func() time.Time { return now },
-		Getenv: func(k string) string { return map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "XDG_DATA_HOME": t.TempDir()}[k] }}
+		Getenv: func(k string) string {
+			return map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "XDG_DATA_HOME": t.TempDir()}[k]
+		}}
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(context.Background())
@@ -289,4 +291,137 @@ func TestCodedCourseVerdicts(t *testing.T) {
 		t.Errorf("%d groups, want %d", len(got), len(want))
 	}
 	checkEveryAuthorOnce(t, res)
+}
+
+// shiftYear moves every time in the demo course's statuses back one year.
+func shiftYear(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	var statuses []map[string]any
+	if err := json.Unmarshal(raw, &statuses); err != nil {
+		t.Fatal(err)
+	}
+	shift := func(m map[string]any, key string) {
+		if s, ok := m[key].(string); ok && s != "" {
+			tm, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				t.Fatalf("%s %q: %v", key, s, err)
+			}
+			m[key] = tm.AddDate(-1, 0, 0).Format("2006-01-02T15:04:05.000Z07:00")
+		}
+	}
+	for _, st := range statuses {
+		shift(st, "created_at")
+		shift(st, "edited_at")
+		if acc, ok := st["account"].(map[string]any); ok {
+			shift(acc, "created_at")
+		}
+	}
+	out, err := json.Marshal(statuses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestAYearEarlierSameVerdicts: the same courses with every time moved
+// back one year give the same groups, names and verdicts, asked on the
+// same day. (Trajectories may differ at their start: a calendar year moves
+// weekdays, so a Monday post can fall into the ISO week before; moved by
+// 52 weeks, they are the same: see TestFiftyTwoWeeksEarlierSameTrajectory.)
+func TestAYearEarlierSameVerdicts(t *testing.T) {
+	coded := func(raw []byte) string {
+		srv := mastodontest.NewServer(mastodontest.Options{})
+		defer srv.Close()
+		if err := srv.LoadStatuses(bytes.NewReader(raw)); err != nil {
+			t.Fatal(err)
+		}
+		return syncServer(t, srv)
+	}
+	courses := []struct {
+		name      string
+		now, then string // databases: as written, a year earlier
+	}{
+		{"written course", writtenCourseDB(t, courseStart), writtenCourseDB(t, courseStart.AddDate(-1, 0, 0))},
+		{"coded course", coded(copharvest.DemoCourse), coded(shiftYear(t, copharvest.DemoCourse))},
+	}
+	today := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	for _, c := range courses {
+		base := communitiesJSON(t, c.now, today)
+		earlier := communitiesJSON(t, c.then, today)
+		if got, want := verdictTable(earlier), verdictTable(base); got != want {
+			t.Errorf("%s a year earlier:\n%s\nwant\n%s", c.name, got, want)
+		}
+		if base.Period.Label == earlier.Period.Label {
+			t.Errorf("%s: both periods are %s; the earlier course should be measured a year earlier", c.name, base.Period.Label)
+		}
+	}
+}
+
+func TestFiftyTwoWeeksEarlierSameTrajectory(t *testing.T) {
+	today := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	base := communitiesJSON(t, writtenCourseDB(t, courseStart), today)
+	earlier := communitiesJSON(t, writtenCourseDB(t, courseStart.AddDate(0, 0, -7*52)), today)
+	if got, want := verdictTable(earlier), verdictTable(base); got != want {
+		t.Errorf("52 weeks earlier:\n%s\nwant\n%s", got, want)
+	}
+	for i := range base.Communities {
+		if !slices.Equal(steps(base.Communities[i]), steps(earlier.Communities[i])) || len(steps(base.Communities[i])) != 12 {
+			t.Errorf("%s: trajectory %s, 52 weeks earlier %s", base.Communities[i].ID,
+				base.Communities[i].TrajectoryLine, earlier.Communities[i].TrajectoryLine)
+		}
+	}
+}
+
+// steps are a trajectory's verdicts without week names (a year earlier
+// the weeks have other numbers).
+func steps(c analysis.Community) []community.Verdict {
+	var out []community.Verdict
+	for _, s := range c.Trajectory {
+		out = append(out, s.Verdict)
+	}
+	return out
+}
+
+// TestNoAnswerDependsOnTheWallClock runs communities and report on the
+// written course with clocks years apart: every byte of the output is the
+// same, because nothing asked for "now".
+func TestNoAnswerDependsOnTheWallClock(t *testing.T) {
+	db := writtenCourseDB(t, courseStart)
+	clocks := []time.Time{
+		time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC), // the Monday after the course
+		time.Date(2027, 6, 15, 23, 59, 0, 0, time.UTC),
+		time.Date(2039, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	for _, args := range [][]string{
+		{"communities", "--format", "json"},
+		{"communities", "--format", "csv", "--by", "tag"},
+		{"communities", "--format", "markdown", "--window", "6w"},
+		{"report", "--week", "2026-W47", "--format", "markdown", "--tz", "UTC"},
+		{"export", "posts", "--format", "jsonl", "--window", "2w", "--columns", "uri,created_at"},
+	} {
+		var first string
+		for i, now := range clocks {
+			out, stderr, err := runAt(t, now, append(args, "--db", db)...)
+			if err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, stderr)
+			}
+			if args[0] == "report" { // the report says when it was generated, nothing else moves
+				out = strings.Join(slices.DeleteFunc(strings.Split(out, "\n"), func(l string) bool { return strings.Contains(l, "generated") }), "\n")
+			}
+			if i == 0 {
+				first = out
+			} else if out != first {
+				t.Errorf("%v: output differs between clocks %s and %s", args, clocks[0], now)
+			}
+		}
+		if len(first) < 100 {
+			t.Errorf("%v: output too short to prove anything: %q", args, first)
+		}
+	}
+	// A control: an age *is* relative to now, so it must move with the clock.
+	a, _, _ := runAt(t, clocks[0], "communities", "--db", db, "--format", "json", "--since", "20d")
+	b, _, _ := runAt(t, clocks[1], "communities", "--db", db, "--format", "json", "--since", "20d")
+	if a == b {
+		t.Error("--since 20d gave the same answer on clocks months apart: the test could not see the clock")
+	}
 }

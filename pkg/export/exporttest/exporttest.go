@@ -13,8 +13,8 @@ import (
 
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/community"
-	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/config"
+	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
