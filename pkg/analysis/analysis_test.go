@@ -8,6 +8,7 @@ import (
 
 	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -58,9 +59,13 @@ func TestClassifyStoreOnceThenOnlyWhatChanged(t *testing.T) {
 	if n, _ := ClassifyStore(ctx, st, c, false); n != 2 {
 		t.Errorf("after an edit classified %d, want 2 (the post and its reply)", n)
 	}
-	res, err := Run(ctx, st, Options{By: ByTag, Window: community.Window{}, Thresholds: community.DefaultThresholds()})
+	res, err := Run(ctx, st, Options{By: ByTag, Period: period.Period{}, Thresholds: community.DefaultThresholds()})
 	if err != nil || res.Posts != 3 || res.Classified != 3 || len(res.Communities) != 1 {
 		t.Fatalf("Run: %+v %v", res, err)
+	}
+	// The reply repeats no tag, but its thread started in #cop.
+	if c := res.Communities[0]; c.ID != "tag:cop" || c.Metrics.Posts != 3 {
+		t.Errorf("tag group %s has %d posts, want tag:cop with 3 (the reply counts in its thread's tag)", c.ID, c.Metrics.Posts)
 	}
 }
 

@@ -166,8 +166,8 @@ func (c *course) burst(week int) {
 	c.add(spec{author: "vic", week: week, day: 4, hour: 2, replyTo: x, d: true, c: true})
 }
 
-// loners post to the tag and never interact: no graph group, but isolates
-// in the tag grouping.
+// loners post to the tag and never interact: the unconnected graph group,
+// and isolates in the tag grouping.
 func (c *course) loners() {
 	c.add(spec{author: "yan", week: 5, tags: courseTags, d: true, p: true})
 	c.add(spec{author: "zoe", week: 9, tags: courseTags, d: true})
@@ -192,13 +192,15 @@ func fixtureCourse() (*course, []plantedGroup) {
 	planted := []plantedGroup{
 		{"(a) practice threads", []string{"ana", "ben", "cai", "dee", "eve", "fay"}, GenuineCoP, nil},
 		{"(b) unanswered ideas", []string{"gus", "hal", "ivy", "jon", "kim", "lee"}, Network,
-			[]string{"reply-share", "community-share", "reciprocity", "top-account-share", "shared-repertoire", "core-size"}},
+			[]string{"reply-share", "community-share", "reciprocity", "broadcast", "shared-repertoire"}},
 		{"(c) chat", []string{"mia", "ned", "oli", "pam"}, CommunityOfInterest,
-			[]string{"practice-share", "shared-repertoire", "periphery"}},
+			[]string{"practice-share", "shared-repertoire"}},
 		{"(d) police and climate", []string{"qin", "ray", "sam", "tom"}, OffDomain,
-			[]string{"domain-share", "practice-share", "shared-repertoire", "periphery"}},
+			[]string{"domain-share", "practice-share", "shared-repertoire"}},
 		{"(e) one-week burst", []string{"uma", "vic", "wes", "xia"}, EmergingCoP,
-			[]string{"sustained-weeks", "returning-members", "recurring-pairs", "periphery"}},
+			[]string{"sustained-weeks", "recurring-pairs"}},
+		{"(f) loners", []string{"yan", "zoe"}, Network,
+			[]string{"authors", "reply-share", "community-share", "reciprocity", "isolates-share", "shared-repertoire", "sustained-weeks", "recurring-pairs"}},
 	}
 	return c, planted
 }
@@ -239,7 +241,8 @@ func TestFixtureCourse(t *testing.T) {
 		writeReasons(&golden, want.label, groups[gi].ID, verdict, reasons)
 	}
 
-	// The same burst eleven weeks earlier: silent since, so inactive.
+	// The same burst eleven weeks earlier: quiet since, and still what it
+	// was (being quiet is an activity state, not a verdict).
 	early := newCourse()
 	early.burst(1)
 	burstGroups := ByGraph(early.posts, early.edges, 2026)
@@ -248,10 +251,13 @@ func TestFixtureCourse(t *testing.T) {
 	}
 	m := Measure(burstGroups[0], early.edges, early.window, th)
 	verdict, reasons := Decide(m, th)
-	earlyWant := plantedGroup{label: "(e') the burst in week 1", want: Inactive,
-		failing: []string{"silent-weeks", "sustained-weeks", "returning-members", "recurring-pairs", "periphery"}}
-	if verdict != Inactive {
-		t.Errorf("early burst: verdict %s, want inactive", verdict)
+	earlyWant := plantedGroup{label: "(e') the burst in week 1", want: EmergingCoP,
+		failing: []string{"sustained-weeks", "recurring-pairs"}}
+	if verdict != EmergingCoP {
+		t.Errorf("early burst: verdict %s, want emerging CoP", verdict)
+	}
+	if a := ActivityOf(m, th); a.State != "quiet" || a.QuietWeeks != 10 {
+		t.Errorf("early burst: activity %+v, want quiet for 10 weeks", a)
 	}
 	checkFailing(t, earlyWant, reasons)
 	writeReasons(&golden, earlyWant.label, burstGroups[0].ID, verdict, reasons)
@@ -302,13 +308,14 @@ func compareGolden(t *testing.T, path, got string) {
 	}
 }
 
-// TestFixtureCourseByTag checks that the loners, who are in no graph group,
-// show up as isolates of the tag grouping.
+// TestFixtureCourseByTag checks that the loners, who are in the unconnected
+// graph group, show up as isolates of the tag grouping.
 func TestFixtureCourseByTag(t *testing.T) {
 	c, _ := fixtureCourse()
 	for _, g := range ByGraph(c.posts, c.edges, 2026) {
-		if slices.Contains(g.Members, acct("yan")) || slices.Contains(g.Members, acct("zoe")) {
-			t.Errorf("%s includes a loner: %v", g.ID, g.Members)
+		loners := slices.Contains(g.Members, acct("yan")) || slices.Contains(g.Members, acct("zoe"))
+		if loners != (g.ID == Unconnected) {
+			t.Errorf("%s: %v", g.ID, g.Members)
 		}
 	}
 	tags := ByTag(c.posts)
@@ -324,5 +331,35 @@ func TestFixtureCourseByTag(t *testing.T) {
 	// repliers posted no tagged post), yan and zoe are isolates: 8 of 16.
 	if m.Authors != 16 || m.IsolatesShare != 0.5 {
 		t.Errorf("tag:ds4oers: %d authors, isolates share %g; want 16, 0.5", m.Authors, m.IsolatesShare)
+	}
+}
+
+// TestThreeHelpersAreNotABroadcast: a question, two helpful answers, thanks
+// back to each, and one helper adding to the other. The asker holds 5 of
+// the 6 tie weight (0.83 > 0.75), but both others answer her: a small
+// reciprocal group, not a network.
+func TestThreeHelpersAreNotABroadcast(t *testing.T) {
+	c := newCourse()
+	q := c.add(spec{author: "ana", week: 3, tags: courseTags, d: true, c: true, question: true, answered: true})
+	b := c.add(spec{author: "ben", week: 3, day: 1, replyTo: q, d: true, c: true, p: true, res: []string{"https://oer.example/licence-checklist"}})
+	cc := c.add(spec{author: "cai", week: 3, day: 1, hour: 2, replyTo: q, d: true, c: true, p: true, res: []string{"https://oer.example/licence-checklist", "h5p"}})
+	c.add(spec{author: "ana", week: 3, day: 2, replyTo: b, mentions: []string{"ben"}, d: true, c: true, p: true, res: []string{"h5p"}})
+	c.add(spec{author: "ana", week: 3, day: 2, hour: 1, replyTo: cc, mentions: []string{"cai"}, d: true, c: true})
+	c.add(spec{author: "ben", week: 3, day: 3, replyTo: cc, d: true, c: true, p: true})
+	groups := ByGraph(c.posts, c.edges, 1)
+	if len(groups) != 1 || len(groups[0].Members) != 3 {
+		t.Fatalf("groups %+v, want the three", groups)
+	}
+	th := DefaultThresholds()
+	m := Measure(groups[0], c.edges, c.window, th)
+	if m.TopAccountShare <= th.MaxTopAccountShare || m.HubAnswered != 2 {
+		t.Fatalf("top account share %.2f, %d of %d answer: the fixture should look like a star whose points answer", m.TopAccountShare, m.HubAnswered, m.HubPartners)
+	}
+	v, reasons := Decide(m, th)
+	if v == Network {
+		t.Errorf("three people helping each other: network: %s", Explain(v, reasons))
+	}
+	if v != EmergingCoP {
+		t.Errorf("verdict %s, want emerging CoP (all three present in one week): %s", v, Explain(v, reasons))
 	}
 }

@@ -46,7 +46,7 @@ func TestTieGraphSumsWeightsAndDropsSelfEdges(t *testing.T) {
 	}
 }
 
-func TestByGraphLeavesIsolatesOut(t *testing.T) {
+func TestByGraphPutsEveryAuthorInOneGroup(t *testing.T) {
 	at := time.Date(2026, 9, 1, 10, 0, 0, 0, time.UTC)
 	posts := []Post{
 		{URI: "1", Author: "a", At: at},
@@ -59,20 +59,53 @@ func TestByGraphLeavesIsolatesOut(t *testing.T) {
 		{From: "b", To: "a", Kind: Reply, At: at, PostURI: "2"},
 		{From: "self", To: "self", Kind: Reply, At: at, PostURI: "5"},
 		{From: "b", To: "mentioned-only", Kind: Mention, At: at, PostURI: "2"},
+		{From: "b", To: "a", Kind: Mention, At: at, PostURI: "2"},
 	}
 	groups := ByGraph(posts, edges, 1)
-	if len(groups) != 1 {
-		t.Fatalf("got %d groups, want 1: %+v", len(groups), groups)
+	if len(groups) != 2 {
+		t.Fatalf("got %d groups, want the tied one and the unconnected: %+v", len(groups), groups)
 	}
 	g := groups[0]
-	if g.ID != "graph-1" || !slices.Equal(g.Members, []string{"a", "b", "mentioned-only"}) {
-		t.Errorf("group = %s %v, want graph-1 [a b mentioned-only]", g.ID, g.Members)
+	// b holds the most tie weight (1.5 to a, 0.5 to mentioned-only), then a.
+	if g.ID != "b+a" || !slices.Equal(g.Members, []string{"a", "b", "mentioned-only"}) {
+		t.Errorf("group = %s %v, want b+a [a b mentioned-only]", g.ID, g.Members)
 	}
 	if len(g.Posts) != 2 || g.Posts[0] != &posts[0] || g.Posts[1] != &posts[1] {
 		t.Errorf("group posts = %v, want posts 1 and 2 of the input", g.Posts)
 	}
-	if ByGraph(posts, nil, 1) != nil {
-		t.Error("ByGraph without edges should find no group")
+	u := groups[1]
+	if u.ID != Unconnected || !slices.Equal(u.Members, []string{"loner", "self"}) || len(u.Posts) != 3 {
+		t.Errorf("unconnected = %s %v with %d posts, want loner and self (a self-reply is no tie) with 3", u.ID, u.Members, len(u.Posts))
+	}
+	none := ByGraph(posts, nil, 1)
+	if len(none) != 1 || none[0].ID != Unconnected || len(none[0].Members) != 5-1 {
+		t.Errorf("without edges every author is unconnected: %+v", none)
+	}
+}
+
+func TestNamesFollowPeopleNotSeeds(t *testing.T) {
+	c, _ := fixtureCourse()
+	first := ByGraph(c.posts, c.edges, 1)
+	var names []string
+	for _, g := range first {
+		names = append(names, g.ID)
+	}
+	for seed := int64(2); seed < 12; seed++ {
+		var again []string
+		for _, g := range ByGraph(c.posts, c.edges, seed) {
+			again = append(again, g.ID)
+		}
+		if !slices.Equal(again, names) {
+			t.Errorf("seed %d names the groups %v, seed 1 %v", seed, again, names)
+		}
+	}
+	if stab := Stability(first, [][]Group{ByGraph(c.posts, c.edges, 7)}); slices.Min(stab) != 1 {
+		t.Errorf("stability %v: the fixture's groups share no tie, every seed finds them", stab)
+	}
+	// A run that splits a group lowers its stability.
+	split := []Group{{Members: first[0].Members[:2]}, {Members: first[0].Members[2:]}}
+	if stab := Stability(first[:1], [][]Group{split}); stab[0] >= 0.75 || stab[0] <= 0 {
+		t.Errorf("a group split in two: stability %v, want between 0 and 0.75", stab)
 	}
 }
 
@@ -87,12 +120,19 @@ func TestByTagAndByInstance(t *testing.T) {
 	if len(tags) != 2 {
 		t.Fatalf("got %d tag groups, want 2", len(tags))
 	}
+	// ds4oers has one post: folded into "other tags".
 	if tags[0].ID != "tag:cop" || len(tags[0].Posts) != 2 ||
 		!slices.Equal(tags[0].Members, []string{"ana@mastodon.oeru.org", "ben@example.social"}) {
 		t.Errorf("tag:cop = %+v", tags[0])
 	}
-	if tags[1].ID != "tag:ds4oers" || len(tags[1].Posts) != 1 {
-		t.Errorf("second tag group = %s with %d posts, want tag:ds4oers with 1", tags[1].ID, len(tags[1].Posts))
+	if tags[1].ID != OtherTags || len(tags[1].Posts) != 1 {
+		t.Errorf("second tag group = %s with %d posts, want %s with 1", tags[1].ID, len(tags[1].Posts), OtherTags)
+	}
+	// A reply without tags belongs to its thread root's tags.
+	withReply := append(slices.Clone(posts), Post{URI: "5", Author: "cy@x.org", ThreadTags: []string{"DS4OERS"}})
+	tags = ByTag(withReply)
+	if len(tags) != 2 || tags[1].ID != "tag:ds4oers" || len(tags[1].Posts) != 2 {
+		t.Errorf("with a reply in its thread, ds4oers should have 2 posts: %+v", tags)
 	}
 	instances := ByInstance(posts)
 	if len(instances) != 2 {
