@@ -86,11 +86,7 @@ func (r *Result) Rename(rename func(acct string) string) {
 			c.Metrics.TopAccount = rename(c.Metrics.TopAccount)
 		}
 		if len(c.central) > 0 {
-			names := make([]string, 0, 2)
-			for _, m := range c.central[:min(2, len(c.central))] {
-				names = append(names, rename(m))
-			}
-			c.ID = strings.Join(names, "+")
+			c.ID = community.PairName(c.central, rename)
 		}
 	}
 }

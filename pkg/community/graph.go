@@ -176,20 +176,18 @@ func ByGraph(posts []Post, edges []Edge, seed int64) []Group {
 }
 
 // Name names each group after its two most central members (the user part
-// of the account, "ana+ben"; the whole account when two groups would
-// otherwise share a name). Names follow the people, not the order in which
+// of the account, in alphabetical order: "ana+ben"; the whole account when
+// two groups would otherwise share a name). Names follow the people, not the order in which
 // detection found the groups, so they stay the same across seeds, runs and
 // weeks as long as the same people lead the group.
 func Name(groups []Group) {
 	short := func(central []string, full bool) string {
-		var parts []string
-		for _, m := range central[:min(2, len(central))] {
+		return PairName(central, func(m string) string {
 			if !full {
 				m, _, _ = strings.Cut(m, "@")
 			}
-			parts = append(parts, m)
-		}
-		return strings.Join(parts, "+")
+			return m
+		})
 	}
 	count := map[string]int{}
 	for _, g := range groups {
@@ -202,6 +200,18 @@ func Name(groups []Group) {
 		}
 		groups[gi].ID = name
 	}
+}
+
+// PairName is the name made of the two most central of central (most
+// central first), each shown as show(account), in alphabetical order so
+// that the name does not flip when the two swap places.
+func PairName(central []string, show func(string) string) string {
+	parts := make([]string, 0, 2)
+	for _, m := range central[:min(2, len(central))] {
+		parts = append(parts, show(m))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "+")
 }
 
 // Stability says how reproducible each group is: for every other run of

@@ -61,7 +61,7 @@ func consoleLines(stderr string) []string {
 }
 
 // TestHTMLReportInChromium renders the course's W47 report in headless
-// Chromium: a screenshot shows all four charts drawn (each chart's own
+// Chromium: a screenshot shows all five charts drawn (each chart's own
 // colour covers enough pixels), no console message appears (a control page
 // proves console errors would be seen), and the browser's DOM holds the
 // post with <script> as text, not as an element.
@@ -100,10 +100,11 @@ func TestHTMLReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := img.Bounds()
-	counts := countColors(img, ColorPosts, ColorReplies, ColorDomain, ColorCommunity, ColorPractice, ColorNew, ColorReturning, NetworkNodeColor)
+	trajectory := VerdictColor(rep.Communities[0].Verdict) // the last weeks of the first community's row
+	counts := countColors(img, ColorPosts, ColorReplies, ColorDomain, ColorCommunity, ColorPractice, ColorNew, ColorReturning, NetworkNodeColor, trajectory)
 	t.Logf("screenshot %dx%d, HTML %d bytes; pixels per chart colour: %v", b.Dx(), b.Dy(), buf.Len(), counts)
 	for name, color := range map[string]string{"activity per day": ColorPosts, "triad per community": ColorPractice,
-		"new vs returning members": ColorNew, "interaction network": NetworkNodeColor} {
+		"new vs returning members": ColorNew, "interaction network": NetworkNodeColor, "verdict trajectory": trajectory} {
 		if counts[color] < 40 {
 			t.Errorf("chart %q not drawn: %d pixels of %s", name, counts[color], color)
 		}
@@ -116,8 +117,8 @@ func TestHTMLReportInChromium(t *testing.T) {
 	if strings.Contains(dom, "<script") || !strings.Contains(dom, "&lt;script&gt;console.error") {
 		t.Error("the browser's DOM does not hold the <script> post as plain text")
 	}
-	if n := strings.Count(dom, "<svg"); n != 4 {
-		t.Errorf("the browser's DOM has %d svg charts, want 4", n)
+	if n := strings.Count(dom, "<svg"); n != 5 {
+		t.Errorf("the browser's DOM has %d svg charts, want 5", n)
 	}
 }
 

@@ -188,10 +188,10 @@ func TestHTMLSelfContainedAndEscaped(t *testing.T) {
 			t.Errorf("the report contains %q", external)
 		}
 	}
-	if n := strings.Count(html, "<svg"); n != 4 {
-		t.Errorf("%d charts, want 4", n)
+	if n := strings.Count(html, "<svg"); n != 5 {
+		t.Errorf("%d charts, want 5", n)
 	}
-	for _, color := range []string{ColorPosts, ColorPractice, ColorNew, NetworkNodeColor} {
+	for _, color := range []string{ColorPosts, ColorPractice, ColorNew, NetworkNodeColor, VerdictColor(rep.Communities[0].Verdict)} {
 		if !strings.Contains(html, `fill="`+color+`"`) {
 			t.Errorf("no shape filled with %s", color)
 		}

@@ -270,11 +270,11 @@ func TestCodedCourseVerdicts(t *testing.T) {
 	t.Logf("period %s (%s)\n%s", res.Period.Label, res.Period.Reason, verdictTable(res))
 	want := map[string]community.Verdict{
 		"nadia+sina":            community.GenuineCoP,
-		"tevita+mele_t":         community.GenuineCoP,
+		"mele_t+tevita":         community.GenuineCoP,
 		"aroha+hannah":          community.EmergingCoP,
 		"daniel_o+ruth_k":       community.EmergingCoP,
-		"marie_c+kiri":          community.EmergingCoP,
-		"lucia+carlos":          community.OffDomain,
+		"kiri+marie_c":          community.EmergingCoP,
+		"carlos+lucia":          community.OffDomain,
 		"precinct_fan+retro_tv": community.OffDomain,
 		"unconnected":           community.Network,
 	}
@@ -423,5 +423,87 @@ func TestNoAnswerDependsOnTheWallClock(t *testing.T) {
 	b, _, _ := runAt(t, clocks[1], "communities", "--db", db, "--format", "json", "--since", "20d")
 	if a == b {
 		t.Error("--since 20d gave the same answer on clocks months apart: the test could not see the clock")
+	}
+}
+
+// TestReportAndCommunitiesAgree: the report's communities section gives
+// the same groups, verdicts, explanations and trajectories as
+// `copharvest communities` over the same period.
+func TestReportAndCommunitiesAgree(t *testing.T) {
+	db := writtenCourseDB(t, courseStart)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	names := map[string]bool{}
+	for _, week := range []string{"2026-W48", "2026-W44"} {
+		res := communitiesJSON(t, db, now, "--week", week)
+		out, stderr, err := runAt(t, now, "report", "--db", db, "--week", week, "--format", "json", "--tz", "UTC")
+		if err != nil {
+			t.Fatalf("report: %v\n%s", err, stderr)
+		}
+		var rep struct {
+			CommunityPeriod struct{ Label string } `json:"community_period"`
+			Communities     []struct {
+				ID, Why, Verdict string
+				TrajectoryLine   string `json:"trajectory_line"`
+			} `json:"communities"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if rep.CommunityPeriod.Label != res.Period.Label {
+			t.Errorf("%s: report measures %s, communities %s", week, rep.CommunityPeriod.Label, res.Period.Label)
+		}
+		if len(rep.Communities) != len(res.Communities) || len(res.Communities) < 4 {
+			t.Fatalf("%s: report has %d communities, communities %d", week, len(rep.Communities), len(res.Communities))
+		}
+		for i, c := range res.Communities {
+			r := rep.Communities[i]
+			if r.ID != c.ID || r.Verdict != string(c.Verdict) || r.Why != c.Why || r.TrajectoryLine != c.TrajectoryLine {
+				t.Errorf("%s: report %+v\ncommunities %s %s %q %q", week, r, c.ID, c.Verdict, c.Why, c.TrajectoryLine)
+			}
+			names[c.ID] = true
+		}
+	}
+	// The groups keep their names from week to week (the burst only exists
+	// at the end).
+	if len(names) != len(plantedVerdicts) {
+		t.Errorf("names over two periods: %v, want the %d groups' names only", names, len(plantedVerdicts))
+	}
+}
+
+// TestReportSinceSevenDaysNamesItsDates: seven days up to a Wednesday span
+// two ISO weeks; the report names the dates, not the first week (which
+// put a W49 post under W48).
+func TestReportSinceSevenDaysNamesItsDates(t *testing.T) {
+	db := writtenCourseDB(t, courseStart)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC) // Wednesday of W49
+	out, stderr, err := runAt(t, now, "report", "--db", db, "--since", "7d", "--format", "json", "--tz", "UTC")
+	if err != nil {
+		t.Fatalf("report: %v\n%s", err, stderr)
+	}
+	var rep struct {
+		Period struct{ Label, Reason string }
+		Trend  []struct{ Label string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	last := rep.Trend[len(rep.Trend)-1].Label
+	if rep.Period.Label != "2026-11-25 09:00 to 2026-12-02 09:00" || last != "Nov 25 09:00 – Dec 2 09:00" ||
+		!strings.Contains(rep.Period.Reason, "--since 7d (counted back from 2026-12-02T09:00:00Z)") {
+		t.Errorf("period %+v, last trend label %q", rep.Period, last)
+	}
+	for _, p := range rep.Trend {
+		if strings.Contains(p.Label, "-W") {
+			t.Errorf("a 7-day span labelled as ISO week %s", p.Label)
+		}
+	}
+	// A week without posts says so and names the newest week with posts.
+	_, stderr, err = runAt(t, now, "report", "--db", db, "--tz", "UTC")
+	if err != nil || !strings.Contains(stderr, "no posts in 2026-W48") && !strings.Contains(stderr, "no posts in 2026-W49") {
+		t.Logf("stderr: %s", stderr)
+	}
+	_, stderr, err = runAt(t, now.AddDate(0, 0, 14), "report", "--db", db, "--tz", "UTC")
+	if err != nil || !strings.Contains(stderr, "no posts in 2026-W50; the newest week with posts is 2026-W48") {
+		t.Errorf("empty last week: %v\n%s", err, stderr)
 	}
 }
