@@ -78,3 +78,39 @@ func TestMissingDatabaseSaysSyncFirst(t *testing.T) {
 		t.Errorf("exit %d: %v", cmdutil.ExitCode(err), err)
 	}
 }
+
+func TestJSONHasNoNullLists(t *testing.T) {
+	cfg := courseConfig(t)
+	for _, week := range []string{"2026-W47", "2026-W30"} {
+		out, _, err := run(t, cfg, time.Now(), "--week", week, "--format", "json", "--tz", "UTC")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out, "null") {
+			t.Errorf("%s: JSON holds null:\n%s", week, out)
+		}
+	}
+	_, stderr, _ := run(t, cfg, time.Now(), "--week", "2026-W30", "--tz", "UTC")
+	if !strings.Contains(stderr, "no posts in 2026-W30; the newest week with posts is 2026-W48") {
+		t.Errorf("an empty week should name the newest week with posts: %s", stderr)
+	}
+}
+
+func TestPseudonymizedReportNamesNobody(t *testing.T) {
+	cfg := courseConfig(t)
+	for _, format := range []string{"json", "markdown", "html", "table"} {
+		out, stderr, err := run(t, cfg, time.Now(), "--week", "2026-W47", "--format", format, "--tz", "UTC", "--pseudonymize", "--salt", "k")
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		for _, acct := range []string{exporttest.Ana, exporttest.Bo, exporttest.Cy, exporttest.Dee, exporttest.Eve, exporttest.Mal} {
+			user, _, _ := strings.Cut(acct, "@")
+			if strings.Contains(out, acct) || strings.Contains(out, "@"+user) || strings.Contains(out, "/"+user+"/") {
+				t.Errorf("%s report names %s", format, acct)
+			}
+		}
+		if !strings.Contains(out, "acct_") {
+			t.Errorf("%s report has no pseudonym", format)
+		}
+	}
+}
