@@ -19,18 +19,25 @@
 // ByGraph runs Louvain modularity optimisation (a hand-written version on
 // integer ids and flat slices; see louvain.go for why not gonum's) on the
 // undirected tie graph with a fixed seed, so the same input gives the same
-// groups. Authors with no tie at all join no graph group: the seeds are
-// explicit that "a website with a list of members is not of itself a
-// community of practice", and lumping every lone poster into one group would
-// invent a community that does not exist. They still count as isolates in
-// the tag and instance groupings (ByTag, ByInstance), whose IsolatesShare is
-// where broadcasting shows up.
+// groups. Every author is in exactly one group: authors with no tie at all
+// form the group "unconnected", judged like any other. The seeds say that
+// "a website with a list of members is not of itself a community of
+// practice"; judging the unconnected as a group shows exactly that (they
+// come out as a network) instead of leaving them unaccounted for. Groups are
+// named after their two most central members (Name), so a name follows the
+// people rather than the order detection found them in; Stability says how
+// often other seeds find the same group. ByTag counts a reply in its thread
+// root's tags and folds single-post tags into "tag:other tags".
 //
 // # Verdicts
 //
-// Decide walks the design's stages in order — inactive, off-domain, network,
-// community of interest, emerging CoP, genuine CoP — and the first stage with
-// a failed criterion gives the verdict. Every criterion of every stage is
-// reported, passed or not, with its value and threshold, so a reader can see
-// both why a group got its verdict and what it lacks for the next one.
+// Decide walks the stages in order — off-domain, network, community of
+// interest, emerging CoP, genuine CoP — and the first stage with a failed
+// criterion gives the verdict: what the group is over the window. Explain
+// is its one explanation, used by every output. Every criterion is
+// reported, passed or not, with its value and threshold. How recently the
+// group posted (ActivityOf) and its core, periphery, newcomers and
+// returning members (HealthOf) are shown beside the verdict and never
+// change it. Trajectories gives the verdict from the window's start to the
+// end of each week: how the group got there.
 package community

@@ -201,19 +201,12 @@ func triadChart(list []Community) chart {
 			c.Rects = append(c.Rects, svgRect{X: x + w*float64(j), Y: y(s.share), W: w, H: y(0) - y(s.share), Fill: s.color,
 				Title: fmt.Sprintf("%s (%s): %s %s", cm.ID, cm.Verdict, s.name, pct(s.share))})
 		}
-		c.Texts = append(c.Texts, svgText{X: x + w*1.5, Y: c.Height - padB + 16, Text: shortID(cm.ID), Anchor: "middle"})
+		c.Texts = append(c.Texts, svgText{X: x + w*1.5, Y: c.Height - padB + 16, Text: shortName(cm.ID, max(3, int(slot/6.5))), Anchor: "middle"})
 	}
 	if len(list) == 0 {
 		c.Texts = append(c.Texts, svgText{X: c.Width / 2, Y: c.Height / 2, Text: "no community in this window", Anchor: "middle"})
 	}
 	return c
-}
-
-func shortID(id string) string {
-	if len(id) > 10 {
-		return id[:9] + "…"
-	}
-	return id
 }
 
 func membersChart(rep *Report) chart {
