@@ -131,10 +131,10 @@ func TestReasonText(t *testing.T) {
 	m.ReplyShare, m.TopAccountShare, m.ActiveWeeks = 0.05, 0.9, 9
 	_, reasons := Decide(m, DefaultThresholds())
 	want := map[string]string{
-		"reply-share":       "reply share 0.05 < 0.20: little replying",
-		"broadcast":         "top account share 0.90 > 0.75: one account holds most ties and few answer it (broadcast) (1 of 5 answer it)",
-		"sustained-weeks":   "active weeks 9 >= 4",
-		"isolates-share":    "isolates share 0.10 <= 0.50",
+		"reply-share":     "reply share 0.05 < 0.20: little replying",
+		"broadcast":       "top account share 0.90 > 0.75: one account holds most ties and few answer it (broadcast) (1 of 5 answer it)",
+		"sustained-weeks": "active weeks 9 >= 4",
+		"isolates-share":  "isolates share 0.10 <= 0.50",
 	}
 	for _, r := range reasons {
 		if w, ok := want[r.Criterion]; ok && r.Text != w {

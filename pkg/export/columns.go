@@ -181,7 +181,7 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return ruleIDs(r.Rules) }},
 	{Column{"classifier_version", KindText, "version of the classifier that scored the post", false},
 		func(r *store.PostRow, c *rowContext) any { return r.ClassifierVersion }},
-	{Column{"community_id", KindID, "the author's community in the last `copharvest communities` run (graph-N)", false},
+	{Column{"community_id", KindID, "the author's community in the last `copharvest communities` run (named after its two most central members, e.g. ana+ben, or unconnected)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.CommunityID }},
 	{Column{"verdict", KindText, "that community's verdict", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Verdict }},
@@ -277,7 +277,7 @@ var edgeFields = []field[store.EdgeRow]{
 }
 
 var membershipFields = []field[store.MembershipRow]{
-	{Column{"community_id", KindID, "community (graph-N) in the last `copharvest communities` run", false},
+	{Column{"community_id", KindID, "community (e.g. ana+ben, or unconnected) in the last `copharvest communities` run", false},
 		func(r *store.MembershipRow, c *rowContext) any { return r.CommunityID }},
 	{Column{"verdict", KindText, "the community's verdict", false},
 		func(r *store.MembershipRow, c *rowContext) any { return r.Verdict }},

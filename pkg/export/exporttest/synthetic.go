@@ -152,7 +152,7 @@ func fillSynthetic(ctx context.Context, db *sql.DB, nPosts int) error {
 		members = append(members, order[s:s+size])
 		s += size
 	}
-	verdicts := []string{"genuine CoP", "emerging CoP", "community of interest", "network", "inactive"}
+	verdicts := []string{"genuine CoP", "emerging CoP", "community of interest", "network", "off-domain"}
 	for i := range accts {
 		accts[i] = fmt.Sprintf("learner%06d@%s", i, syntheticInstances[i%len(syntheticInstances)])
 		optout := i%97 == 0
