@@ -48,6 +48,13 @@ func (c *rowContext) account(acct string) string {
 	return acct
 }
 
+func (c *rowContext) community(id string) string {
+	if c.pseudo != nil {
+		return c.pseudo.Community(id)
+	}
+	return id
+}
+
 func (c *rowContext) post(uri string) string {
 	if c.pseudo != nil {
 		return c.pseudo.Post(uri)
@@ -182,7 +189,7 @@ var postFields = []field[store.PostRow]{
 	{Column{"classifier_version", KindText, "version of the classifier that scored the post", false},
 		func(r *store.PostRow, c *rowContext) any { return r.ClassifierVersion }},
 	{Column{"community_id", KindID, "the author's community in the last `copharvest communities` run (named after its two most central members, e.g. ana+ben, or unconnected)", false},
-		func(r *store.PostRow, c *rowContext) any { return r.CommunityID }},
+		func(r *store.PostRow, c *rowContext) any { return c.community(r.CommunityID) }},
 	{Column{"verdict", KindText, "that community's verdict", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Verdict }},
 	{Column{"raw", KindJSON, "the status JSON as the server served it (JSONL only; left out with --pseudonymize)", true},
@@ -250,7 +257,7 @@ var accountFields = []field[store.AccountRow]{
 	{Column{"last_post", KindTime, "last of those posts, UTC", false},
 		func(r *store.AccountRow, c *rowContext) any { return r.LastPost }},
 	{Column{"community_id", KindID, "community in the last `copharvest communities` run", false},
-		func(r *store.AccountRow, c *rowContext) any { return r.CommunityID }},
+		func(r *store.AccountRow, c *rowContext) any { return c.community(r.CommunityID) }},
 	{Column{"verdict", KindText, "that community's verdict", false},
 		func(r *store.AccountRow, c *rowContext) any { return r.Verdict }},
 	{Column{"note", KindText, "profile text (HTML); empty with --pseudonymize", false},
@@ -278,7 +285,7 @@ var edgeFields = []field[store.EdgeRow]{
 
 var membershipFields = []field[store.MembershipRow]{
 	{Column{"community_id", KindID, "community (e.g. ana+ben, or unconnected) in the last `copharvest communities` run", false},
-		func(r *store.MembershipRow, c *rowContext) any { return r.CommunityID }},
+		func(r *store.MembershipRow, c *rowContext) any { return c.community(r.CommunityID) }},
 	{Column{"verdict", KindText, "the community's verdict", false},
 		func(r *store.MembershipRow, c *rowContext) any { return r.Verdict }},
 	{Column{"account", KindID, "member account, user@host (pseudonym with --pseudonymize)", false},

@@ -41,7 +41,7 @@ func Graph(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 	var stats Stats
 	err := st.ExportAccounts(ctx, opts.Filter, false, func(a *store.AccountRow) error {
 		stats.Rows++
-		g.node(x, graphNode{ID: rc.account(a.Acct), Instance: instanceOf(a.Acct), Community: a.CommunityID,
+		g.node(x, graphNode{ID: rc.account(a.Acct), Instance: instanceOf(a.Acct), Community: rc.community(a.CommunityID),
 			Verdict: a.Verdict, Posts: a.Posts, OptedOut: a.OptedOut})
 		return x.err
 	})

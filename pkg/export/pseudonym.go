@@ -41,6 +41,16 @@ func (p *Pseudonymizer) Account(acct string) string {
 	return "acct_" + p.hash("acct", strings.ToLower(strings.TrimPrefix(acct, "@")))
 }
 
+// Community returns the pseudonym of a community id, "community_" and 16
+// hex digits: graph communities are named after their members. The group
+// of people without ties, "unconnected", names nobody and stays.
+func (p *Pseudonymizer) Community(id string) string {
+	if id == "" || id == "unconnected" {
+		return id
+	}
+	return "community_" + p.hash("community", id)
+}
+
 // Post returns the pseudonym of a post uri, "post_" and 16 hex digits (a
 // post's uri and url contain its author's name).
 func (p *Pseudonymizer) Post(uri string) string {
