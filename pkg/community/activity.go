@@ -2,6 +2,7 @@ package community
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -75,6 +76,18 @@ func Trajectories(groups []Group, edges []Edge, window Window, t Thresholds) [][
 	for i := range out {
 		out[i] = make([]Step, 0, weeks)
 	}
+	// The edges are split by group once; each week measures the group's
+	// posts up to that week (Posts are in time order, as ByGraph, ByTag and
+	// ByInstance keep them), so a step costs what measuring the group costs.
+	inside := splitEdges(groups, edges)
+	index := make([]memberIndex, len(groups))
+	for gi := range groups {
+		index[gi] = newMemberIndex(groups[gi])
+	}
+	sorted := make([]bool, len(groups))
+	for gi, g := range groups {
+		sorted[gi] = slices.IsSortedFunc(g.Posts, func(a, b *Post) int { return a.At.Compare(b.At) })
+	}
 	end := window.Start.UTC()
 	for end.Before(window.End) {
 		y, w := end.ISOWeek()
@@ -84,11 +97,19 @@ func Trajectories(groups []Group, edges []Edge, window Window, t Thresholds) [][
 			next = window.End
 		}
 		sub := Window{Start: window.Start, End: next}
-		metrics := MeasureAll(groups, edges, sub, t)
-		for gi := range groups {
+		for gi, g := range groups {
+			if sorted[gi] {
+				n, _ := slices.BinarySearchFunc(g.Posts, next, func(p *Post, t time.Time) int {
+					if p.At.Before(t) {
+						return -1
+					}
+					return 1
+				})
+				g.Posts = g.Posts[:n]
+			}
 			step := Step{Week: fmt.Sprintf("%04d-W%02d", y, w)}
-			if metrics[gi].Posts > 0 {
-				step.Verdict, _ = Decide(metrics[gi], t)
+			if m := measure(g, index[gi], edges, inside[gi], sub, t); m.Posts > 0 {
+				step.Verdict, _ = Decide(m, t)
 			}
 			out[gi] = append(out[gi], step)
 		}

@@ -363,3 +363,35 @@ func TestThreeHelpersAreNotABroadcast(t *testing.T) {
 		t.Errorf("verdict %s, want emerging CoP (all three present in one week): %s", v, Explain(v, reasons))
 	}
 }
+
+// TestTrajectoriesEqualMeasuringEachWeek: the faster trajectory (edges split
+// once, posts cut at each week) gives what measuring every group from the
+// window's start to the end of each week gives.
+func TestTrajectoriesEqualMeasuringEachWeek(t *testing.T) {
+	c, _ := fixtureCourse()
+	groups := ByGraph(c.posts, c.edges, 1)
+	th := DefaultThresholds()
+	got := Trajectories(groups, c.edges, c.window, th)
+	changes := 0
+	for week := range 12 {
+		sub := Window{Start: c.window.Start, End: c.window.Start.AddDate(0, 0, 7*(week+1))}
+		for gi, m := range MeasureAll(groups, c.edges, sub, th) {
+			var want Verdict
+			if m.Posts > 0 {
+				want, _ = Decide(m, th)
+			}
+			if got[gi][week].Verdict != want {
+				t.Errorf("%s week %d: %q, measured %q", groups[gi].ID, week, got[gi][week].Verdict, want)
+			}
+			if week > 0 && got[gi][week].Verdict != got[gi][week-1].Verdict {
+				changes++
+			}
+		}
+	}
+	if changes == 0 {
+		t.Error("no verdict changes over the weeks: the fixture proves nothing")
+	}
+	if line := TrajectoryLine(got[0]); !strings.HasSuffix(line, "genuine W36–W47") && !strings.Contains(line, "→ genuine") {
+		t.Errorf("practice threads trajectory %q should end genuine", line)
+	}
+}

@@ -155,6 +155,17 @@ func Measure(g Group, edges []Edge, window Window, t Thresholds) Metrics {
 // MeasureAll measures every group; groups may overlap (as tag groups do).
 // It is Measure for each group, with the edges split by group in one pass.
 func MeasureAll(groups []Group, edges []Edge, window Window, t Thresholds) []Metrics {
+	inside := splitEdges(groups, edges)
+	metrics := make([]Metrics, len(groups))
+	for gi := range groups {
+		metrics[gi] = measure(groups[gi], newMemberIndex(groups[gi]), edges, inside[gi], window, t)
+		inside[gi] = nil // let the garbage collector have it
+	}
+	return metrics
+}
+
+// splitEdges returns, for each group, the indexes of the edges inside it.
+func splitEdges(groups []Group, edges []Edge) [][]int32 {
 	groupsOf := make(map[string][]int32)
 	for gi := range groups {
 		for _, m := range groups[gi].Members {
@@ -173,12 +184,7 @@ func MeasureAll(groups []Group, edges []Edge, window Window, t Thresholds) []Met
 			}
 		}
 	}
-	metrics := make([]Metrics, len(groups))
-	for gi := range groups {
-		metrics[gi] = measure(groups[gi], newMemberIndex(groups[gi]), edges, inside[gi], window, t)
-		inside[gi] = nil // let the garbage collector have it
-	}
-	return metrics
+	return inside
 }
 
 // memberIndex gives each account of a group a dense local id: the declared
