@@ -64,8 +64,16 @@ same verdicts and explanations as copharvest communities --week.
   copharvest report --since 7d --format markdown --tz Pacific/Auckland`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.Period.Check(); err != nil {
+			// The report's --window is the communities' and goes with any period.
+			reportPeriod := opts.Period
+			reportPeriod.Window = ""
+			if err := reportPeriod.Check(); err != nil {
 				return err
+			}
+			if opts.Period.Window != "" {
+				if _, err := period.ParseWindow(opts.Period.Window); err != nil {
+					return cmdutil.FlagErrorf("--window: %v", err)
+				}
 			}
 			if opts.Period.Week != "" && opts.Period.Since != "" {
 				return cmdutil.FlagErrorf("give --week or --since, not both")

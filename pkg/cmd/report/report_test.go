@@ -79,6 +79,18 @@ func TestMissingDatabaseSaysSyncFirst(t *testing.T) {
 	}
 }
 
+func TestSinceWithCommunityWindow(t *testing.T) {
+	cfg := courseConfig(t)
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	out, stderr, err := run(t, cfg, now, "--since", "2026-11-16", "--until", "2026-11-23", "--window", "4w", "--format", "json", "--tz", "UTC")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(out, `"label": "2026-W47"`) || !strings.Contains(out, `"label": "2026-W44 to 2026-W47"`) {
+		t.Errorf("dates of one ISO week and 4 community weeks:\n%s", out[:min(600, len(out))])
+	}
+}
+
 func TestJSONHasNoNullLists(t *testing.T) {
 	cfg := courseConfig(t)
 	for _, week := range []string{"2026-W47", "2026-W30"} {
