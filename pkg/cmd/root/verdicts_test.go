@@ -348,6 +348,7 @@ func TestAYearEarlierSameVerdicts(t *testing.T) {
 	for _, c := range courses {
 		base := communitiesJSON(t, c.now, today)
 		earlier := communitiesJSON(t, c.then, today)
+		t.Logf("%s a year earlier, %s (%s):\n%s", c.name, earlier.Period.Label, earlier.Period.Reason, verdictTable(earlier))
 		if got, want := verdictTable(earlier), verdictTable(base); got != want {
 			t.Errorf("%s a year earlier:\n%s\nwant\n%s", c.name, got, want)
 		}
