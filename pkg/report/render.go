@@ -78,7 +78,7 @@ func WriteText(w io.Writer, rep *Report, markdown bool) error {
 	cp := rep.CommunityPeriod
 	tw.section(fmt.Sprintf("Communities (%s, %s to %s UTC; change since a week earlier)", cp.Label,
 		cp.Since.Format("2006-01-02"), cp.Until.Add(-time.Second).Format("2006-01-02")))
-	tw.printf("%s\n", rep.CommunityAccounting)
+	tw.printf("%s\n\n", rep.CommunityAccounting) // a blank line: a Markdown table cannot follow a paragraph line
 	rows = nil
 	for _, c := range rep.Communities[:t.CommunitiesShown] {
 		rows = append(rows, []string{tw.cell(c.ID, 0), string(c.Verdict), c.Change, c.Activity.State, itoa(c.Members), signed(c.Posts, c.PostsChange),
