@@ -90,7 +90,7 @@ type Classifier struct {
 var wordLists = []string{
 	ListDomainTerms, ListOffDomainTerms, ListTools, ListHowTo, ListStory, ListSolution,
 	ListFeedback, ListJoint, ListCommitment, ListQuestion, ListThanks, ListGreeting,
-	ListHowQuestion, ListNotYet,
+	ListHowQuestion, ListNotYet, ListDoing, ListPlanning, ListPast,
 }
 
 // list ids, in the order of wordLists.
@@ -109,6 +109,9 @@ const (
 	lGreeting
 	lHowQuestion
 	lNotYet
+	lDoing
+	lPlanning
+	lPast
 	numLists
 )
 

@@ -166,8 +166,8 @@ func distinctTerms(ms []match, skip func(sent int) bool) []string {
 		if skip != nil && skip(m.sent) {
 			continue
 		}
-		if !containsString(out, m.term.text) {
-			out = append(out, m.term.text)
+		if !containsString(out, m.text) {
+			out = append(out, m.text)
 		}
 	}
 	return out
