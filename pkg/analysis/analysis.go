@@ -5,7 +5,6 @@ package analysis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/store"
 )
@@ -61,13 +61,6 @@ type Result struct {
 	Posts       int              `json:"posts"`
 	Classified  int              `json:"classified"`
 	Communities []Community      `json:"communities"`
-}
-
-// Hit is a fired classification rule as stored in classifications.rules.
-type Hit struct {
-	Rule    string   `json:"rule"`
-	Weight  float64  `json:"weight"`
-	Matched []string `json:"matched,omitempty"`
 }
 
 // Run loads the window's data from st and analyses it.
@@ -211,15 +204,6 @@ var edgeKinds = map[string]community.EdgeKind{
 	"reply": community.Reply, "mention": community.Mention, "boost": community.Boost, "favourite": community.Favourite,
 }
 
-// ParseHits reads a classifications.rules value.
-func ParseHits(rules string) []Hit {
-	var hits []Hit
-	if rules != "" {
-		_ = json.Unmarshal([]byte(rules), &hits)
-	}
-	return hits
-}
-
 // interner keeps one copy of strings that repeat across a million posts
 // (accounts, instances, tags, resources).
 type interner map[string]string
@@ -253,11 +237,9 @@ func toPost(f *store.PostFact, in interner) community.Post {
 	for _, l := range f.Links {
 		add(NormalizeResource(l))
 	}
-	// Decoding the rules JSON of every post is most of the load time; only
-	// two rules matter here, so look for them first.
-	p.Question = strings.Contains(f.Rules, `"rule":"C3"`)
-	for _, m := range matchedBy(f.Rules, "P3") { // named tools and artefacts: the shared repertoire
-		add("tool:" + strings.ToLower(m))
+	p.Question = classify.AsksQuestion(f.Rules)
+	for _, m := range classify.Tools(f.Rules) { // named tools and artefacts: the shared repertoire
+		add("tool:" + m)
 	}
 	p.Answered = p.Question && f.OtherRepliers > 0
 	switch {
@@ -270,27 +252,6 @@ func toPost(f *store.PostFact, in interner) community.Post {
 }
 
 func postKey(id int64) string { return strconv.FormatInt(id, 36) }
-
-// matchedBy returns the words rule matched, decoding only that hit's
-// "matched" array of the stored rules JSON (HitsJSON writes rule first).
-func matchedBy(rules, rule string) []string {
-	i := strings.Index(rules, `{"rule":"`+rule+`"`)
-	if i < 0 {
-		return nil
-	}
-	hit := rules[i:]
-	j := strings.Index(hit, `"matched":`)
-	// The hit has no words when "matched" is missing or belongs to a later hit.
-	if next := strings.Index(hit[1:], `{"rule":"`); j < 0 || (next >= 0 && j > next+1) {
-		return nil
-	}
-	var words []string
-	dec := json.NewDecoder(strings.NewReader(hit[j+len(`"matched":`):]))
-	if dec.Decode(&words) != nil {
-		return nil
-	}
-	return words
-}
 
 // NormalizeResource makes two links to the same page compare equal: no
 // scheme, no www., no query or fragment, no trailing slash, lower-case host.

@@ -16,7 +16,11 @@ import (
 
 var textFromHTML = text.FromHTML
 
-var testClassifier = New(nil)
+// testClassifier decides with the rules alone: the rule tests check them.
+var testClassifier = New(nil).WithModel(nil)
+
+// modelClassifier decides with the built-in model.
+var modelClassifier = New(nil)
 
 // p wraps text in a paragraph and appends Mastodon hashtag links.
 func p(text string, tags ...string) string {
@@ -74,16 +78,18 @@ func TestCodebookBorderline(t *testing.T) {
 		{"how-to, one reply", &howtoOneReply, dcp{true, false, true}},
 		{"how-to, two repliers", &howtoTwoReplies, dcp{true, true, true}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := testClassifier.Classify(tt.in)
-			if got := verdict(r); got != tt.want {
-				t.Errorf("got %+v, want %+v\ndomain %v\ncommunity %v\npractice %v", got, tt.want, r.Domain.Hits, r.Community.Hits, r.Practice.Hits)
-			}
-			if r.Version != Version {
-				t.Errorf("version %q", r.Version)
-			}
-		})
+	for _, c := range []*Classifier{testClassifier, modelClassifier} {
+		for _, tt := range tests {
+			t.Run(c.Version()+"/"+tt.name, func(t *testing.T) {
+				r := c.Classify(tt.in)
+				if got := verdict(r); got != tt.want {
+					t.Errorf("got %+v, want %+v\ndomain %v\ncommunity %v\npractice %v", got, tt.want, r.Domain.Hits, r.Community.Hits, r.Practice.Hits)
+				}
+				if r.Version != c.Version() {
+					t.Errorf("version %q, want %q", r.Version, c.Version())
+				}
+			})
+		}
 	}
 }
 

@@ -43,7 +43,7 @@ func loadCoded(t testing.TB) ([]Label, map[string]Result) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(nil)
+	c := New(nil).WithModel(nil)
 	results := map[string]Result{}
 	for _, in := range InputsFromStatuses(statuses) {
 		results[in.URI] = c.Classify(&in)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -82,15 +82,6 @@ func instanceOf(acct string) string {
 		return acct[i+1:]
 	}
 	return ""
-}
-
-func ruleIDs(rules string) []string {
-	hits := analysis.ParseHits(rules)
-	ids := make([]string, 0, len(hits))
-	for _, h := range hits {
-		ids = append(ids, h.Rule)
-	}
-	return ids
 }
 
 func mapList(list []string, fn func(string) string) []string {
@@ -178,7 +169,7 @@ var postFields = []field[store.PostRow]{
 	{Column{"practice", KindBool, "shows practice being shared", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Practice }},
 	{Column{"rules", KindList, "ids of the classification rules that fired, e.g. D1 C3 P3", false},
-		func(r *store.PostRow, c *rowContext) any { return ruleIDs(r.Rules) }},
+		func(r *store.PostRow, c *rowContext) any { return classify.RuleIDs(r.Rules) }},
 	{Column{"classifier_version", KindText, "version of the classifier that scored the post", false},
 		func(r *store.PostRow, c *rowContext) any { return r.ClassifierVersion }},
 	{Column{"community_id", KindID, "the author's community in the last `copharvest communities` run (graph-N)", false},
