@@ -3,6 +3,7 @@ package classify
 import (
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The learned model's features. Every feature has a name a person can read:
@@ -58,6 +59,19 @@ func (cx *context) extractFeatures(res *Result, sink featureSink) {
 		if pp := cx.parentPost(); pp != nil && pp.info.hasQuestion() {
 			emit(fixed("the parent asked a question"), "ctx:parent_asked")
 		}
+		if pp := cx.parentAlways(); pp != nil {
+			if len(pp.doc.Links) > 0 || strings.Contains(in.ParentHTML, "<img") {
+				emit(fixed("the parent shared a link"), "ctx:parent_link")
+			}
+			if len(pp.matches[lJoint])+len(pp.matches[lCommitment]) > 0 {
+				emit(func() string {
+					return "the parent proposed: " + strings.Join(distinctTerms(append(pp.matches[lJoint], pp.matches[lCommitment]...), nil), ", ")
+				}, "ctx:parent_proposes")
+			}
+			if len(pp.matches[lHowTo])+len(pp.matches[lSolution]) > 0 {
+				emit(fixed("the parent gave a how-to"), "ctx:parent_howto")
+			}
+		}
 		if r := cx.rootDomain(); r.onTopic {
 			emit(fixed("thread root: "+strings.Join(r.why, ", ")), "ctx:thread_on_domain")
 		} else if r.offTopic {
@@ -112,6 +126,19 @@ func (cx *context) extractFeatures(res *Result, sink featureSink) {
 	if len(ed) > 0 {
 		emit(func() string { return strings.Join(dedupe(ed), ", ") }, "cue:past_ed")
 	}
+	// Spanish and Portuguese first-person past (usé, cambié; usei, mudei).
+	var p1 []string
+	for _, w := range p.info.words {
+		if cx.inQuestion(w.sent) || utf8.RuneCountInString(w.text) < 4 {
+			continue
+		}
+		if strings.HasSuffix(w.text, "é") || strings.HasSuffix(w.text, "ei") {
+			p1 = append(p1, w.text)
+		}
+	}
+	if len(p1) > 0 {
+		emit(func() string { return strings.Join(dedupe(p1), ", ") }, "cue:past_1p")
+	}
 	if cx.inQuestionAll() {
 		emit(fixed("every sentence is a question"), "ctx:only_questions")
 	}
@@ -165,4 +192,19 @@ func (c *Classifier) Features(in *Input) []string {
 	s := &nameSink{seen: map[string]bool{}}
 	cx.extractFeatures(&res, s)
 	return s.names
+}
+
+// parentAlways prepares the parent's text whatever it holds (features read
+// what the parent shared or proposed).
+func (cx *context) parentAlways() *post {
+	if p := cx.parentPost(); p != nil {
+		return p
+	}
+	if cx.in.ParentHTML == "" && cx.in.ParentDoc == nil {
+		return nil
+	}
+	if cx.parentFull == nil {
+		cx.parentFull = cx.c.prepare(cx.in.ParentHTML, "", nil, cx.in.ParentDoc)
+	}
+	return cx.parentFull
 }

@@ -28,25 +28,27 @@ type Model struct {
 
 // TrainingInfo says what a model was fitted on and how it was chosen.
 type TrainingInfo struct {
-	Examples     int       `json:"examples"`
-	Courses      []string  `json:"courses,omitempty"`
-	Hash         string    `json:"hash"` // sha256 of the examples: uri, codes and feature names
-	MinCount     int       `json:"min_count"`
-	Features     int       `json:"features"`
-	CVFolds      int       `json:"cv_folds"`
-	CVGroups     string    `json:"cv_grouped_by"` // course or thread
-	Lambdas      []float64 `json:"lambdas_tried"`
-	RulesVersion string    `json:"rules_version"`
+	Examples      int       `json:"examples"`
+	Courses       []string  `json:"courses,omitempty"`
+	Hash          string    `json:"hash"` // sha256 of the examples: uri, codes and feature names
+	MinCount      int       `json:"min_count"`
+	Features      int       `json:"features"`
+	CVFolds       int       `json:"cv_folds"`
+	CVGroups      string    `json:"cv_grouped_by"` // course or thread
+	Lambdas       []float64 `json:"lambdas_tried"`
+	WordPenalties []float64 `json:"word_penalties_tried"`
+	RulesVersion  string    `json:"rules_version"`
 }
 
 // ModelDimension is one dimension's regression.
 type ModelDimension struct {
-	Name      string             `json:"name"`
-	Lambda    float64            `json:"lambda"`    // L2 penalty chosen by cross-validation
-	Threshold float64            `json:"threshold"` // probability at which present, chosen by cross-validation
-	Bias      float64            `json:"bias"`
-	Weights   map[string]float64 `json:"weights"`
-	CV        CVFigures          `json:"cv"` // out-of-fold agreement with the coders at Lambda and Threshold
+	Name        string             `json:"name"`
+	Lambda      float64            `json:"lambda"`       // L2 penalty chosen by cross-validation
+	WordPenalty float64            `json:"word_penalty"` // words' penalty is lambda times this, chosen likewise
+	Threshold   float64            `json:"threshold"`    // probability at which present, chosen by cross-validation
+	Bias        float64            `json:"bias"`
+	Weights     map[string]float64 `json:"weights"`
+	CV          CVFigures          `json:"cv"` // out-of-fold agreement with the coders at Lambda and Threshold
 }
 
 // CVFigures are cross-validated figures of one dimension.

@@ -35,6 +35,7 @@ type context struct {
 
 	parent     *post
 	parentDone bool
+	parentFull *post // the parent prepared for features, when parentPost did not
 	root       *rootVerdict
 	domain     bool // the post's domain verdict, once computed
 }

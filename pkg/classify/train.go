@@ -47,12 +47,18 @@ func (c *Classifier) Examples(labels []Label, inputs map[string]*Input, threadOf
 // TrainOptions are the settings of a fit. Zero values take the defaults.
 type TrainOptions struct {
 	MinCount int       // a word feature must occur in this many training posts (default 3)
-	Lambdas  []float64 // L2 penalties tried by cross-validation (default 0.3 1 3 10 30)
-	Folds    int       // cross-validation folds (default: one per course when there are 3 or more, else 5 by thread)
+	Lambdas  []float64 // L2 penalties tried by cross-validation (default DefaultLambdas)
+	// WordPenalties multiply the penalty of word features (default DefaultWordPenalties).
+	WordPenalties []float64
+	Folds         int // cross-validation folds (default: one per course when there are 3 or more, else 5 by thread)
 }
 
-// DefaultLambdas are the L2 penalties train tries.
-var DefaultLambdas = []float64{0.3, 1, 3, 10, 30}
+// DefaultLambdas are the L2 penalties train tries, DefaultWordPenalties the
+// multipliers of the penalty on words.
+var (
+	DefaultLambdas       = []float64{0.3, 1, 3, 10}
+	DefaultWordPenalties = []float64{1, 3, 10, 30}
+)
 
 func (o TrainOptions) withDefaults() TrainOptions {
 	if o.MinCount == 0 {
@@ -60,6 +66,9 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	}
 	if len(o.Lambdas) == 0 {
 		o.Lambdas = DefaultLambdas
+	}
+	if len(o.WordPenalties) == 0 {
+		o.WordPenalties = DefaultWordPenalties
 	}
 	return o
 }
@@ -193,7 +202,8 @@ func (d *design) encode(ex []Example) [][]int32 {
 // fitLogistic minimises the L2-regularised logistic loss
 // sum log(1+exp(-y z)) + lambda/2 |w|^2 (bias not penalised) with L-BFGS.
 // Deterministic: no randomness, fixed iteration cap.
-func fitLogistic(rows [][]int32, y []bool, nFeat int, lambda float64) (w []float64, bias float64) {
+func fitLogistic(rows [][]int32, y []bool, lambdas []float64) (w []float64, bias float64) {
+	nFeat := len(lambdas)
 	n := nFeat + 1 // last is the bias
 	x := make([]float64, n)
 	f := func(x, g []float64) float64 {
@@ -220,7 +230,7 @@ func fitLogistic(rows [][]int32, y []bool, nFeat int, lambda float64) (w []float
 			}
 			g[nFeat] += gi
 		}
-		for j := 0; j < nFeat; j++ {
+		for j, lambda := range lambdas {
 			loss += lambda / 2 * x[j] * x[j]
 			g[j] += lambda * x[j]
 		}
@@ -332,14 +342,21 @@ type fitted struct {
 	bias    float64
 }
 
-func fitDimension(train []Example, d int, minCount int, lambda float64) fitted {
-	des := buildDesign(train, minCount)
+func fitDimension(train []Example, d int, s Setting) fitted {
+	des := buildDesign(train, s.MinCount)
 	rows := des.encode(train)
 	y := make([]bool, len(train))
 	for i, e := range train {
 		y[i] = e.Codes[d]
 	}
-	w, b := fitLogistic(rows, y, len(des.vocab), lambda)
+	lambdas := make([]float64, len(des.vocab))
+	for j, f := range des.vocab {
+		lambdas[j] = s.Lambda
+		if strings.HasPrefix(f, "w:") && s.WordPenalty > 0 {
+			lambdas[j] *= s.WordPenalty
+		}
+	}
+	w, b := fitLogistic(rows, y, lambdas)
 	return fitted{vocab: des.vocab, weights: w, bias: b}
 }
 
@@ -365,9 +382,10 @@ func (f *fitted) index() map[string]int {
 
 // Setting is what a fit of one dimension needs.
 type Setting struct {
-	MinCount  int
-	Lambda    float64
-	Threshold float64
+	MinCount    int
+	Lambda      float64
+	WordPenalty float64 // words' penalty is Lambda times this: words travel less well between courses than rules and context
+	Threshold   float64
 }
 
 // Prediction is an out-of-fold probability for one example and dimension.
@@ -390,7 +408,7 @@ func CrossValidate(ex []Example, folds []int, k int, settings [3]Setting) []Pred
 			continue
 		}
 		for d := range 3 {
-			f := fitDimension(train, d, settings[d].MinCount, settings[d].Lambda)
+			f := fitDimension(train, d, settings[d])
 			idx := f.index()
 			for i, e := range ex {
 				if folds[i] == fold {
@@ -442,38 +460,42 @@ func Train(ex []Example, opts TrainOptions) (*Model, error) {
 	for i, e := range ex {
 		groups[i] = e.Group
 	}
-	// Out-of-fold probabilities for every penalty (all three dimensions at once).
-	oof := make([][]Prediction, len(opts.Lambdas))
-	for li, l := range opts.Lambdas {
-		s := Setting{MinCount: opts.MinCount, Lambda: l}
-		oof[li] = CrossValidate(ex, folds, k, [3]Setting{s, s, s})
+	// Out-of-fold probabilities for every setting (all three dimensions at once).
+	var grid []Setting
+	for _, l := range opts.Lambdas {
+		for _, wp := range opts.WordPenalties {
+			grid = append(grid, Setting{MinCount: opts.MinCount, Lambda: l, WordPenalty: wp})
+		}
+	}
+	oof := make([][]Prediction, len(grid))
+	for gi, s := range grid {
+		oof[gi] = CrossValidate(ex, folds, k, [3]Setting{s, s, s})
 	}
 	for d, name := range DimensionNames {
 		truth := make([]bool, len(ex))
 		for i, e := range ex {
 			truth[i] = e.Codes[d]
 		}
-		best, bestKappa := Setting{MinCount: opts.MinCount}, math.Inf(-1)
-		for li, l := range opts.Lambdas {
+		bestG, best, bestKappa := 0, Setting{}, math.Inf(-1)
+		for gi, s := range grid {
 			probs := make([]float64, len(ex))
 			for i := range ex {
-				probs[i] = oof[li][i].Prob[d]
+				probs[i] = oof[gi][i].Prob[d]
 			}
 			for _, t := range thresholdGrid() {
-				kappa := kappaAt(truth, probs, t)
-				if kappa > bestKappa+1e-12 {
-					best, bestKappa = Setting{MinCount: opts.MinCount, Lambda: l, Threshold: t}, kappa
+				if kappa := kappaAt(truth, probs, t); kappa > bestKappa+1e-12 {
+					bestG, best, bestKappa = gi, s, kappa
+					best.Threshold = t
 				}
 			}
 		}
-		li := slices.Index(opts.Lambdas, best.Lambda)
 		got := make([]bool, len(ex))
 		for i := range ex {
-			got[i] = oof[li][i].Prob[d] >= best.Threshold
+			got[i] = oof[bestG][i].Prob[d] >= best.Threshold
 		}
 		rep := CompareCodes(name, truth, got, groups, BootstrapRounds, 1)
-		f := fitDimension(ex, d, opts.MinCount, best.Lambda)
-		md := ModelDimension{Name: name, Lambda: best.Lambda, Threshold: best.Threshold, Bias: round6(f.bias),
+		f := fitDimension(ex, d, best)
+		md := ModelDimension{Name: name, Lambda: best.Lambda, WordPenalty: best.WordPenalty, Threshold: best.Threshold, Bias: round6(f.bias),
 			Weights: map[string]float64{},
 			CV: CVFigures{N: rep.N, Kappa: round6(rep.Kappa), KappaLow: round6(rep.KappaLow), KappaHigh: round6(rep.KappaHigh),
 				Precision: round6(rep.Precision), Recall: round6(rep.Recall), F1: round6(rep.F1)}}
@@ -486,7 +508,7 @@ func Train(ex []Example, opts TrainOptions) (*Model, error) {
 		m.Training.Features = max(m.Training.Features, len(f.vocab))
 	}
 	m.Training = TrainingInfo{Examples: len(ex), Courses: courses, Hash: TrainingHash(ex), MinCount: opts.MinCount,
-		Features: m.Training.Features, CVFolds: k, CVGroups: by, Lambdas: opts.Lambdas, RulesVersion: Version}
+		Features: m.Training.Features, CVFolds: k, CVGroups: by, Lambdas: opts.Lambdas, WordPenalties: opts.WordPenalties, RulesVersion: Version}
 	m.Version = "model-" + Version + "-" + m.Training.Hash[:8]
 	return m, nil
 }

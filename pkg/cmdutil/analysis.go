@@ -50,8 +50,8 @@ func ParseWeeks(s string) (int, error) {
 }
 
 // Classifier builds the classifier with the built-in lexicons, or those of
-// the config's lexicon_dir over them, deciding with the built-in model or
-// the config's model file.
+// the config's lexicon_dir over them, deciding with the built-in model, the
+// config's model file, or (model: rules) the rules alone.
 func Classifier(cfg *config.Config) (*classify.Classifier, error) {
 	lex := classify.DefaultLexicon()
 	if cfg.LexiconDir != "" {
@@ -61,6 +61,9 @@ func Classifier(cfg *config.Config) (*classify.Classifier, error) {
 		}
 	}
 	c := classify.New(lex)
+	if cfg.Model == "rules" { // the named rules alone decide, as before the learned model
+		return c.WithModel(nil), nil
+	}
 	if cfg.Model != "" {
 		m, err := classify.LoadModel(cfg.Model)
 		if err != nil {

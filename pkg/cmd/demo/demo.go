@@ -93,7 +93,8 @@ func Run(ctx context.Context, opts *Options) error {
 	} else if _, err := os.Stat(dbPath); !errors.Is(err, fs.ErrNotExist) {
 		return cmdutil.FlagErrorf("demo wants a fresh database, and %s already exists", dbPath)
 	}
-	srv := mastodontest.NewServer(mastodontest.Options{})
+	// The fake is in-process: a rate limit would only make all courses at once wait.
+	srv := mastodontest.NewServer(mastodontest.Options{RateLimit: 100000})
 	defer srv.Close()
 	courses := []string{opts.Course}
 	if opts.Course == "all" {

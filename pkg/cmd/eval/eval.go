@@ -205,9 +205,10 @@ func crossValidate(c *classify.Classifier, labels []classify.Label, inputs map[s
 	ex, missing := c.Examples(labels, inputs, threads)
 	var settings [3]classify.Setting
 	for d := range settings {
-		settings[d] = classify.Setting{MinCount: 3, Lambda: 1, Threshold: 0.5}
+		settings[d] = classify.Setting{MinCount: 3, Lambda: 1, WordPenalty: 1, Threshold: 0.5}
 		if m := c.Model(); m != nil {
-			settings[d] = classify.Setting{MinCount: m.Training.MinCount, Lambda: m.Dimensions[d].Lambda, Threshold: m.Dimensions[d].Threshold}
+			md := m.Dimensions[d]
+			settings[d] = classify.Setting{MinCount: m.Training.MinCount, Lambda: md.Lambda, WordPenalty: md.WordPenalty, Threshold: md.Threshold}
 		}
 	}
 	folds, by := classify.Folds(ex, k)

@@ -5,7 +5,6 @@ package train
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -139,8 +138,11 @@ func write(opts *Options, m *classify.Model) error {
 		return cmdutil.FlagErrorf("-o: %v", err)
 	}
 	defer os.Remove(tmp.Name())
-	var w io.Writer = tmp
-	if err := m.Write(w); err != nil {
+	if err := tmp.Chmod(0o644); err != nil { // a model is shared, not a secret
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", opts.Output, err)
+	}
+	if err := m.Write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", opts.Output, err)
 	}
