@@ -120,6 +120,9 @@ func readLabels(path, split string) ([]classify.Label, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if len(labels) == 0 {
+		return nil, 0, cmdutil.FlagErrorf("%s has no coded rows yet (%d rows without codes): fill in domain, community and practice with 0 or 1", path, skipped)
+	}
 	if split != "" {
 		kept := labels[:0]
 		for _, l := range labels {

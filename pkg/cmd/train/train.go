@@ -94,7 +94,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	if len(kept) == 0 {
-		return cmdutil.FlagErrorf("no rows to train on in %s (split %q)", opts.Labels, opts.Split)
+		return cmdutil.FlagErrorf("no coded rows to train on in %s (split %q; %d rows without codes)", opts.Labels, opts.Split, skipped)
 	}
 	c, st, err := cmdutil.OpenForClassifying(ctx, cfg, false) // thread roots are brought up to date
 	if err != nil {
