@@ -23,7 +23,7 @@ func EncodeHits(res Result) string {
 	var hits []StoredHit
 	for _, d := range []Dimension{res.Domain, res.Community, res.Practice} {
 		for _, h := range d.Hits {
-			hits = append(hits, StoredHit{Rule: h.Rule, Weight: h.Weight, Matched: h.Matched})
+			hits = append(hits, StoredHit(h))
 		}
 	}
 	b, _ := json.Marshal(hits)

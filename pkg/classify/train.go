@@ -158,10 +158,9 @@ func DefaultFolds(ex []Example) int {
 	return 5
 }
 
-// design is examples as rows of feature indices over a vocabulary.
+// design is the vocabulary examples are encoded over.
 type design struct {
 	vocab []string
-	rows  [][]int32
 }
 
 // buildDesign keeps the features found in at least minCount of the examples
