@@ -160,7 +160,7 @@ func compile(m *Model) *compiledModel {
 // scoreSink sums the weights of a post's features, each once.
 type scoreSink struct {
 	cm   *compiledModel
-	seen []int32
+	seen []uint64 // bit per feature of the model
 	sum  [3]float64
 }
 
@@ -169,12 +169,11 @@ func (s *scoreSink) feature(name []byte, _ func() string) {
 	if !ok {
 		return
 	}
-	for _, j := range s.seen {
-		if j == i {
-			return
-		}
+	if w, bit := i>>6, uint64(1)<<(i&63); s.seen[w]&bit != 0 {
+		return
+	} else {
+		s.seen[w] |= bit
 	}
-	s.seen = append(s.seen, i)
 	for d := range s.sum {
 		s.sum[d] += s.cm.weights[i][d]
 	}
@@ -182,7 +181,7 @@ func (s *scoreSink) feature(name []byte, _ func() string) {
 
 // apply replaces the rules' decisions by the model's.
 func (cm *compiledModel) apply(cx *context, r *Result) {
-	s := scoreSink{cm: cm, seen: make([]int32, 0, 64)}
+	s := scoreSink{cm: cm, seen: make([]uint64, (len(cm.weights)+63)/64)}
 	cx.extractFeatures(r, &s)
 	for d, dim := range []*Dimension{&r.Domain, &r.Community, &r.Practice} {
 		p := sigmoid(cm.m.Dimensions[d].Bias + s.sum[d])
