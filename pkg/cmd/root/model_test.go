@@ -190,3 +190,29 @@ func writeUserCoding(t *testing.T, path string) {
 	}
 	w.Flush()
 }
+
+// train refuses a bad labels file before touching anything, and never
+// leaves a half-written model behind.
+func TestTrainBadLabelsKeepsTheModel(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "model.json")
+	os.WriteFile(model, []byte("previous model"), 0o644)
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("uri,domain,community\nx,1,1\n"), 0o600)
+	_, stderr, code := run(t, map[string]string{}, "train", "--db", filepath.Join(dir, "none.db"), "--labels", bad, "-o", model)
+	if code != cmdutil.ExitUsage || !strings.Contains(stderr, "practice") {
+		t.Errorf("train on a file without practice: exit %d %s", code, stderr)
+	}
+	empty := filepath.Join(dir, "empty.csv")
+	os.WriteFile(empty, []byte("uri,domain,community,practice\nx,,,\n"), 0o600)
+	if _, stderr, code := run(t, map[string]string{}, "train", "--db", filepath.Join(dir, "none.db"), "--labels", empty, "-o", model); code != cmdutil.ExitUsage || !strings.Contains(stderr, "no coded rows") {
+		t.Errorf("train on an uncoded file: exit %d %s", code, stderr)
+	}
+	if b, _ := os.ReadFile(model); string(b) != "previous model" {
+		t.Errorf("the model file changed: %q", b)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Errorf("files left behind: %v", entries)
+	}
+}
