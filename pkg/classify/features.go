@@ -204,7 +204,7 @@ func (cx *context) parentAlways() *post {
 		return nil
 	}
 	if cx.parentFull == nil {
-		cx.parentFull = cx.c.prepare(cx.in.ParentHTML, "", nil, cx.in.ParentDoc)
+		cx.parentFull = cx.prepareParent()
 	}
 	return cx.parentFull
 }
