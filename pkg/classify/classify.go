@@ -1,11 +1,14 @@
 // Package classify scores Mastodon posts on the three elements of a
 // community of practice (Wenger-Trayner): domain, community and practice.
 //
-// Every score is the sum of named rules (D1..D3, D-, C1..C7, P1..P7; see
-// DESIGN.md and rules.go); each rule that fires is kept as a Hit with the
-// words that made it fire, so a verdict can always be explained. The rules
-// aim at the human coding of ../../shared CODEBOOK.md (docs/ restates it);
-// Evaluate measures how well.
+// Named rules (D1..D3, D-, C1..C7, P1..P7; see DESIGN.md and rules.go) fire
+// with the words that made them fire; a learned model (model.go: per
+// dimension an L2-regularised logistic regression over named features, the
+// rules among them; features.go; train.go) takes the decisions, and Explain
+// says which features pushed each one. The rules and the model aim at the
+// human coding of docs/codebook.md; Evaluate and CompareLabels measure how
+// well, and how well two coders agree. The package also owns the stored
+// form of a classification (stored.go).
 package classify
 
 import (
