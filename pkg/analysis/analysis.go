@@ -5,7 +5,6 @@ package analysis
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
@@ -108,13 +108,6 @@ type Result struct {
 // Window is the community window of a period.
 func Window(p period.Period) community.Window {
 	return community.Window{Start: p.Since, End: p.Until}
-}
-
-// Hit is a fired classification rule as stored in classifications.rules.
-type Hit struct {
-	Rule    string   `json:"rule"`
-	Weight  float64  `json:"weight"`
-	Matched []string `json:"matched,omitempty"`
 }
 
 // DefaultEnd is the end of the UTC ISO week holding the newest stored
@@ -314,15 +307,6 @@ var edgeKinds = map[string]community.EdgeKind{
 	"reply": community.Reply, "mention": community.Mention, "boost": community.Boost, "favourite": community.Favourite,
 }
 
-// ParseHits reads a classifications.rules value.
-func ParseHits(rules string) []Hit {
-	var hits []Hit
-	if rules != "" {
-		_ = json.Unmarshal([]byte(rules), &hits)
-	}
-	return hits
-}
-
 // interner keeps one copy of strings that repeat across a million posts
 // (accounts, instances, tags, resources).
 type interner map[string]string
@@ -359,11 +343,9 @@ func toPost(f *store.PostFact, in interner) community.Post {
 	for _, l := range f.Links {
 		add(NormalizeResource(l))
 	}
-	// Decoding the rules JSON of every post is most of the load time; only
-	// two rules matter here, so look for them first.
-	p.Question = strings.Contains(f.Rules, `"rule":"C3"`)
-	for _, m := range matchedBy(f.Rules, "P3") { // named tools and artefacts: the shared repertoire
-		add("tool:" + strings.ToLower(m))
+	p.Question = classify.AsksQuestion(f.Rules)
+	for _, m := range classify.Tools(f.Rules) { // named tools and artefacts: the shared repertoire
+		add("tool:" + m)
 	}
 	p.Answered = p.Question && f.OtherRepliers > 0
 	switch {
@@ -376,27 +358,6 @@ func toPost(f *store.PostFact, in interner) community.Post {
 }
 
 func postKey(id int64) string { return strconv.FormatInt(id, 36) }
-
-// matchedBy returns the words rule matched, decoding only that hit's
-// "matched" array of the stored rules JSON (HitsJSON writes rule first).
-func matchedBy(rules, rule string) []string {
-	i := strings.Index(rules, `{"rule":"`+rule+`"`)
-	if i < 0 {
-		return nil
-	}
-	hit := rules[i:]
-	j := strings.Index(hit, `"matched":`)
-	// The hit has no words when "matched" is missing or belongs to a later hit.
-	if next := strings.Index(hit[1:], `{"rule":"`); j < 0 || (next >= 0 && j > next+1) {
-		return nil
-	}
-	var words []string
-	dec := json.NewDecoder(strings.NewReader(hit[j+len(`"matched":`):]))
-	if dec.Decode(&words) != nil {
-		return nil
-	}
-	return words
-}
 
 // NormalizeResource makes two links to the same page compare equal: no
 // scheme, no www., no query or fragment, no trailing slash, lower-case host.

@@ -68,15 +68,3 @@ func TestClassifyStoreOnceThenOnlyWhatChanged(t *testing.T) {
 		t.Errorf("tag group %s has %d posts, want tag:cop with 3 (the reply counts in its thread's tag)", c.ID, c.Metrics.Posts)
 	}
 }
-
-func TestMatchedByReadsOneRule(t *testing.T) {
-	res := classify.Result{Practice: classify.Dimension{Hits: []classify.Hit{{Rule: "P1", Weight: 0.5, Matched: []string{"x}y"}}, {Rule: "P3", Weight: 0.2, Matched: []string{"H5P", `Moo"dle}`}}, {Rule: "P4", Weight: 0.3}}}, Community: classify.Dimension{Hits: []classify.Hit{{Rule: "C3", Weight: 0.5}, {Rule: "C4", Matched: []string{"a"}}}}}
-	rules := HitsJSON(res)
-	got := matchedBy(rules, "P3")
-	if len(got) != 2 || got[0] != "H5P" || got[1] != `Moo"dle}` {
-		t.Errorf("matchedBy(P3) = %q from %s", got, rules)
-	}
-	if matchedBy(rules, "C3") != nil {
-		t.Error("a rule that did not fire matched words")
-	}
-}

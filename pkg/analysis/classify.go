@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"context"
-	"encoding/json"
 	"runtime"
 	"sync"
 
@@ -20,19 +19,6 @@ func Input(r *store.ClassifyRow) *classify.Input {
 	}
 }
 
-// HitsJSON is how the rules that fired are stored: one list for the three
-// dimensions, each hit with its rule id, weight and matched words.
-func HitsJSON(res classify.Result) string {
-	var hits []Hit
-	for _, d := range []classify.Dimension{res.Domain, res.Community, res.Practice} {
-		for _, h := range d.Hits {
-			hits = append(hits, Hit{Rule: h.Rule, Weight: h.Weight, Matched: h.Matched})
-		}
-	}
-	b, _ := json.Marshal(hits)
-	return string(b)
-}
-
 // Record is what the store keeps of a result.
 func Record(postID int64, res classify.Result) store.Classification {
 	return store.Classification{
@@ -40,7 +26,7 @@ func Record(postID int64, res classify.Result) store.Classification {
 		DomainScore: res.Domain.Score, Domain: res.Domain.Present,
 		CommunityScore: res.Community.Score, Community: res.Community.Present,
 		PracticeScore: res.Practice.Score, Practice: res.Practice.Present,
-		Rules: HitsJSON(res),
+		Rules: classify.EncodeHits(res),
 	}
 }
 
@@ -64,7 +50,7 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 	go func() {
 		defer close(rows)
 		batch := make([]store.ClassifyRow, 0, batchSize)
-		readErr = st.ClassifyRows(ctx, classify.Version, !rebuild, func(r *store.ClassifyRow) error {
+		readErr = st.ClassifyRows(ctx, c.Version(), !rebuild, func(r *store.ClassifyRow) error {
 			batch = append(batch, *r)
 			if len(batch) == batchSize {
 				select {

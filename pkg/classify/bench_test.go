@@ -83,3 +83,17 @@ func BenchmarkClassifyPreparsed(b *testing.B) { benchClassify(b, preparsed(bench
 func BenchmarkClassifyPreparsedParallel(b *testing.B) {
 	benchClassifyParallel(b, preparsed(benchInputs()))
 }
+
+// BenchmarkClassifyRulesOnly is BenchmarkClassifyPreparsed without the
+// learned model (model: rules): the model's share of the cost.
+func BenchmarkClassifyRulesOnly(b *testing.B) {
+	inputs := preparsed(benchInputs())
+	c := New(nil).WithModel(nil)
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		c.Classify(&inputs[n%len(inputs)])
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "posts/s")
+}

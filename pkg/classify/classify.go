@@ -1,22 +1,30 @@
 // Package classify scores Mastodon posts on the three elements of a
 // community of practice (Wenger-Trayner): domain, community and practice.
 //
-// Every score is the sum of named rules (D1..D3, D-, C1..C7, P1..P7; see
-// DESIGN.md and rules.go); each rule that fires is kept as a Hit with the
-// words that made it fire, so a verdict can always be explained. The rules
-// aim at the human coding of ../../shared CODEBOOK.md (docs/ restates it);
-// Evaluate measures how well.
+// Named rules (D1..D3, D-, C1..C7, P1..P7; see DESIGN.md and rules.go) fire
+// with the words that made them fire; a learned model (model.go: per
+// dimension an L2-regularised logistic regression over named features, the
+// rules among them; features.go; train.go) takes the decisions, and Explain
+// says which features pushed each one. The rules and the model aim at the
+// human coding of docs/codebook.md; Evaluate and CompareLabels measure how
+// well, and how well two coders agree. The package also owns the stored
+// form of a classification (stored.go).
 package classify
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/oeru/copharvest/pkg/text"
 )
 
-// Version names the rule set; stored with every result. Bump it whenever a
-// rule, weight, threshold or built-in lexicon changes.
-const Version = "1.0"
+// Version names the rule set. Bump it whenever a rule, weight, threshold or
+// built-in lexicon changes. A result records RulesVersion, or its model's
+// version when a model decided.
+const Version = "1.1"
+
+// RulesVersion is what a result decided by the rules alone records.
+func RulesVersion() string { return "rules-" + Version }
 
 // Input is one post with the context the rules need. The store (or
 // InputsFromStatuses) fills it.
@@ -76,7 +84,9 @@ var DefaultThresholds = Thresholds{Domain: 0.5, Community: 0.5, Practice: 0.5}
 
 // Classifier holds the compiled lexicon. It is safe for concurrent use.
 type Classifier struct {
-	Thresholds Thresholds
+	Thresholds Thresholds // of the rules
+
+	model *compiledModel // nil: the rules decide
 
 	words       *matcher
 	seedTags    map[string]bool
@@ -90,7 +100,7 @@ type Classifier struct {
 var wordLists = []string{
 	ListDomainTerms, ListOffDomainTerms, ListTools, ListHowTo, ListStory, ListSolution,
 	ListFeedback, ListJoint, ListCommitment, ListQuestion, ListThanks, ListGreeting,
-	ListHowQuestion, ListNotYet,
+	ListHowQuestion, ListNotYet, ListDoing, ListPlanning, ListPast,
 }
 
 // list ids, in the order of wordLists.
@@ -109,10 +119,14 @@ const (
 	lGreeting
 	lHowQuestion
 	lNotYet
+	lDoing
+	lPlanning
+	lPast
 	numLists
 )
 
-// New compiles lex (nil means DefaultLexicon()).
+// New compiles lex (nil means DefaultLexicon()); the classifier decides
+// with the built-in model (WithModel changes that).
 func New(lex *Lexicon) *Classifier {
 	if lex == nil {
 		lex = DefaultLexicon()
@@ -133,8 +147,12 @@ func New(lex *Lexicon) *Classifier {
 	for t := range c.seedTags {
 		c.domainTags[t] = true
 	}
+	c.model = builtinCompiled()
 	return c
 }
+
+// builtinCompiled compiles the built-in model once.
+var builtinCompiled = sync.OnceValue(func() *compiledModel { return compile(BuiltinModel()) })
 
 func set(list []string) map[string]bool {
 	m := make(map[string]bool, len(list))
@@ -200,15 +218,31 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// Classify scores one post. It is pure: the same Input gives the same Result.
+// Classify scores one post. It is pure: the same Input gives the same
+// Result. With a model (the built-in one unless WithModel says otherwise)
+// the decisions are the model's and the hits are the rules that fired, its
+// strongest features; without one, the rules decide.
 func (c *Classifier) Classify(in *Input) Result {
-	cx := &context{c: c, in: in, post: c.prepare(in.HTML, in.SpoilerText, in.Tags, in.Doc)}
+	cx := c.newContext(in)
+	r := c.rules(cx)
+	if c.model != nil {
+		c.model.apply(cx, &r)
+	}
+	return r
+}
+
+func (c *Classifier) newContext(in *Input) *context {
+	return &context{c: c, in: in, post: c.prepare(in.HTML, in.SpoilerText, in.Tags, in.Doc)}
+}
+
+// rules scores the post with the named rules alone.
+func (c *Classifier) rules(cx *context) Result {
 	var r Result
 	r.Domain = c.dimension(c.Thresholds.Domain, cx.d1(), cx.d2(), cx.d3(), cx.dNeg())
 	cx.domain = r.Domain.Present // C5 at top level depends on it
 	r.Community = c.dimension(c.Thresholds.Community, cx.c1(), cx.c2(), cx.c3(), cx.c4(), cx.c5(), cx.c6(), cx.c7())
 	r.Practice = c.dimension(c.Thresholds.Practice, cx.p1(), cx.p2(), cx.p3(), cx.p4(), cx.p5(), cx.p6(), cx.p7())
-	r.Version = Version
+	r.Version = RulesVersion()
 	return r
 }
 

@@ -16,7 +16,11 @@ import (
 
 var textFromHTML = text.FromHTML
 
-var testClassifier = New(nil)
+// testClassifier decides with the rules alone: the rule tests check them.
+var testClassifier = New(nil).WithModel(nil)
+
+// modelClassifier decides with the built-in model.
+var modelClassifier = New(nil)
 
 // p wraps text in a paragraph and appends Mastodon hashtag links.
 func p(text string, tags ...string) string {
@@ -74,16 +78,18 @@ func TestCodebookBorderline(t *testing.T) {
 		{"how-to, one reply", &howtoOneReply, dcp{true, false, true}},
 		{"how-to, two repliers", &howtoTwoReplies, dcp{true, true, true}},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := testClassifier.Classify(tt.in)
-			if got := verdict(r); got != tt.want {
-				t.Errorf("got %+v, want %+v\ndomain %v\ncommunity %v\npractice %v", got, tt.want, r.Domain.Hits, r.Community.Hits, r.Practice.Hits)
-			}
-			if r.Version != Version {
-				t.Errorf("version %q", r.Version)
-			}
-		})
+	for _, c := range []*Classifier{testClassifier, modelClassifier} {
+		for _, tt := range tests {
+			t.Run(c.Version()+"/"+tt.name, func(t *testing.T) {
+				r := c.Classify(tt.in)
+				if got := verdict(r); got != tt.want {
+					t.Errorf("got %+v, want %+v\ndomain %v\ncommunity %v\npractice %v", got, tt.want, r.Domain.Hits, r.Community.Hits, r.Practice.Hits)
+				}
+				if r.Version != c.Version() {
+					t.Errorf("version %q, want %q", r.Version, c.Version())
+				}
+			})
+		}
 	}
 }
 
@@ -109,10 +115,10 @@ func TestRules(t *testing.T) {
 	}{
 		{"D1 seed tag", topLevel("hello", "ds4oers"), dom, "D1", true, "#ds4oers"},
 		{"D1 thread root tag", reply("ben", "ana", "Open textbooks for Year 9", "nice"), dom, "D1", true, "thread:#ds4oers"},
-		{"D2 domain words", topLevel("Our teachers remix open textbooks"), dom, "D2", true, "open textbook*"},
-		{"D2 phrase counted once", topLevel("A lesson plan"), dom, "D2", true, "lesson plan*"},
+		{"D2 domain words", topLevel("Our teachers remix open textbooks"), dom, "D2", true, "open textbooks"},
+		{"D2 phrase counted once", topLevel("A lesson plan"), dom, "D2", true, "lesson plan"},
 		{"D3 domain site", topLevel(`<a href="https://www.oercommons.org/x">oercommons.org/x</a>`), dom, "D3", true, "oercommons.org"},
-		{"D- police", topLevel("The police officer said hi", "cop"), dom, "D-", true, "police*"},
+		{"D- police", topLevel("The police officer said hi", "cop"), dom, "D-", true, "police"},
 		{"D- climate tag", topLevel("Finance gap", "cop30", "cop"), dom, "D-", true, "#cop30"},
 		{"D- none", topLevel("Open textbooks", "cop"), dom, "D-", false, ""},
 		{"C1 reply to other", reply("ben", "ana", "x", "ok"), com, "C1", true, "ana"},
@@ -127,7 +133,7 @@ func TestRules(t *testing.T) {
 		{"C7 two repliers", &Input{HTML: "x", DirectRepliers: 2}, com, "C7", true, "2 repliers"},
 		{"P1 link", topLevel(`See <a href="https://example.org/guide">the guide</a>`, "ds4oers"), pra, "P1", true, "example.org"},
 		{"P1 media", &Input{HTML: "x", MediaCount: 1}, pra, "P1", true, "1 media"},
-		{"P2 imperative", topLevel("Tip: use the licence chooser first."), pra, "P2", true, "^use"},
+		{"P2 imperative", topLevel("Tip: use the licence chooser first."), pra, "P2", true, "use"},
 		{"P2 not in a question", topLevel("Does anyone know how to export from Moodle?"), pra, "P2", false, ""},
 		{"P2 numbered steps", &Input{HTML: "<p>Check:<br>1) sources<br>2) licence</p>"}, pra, "P2", true, "2 steps"},
 		{"P3 tool", topLevel("Which licence did you choose?"), pra, "P3", true, "licence"},

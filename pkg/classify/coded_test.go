@@ -4,50 +4,58 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/mattn/go-mastodon"
-
-	"github.com/oeru/copharvest/pkg/text"
 )
 
-// The hand-coded posts live in the repository's testdata/coded (another
-// engineer's files): statuses.json in Mastodon's JSON shape and labels.csv
-// coded by the codebook, split into train (rules tuned on it) and heldout
-// (never looked at while tuning; only its agreement is measured).
+// The hand-coded courses live in the repository's testdata/coded: one
+// statuses.json per course (Mastodon's JSON shape) and one labels.csv coded by
+// the codebook, with split train (pacific, african, latam: the built-in model
+// is fitted and its settings chosen on them) and heldout (the whole course
+// unipolicy, kept out of every choice; only its agreement is measured).
 var codedDir = filepath.Join("..", "..", "testdata", "coded")
 
-// codedText keeps each coded post's HTML for the train disagreement log.
-var codedText = map[string]string{}
-
-func loadCoded(t testing.TB) ([]Label, map[string]Result) {
+// missingFixture fails under CI (where the fixture must be present) and skips elsewhere.
+func missingFixture(t testing.TB, what string) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(codedDir, "statuses.json"))
-	if os.IsNotExist(err) {
-		t.Skip("testdata/coded/statuses.json not present")
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is missing", what)
 	}
-	if err != nil {
-		t.Fatal(err)
+	t.Skipf("%s is missing", what)
+}
+
+// loadCoded classifies every coded post with c, from the statuses themselves.
+func loadCoded(t testing.TB, c *Classifier) ([]Label, map[string]Result) {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(codedDir, "courses", "*", "statuses.json"))
+	if len(dirs) < 4 {
+		missingFixture(t, "testdata/coded/courses/*/statuses.json")
 	}
 	var statuses []mastodon.Status
-	if err := json.Unmarshal(data, &statuses); err != nil {
-		t.Fatalf("statuses.json: %v", err)
+	for _, path := range dirs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []mastodon.Status
+		if err := json.Unmarshal(data, &list); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		statuses = append(statuses, list...)
 	}
 	f, err := os.Open(filepath.Join(codedDir, "labels.csv"))
 	if err != nil {
-		t.Fatal(err)
+		missingFixture(t, "testdata/coded/labels.csv")
 	}
 	defer f.Close()
 	labels, err := ReadLabels(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(nil)
 	results := map[string]Result{}
 	for _, in := range InputsFromStatuses(statuses) {
 		results[in.URI] = c.Classify(&in)
-		codedText[in.URI] = in.HTML
 	}
 	return labels, results
 }
@@ -65,75 +73,52 @@ func splitLabels(labels []Label, split string) []Label {
 func logReport(t *testing.T, name string, rep Report) {
 	t.Helper()
 	for _, d := range rep.Dimensions {
-		t.Logf("%s %-9s N=%d kappa=%.3f P=%.2f R=%.2f F1=%.2f TP=%d FP=%d FN=%d TN=%d",
-			name, d.Name, d.N, d.Kappa, d.Precision, d.Recall, d.F1, d.TP, d.FP, d.FN, d.TN)
+		t.Logf("%s %-9s N=%d kappa=%.3f [%.2f, %.2f] P=%.2f R=%.2f F1=%.2f TP=%d FP=%d FN=%d TN=%d",
+			name, d.Name, d.N, d.Kappa, d.KappaLow, d.KappaHigh, d.Precision, d.Recall, d.F1, d.TP, d.FP, d.FN, d.TN)
 	}
 }
 
-// TestCodedTrain reports agreement on the train split and, with -v, each
-// disagreement with the rules that fired, which is what tuning looks at.
-func TestCodedTrain(t *testing.T) {
-	labels, results := loadCoded(t)
-	train := splitLabels(labels, "train")
-	if len(train) == 0 {
-		t.Skip("no train rows")
+// TestCodedCourses measures the built-in model and the rules alone on the
+// coded courses. The floors sit a little under what was measured (model
+// model-1.1-2aa8a62b; held-out unipolicy, 147 posts: domain 0.94, community
+// 0.95, practice 0.78 with precision 0.92, recall 0.93; the rules alone:
+// practice 0.50). They catch regressions; the held-out course is never used
+// to choose anything.
+func TestCodedCourses(t *testing.T) {
+	labels, model := loadCoded(t, New(nil))
+	_, rules := loadCoded(t, New(nil).WithModel(nil))
+	train, held := splitLabels(labels, "train"), splitLabels(labels, "heldout")
+	if len(train) < 450 || len(held) < 140 {
+		t.Fatalf("%d train and %d heldout labels", len(train), len(held))
 	}
-	rep := Evaluate(train, results)
-	if len(rep.Missing) > 0 {
-		t.Errorf("labelled posts missing from statuses.json: %v", rep.Missing)
-	}
-	logReport(t, "train", rep)
-	for _, r := range rep.Rules {
-		t.Logf("rule %-3s fired %2d precision %.2f", r.Rule, r.Fired, r.Precision)
-	}
-	for _, l := range train {
-		res, ok := results[l.URI]
-		if !ok {
-			continue
+	for _, l := range held {
+		if l.Course != "unipolicy" {
+			t.Fatalf("held-out post %s of course %s", l.URI, l.Course)
 		}
-		got := []Dimension{res.Domain, res.Community, res.Practice}
-		want := []bool{l.Domain, l.Community, l.Practice}
-		for i, d := range got {
-			if d.Present != want[i] {
-				t.Logf("DISAGREE %s %s: want %v, score %.2f hits %v (%s)", DimensionNames[i], l.URI[strings.LastIndex(l.URI, "/")+1:], want[i], d.Score, d.Hits, l.Note)
-				if testing.Verbose() && os.Getenv("CLASSIFY_SHOW_TEXT") != "" {
-					t.Logf("    text: %s", text.FromHTML(codedText[l.URI]).Text)
-				}
+	}
+	floors := map[string]map[string]float64{
+		"model heldout": {"domain": 0.85, "community": 0.90, "practice": 0.74},
+		"model train":   {"domain": 0.85, "community": 0.90, "practice": 0.85},
+		"rules heldout": {"domain": 0.85, "community": 0.90, "practice": 0.45},
+	}
+	for name, run := range map[string]struct {
+		labels  []Label
+		results map[string]Result
+	}{"model heldout": {held, model}, "model train": {train, model}, "rules heldout": {held, rules}} {
+		rep := Evaluate(run.labels, run.results)
+		if len(rep.Missing) > 0 {
+			t.Errorf("%s: labelled posts missing from the statuses: %v", name, rep.Missing)
+		}
+		logReport(t, name, rep)
+		for _, d := range rep.Dimensions {
+			if d.Kappa < floors[name][d.Name] {
+				t.Errorf("%s %s kappa %.3f below floor %.2f", name, d.Name, d.Kappa, floors[name][d.Name])
+			}
+		}
+		if name == "model heldout" {
+			if p := rep.Dimensions[2]; p.Precision < 0.85 || p.Recall < 0.85 {
+				t.Errorf("held-out practice precision %.2f recall %.2f", p.Precision, p.Recall)
 			}
 		}
 	}
-	// Train is what the rules were tuned on: anything below this is a regression.
-	for _, d := range rep.Dimensions {
-		if d.Kappa < trainKappaFloor {
-			t.Errorf("train %s kappa %.3f below floor %.2f", d.Name, d.Kappa, trainKappaFloor)
-		}
-	}
 }
-
-// TestCodedHeldout measures agreement on the held-out split. It prints only
-// the aggregate figures: held-out posts are not for tuning.
-func TestCodedHeldout(t *testing.T) {
-	labels, results := loadCoded(t)
-	held := splitLabels(labels, "heldout")
-	if len(held) == 0 {
-		t.Skip("no heldout rows")
-	}
-	rep := Evaluate(held, results)
-	if len(rep.Missing) > 0 {
-		t.Errorf("%d labelled posts missing from statuses.json", len(rep.Missing))
-	}
-	logReport(t, "heldout", rep)
-	for _, d := range rep.Dimensions {
-		if d.Kappa < heldoutKappaFloor[d.Name] {
-			t.Errorf("heldout %s kappa %.3f below floor %.2f", d.Name, d.Kappa, heldoutKappaFloor[d.Name])
-		}
-	}
-}
-
-// Floors set a little under what was measured with rules version 1.0 on
-// 129 train / 74 heldout posts (train 1.00/1.00/1.00; heldout domain 0.641,
-// community 0.961, practice 0.514). They catch regressions, not aspirations:
-// the rules fit train closely and generalise less well, practice above all.
-const trainKappaFloor = 0.95
-
-var heldoutKappaFloor = map[string]float64{"domain": 0.60, "community": 0.90, "practice": 0.45}

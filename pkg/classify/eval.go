@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -15,7 +16,18 @@ type Label struct {
 	Domain, Community, Practice bool
 	Split                       string // "train", "heldout" or ""
 	Note                        string
-	Line                        int // line in the CSV, for messages
+	Course                      string // "" without a course column
+	Thread                      string // "" without a thread column
+	Line                        int    // line in the CSV, for messages
+}
+
+// group is the label's resampling and cross-validation unit: its thread
+// (within its course) when known, else the post itself.
+func (l *Label) group() string {
+	if l.Thread != "" {
+		return l.Course + "/" + l.Thread
+	}
+	return l.URI
 }
 
 // Dimension names, in report order.
@@ -38,6 +50,8 @@ type DimensionReport struct {
 	Precision, Recall float64
 	F1                float64
 	Kappa             float64 // Cohen's kappa; 1 when both sides agree on every post
+	KappaLow          float64 // bootstrap 95% interval of kappa (resampling threads when known, else posts)
+	KappaHigh         float64
 	ObservedAgreement float64
 	ExpectedAgreement float64
 }
@@ -62,6 +76,8 @@ func Evaluate(labels []Label, results map[string]Result) Report {
 		dims[i].Name = n
 	}
 	rules := map[string]*RuleReport{}
+	var groups []string
+	truths, gots := make([][]bool, len(dims)), make([][]bool, len(dims))
 	for _, l := range labels {
 		res, ok := results[l.URI]
 		if !ok {
@@ -69,10 +85,13 @@ func Evaluate(labels []Label, results map[string]Result) Report {
 			continue
 		}
 		rep.N++
+		groups = append(groups, l.group())
 		truth := []bool{l.Domain, l.Community, l.Practice}
 		got := []Dimension{res.Domain, res.Community, res.Practice}
 		for i := range dims {
 			d := &dims[i]
+			truths[i] = append(truths[i], truth[i])
+			gots[i] = append(gots[i], got[i].Present)
 			d.N++
 			switch {
 			case got[i].Present && truth[i]:
@@ -99,6 +118,7 @@ func Evaluate(labels []Label, results map[string]Result) Report {
 	}
 	for i := range dims {
 		dims[i].compute()
+		dims[i].KappaLow, dims[i].KappaHigh = BootstrapKappa(truths[i], gots[i], groups, BootstrapRounds, 1)
 	}
 	rep.Dimensions = dims
 	for _, r := range rules {
@@ -161,64 +181,106 @@ func CohenKappa(yesYes, yesNo, noYes, noNo int) (kappa, observed, expected float
 	return (observed - expected) / (1 - expected), observed, expected
 }
 
-// ReadLabels reads hand-coded labels from CSV with the header
-// uri,domain,community,practice[,split[,note]] and 0/1 codes.
+// LabelColumns are the columns ReadLabels understands; uri, domain,
+// community and practice are required, in any order; other columns (the
+// context `copharvest sample` writes) are ignored.
+var LabelColumns = []string{"uri", "domain", "community", "practice", "split", "note", "course", "thread", "key"}
+
+// ReadLabels reads hand-coded labels from CSV: a header naming at least
+// uri, domain, community and practice (0/1 codes), optionally split, note,
+// course and thread (a coder's file may name posts by thread and key
+// instead of uri); other columns are ignored, so the file `copharvest
+// sample` writes can be read as the coders filled it in. Rows whose three
+// codes are all empty (not coded yet) are skipped and counted.
 func ReadLabels(r io.Reader) ([]Label, error) {
+	labels, _, err := ReadLabelsSkipped(r)
+	return labels, err
+}
+
+// ReadLabelsSkipped is ReadLabels that also returns how many rows were not
+// coded yet.
+func ReadLabelsSkipped(r io.Reader) ([]Label, int, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, errors.New("labels: empty file, want header uri,domain,community,practice[,split[,note]]")
+		return nil, 0, errors.New("labels: empty file, want a header with uri,domain,community,practice")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("labels: %w", err)
+		return nil, 0, fmt.Errorf("labels: %w", err)
 	}
-	want := []string{"uri", "domain", "community", "practice", "split", "note"}
-	if len(header) < 4 || len(header) > len(want) {
-		return nil, fmt.Errorf("labels line 1: header has %d columns, want uri,domain,community,practice[,split[,note]]", len(header))
-	}
+	col := map[string]int{}
 	for i, h := range header {
-		if strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) != want[i] {
-			return nil, fmt.Errorf("labels line 1: column %d is %q, want %q", i+1, h, want[i])
+		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if slices.Contains(LabelColumns, name) {
+			if _, dup := col[name]; dup {
+				return nil, 0, fmt.Errorf("labels line 1: column %q twice", name)
+			}
+			col[name] = i
 		}
+	}
+	_, hasThread := col["thread"]
+	_, hasKey := col["key"]
+	for _, need := range LabelColumns[:4] {
+		if _, ok := col[need]; !ok && (need != "uri" || !hasThread || !hasKey) {
+			return nil, 0, fmt.Errorf("labels line 1: no %q column (header: %s); want uri,domain,community,practice[,split,note,course,thread]",
+				need, strings.Join(header, ","))
+		}
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok && i < len(rec) {
+			return rec[i]
+		}
+		return ""
 	}
 	var labels []Label
 	seen := map[string]int{}
+	skipped := 0
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
-			return labels, nil
+			return labels, skipped, nil
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return nil, fmt.Errorf("labels: %w", err)
+			return nil, 0, fmt.Errorf("labels: %w", err)
 		}
 		if len(rec) != len(header) {
-			return nil, fmt.Errorf("labels line %d: %d fields, want %d", line, len(rec), len(header))
+			return nil, 0, fmt.Errorf("labels line %d: %d fields, want %d", line, len(rec), len(header))
 		}
-		l := Label{URI: strings.TrimSpace(rec[0]), Line: line}
-		if l.URI == "" {
-			return nil, fmt.Errorf("labels line %d: empty uri", line)
+		l := Label{URI: strings.TrimSpace(get(rec, "uri")), Line: line}
+		if _, ok := col["uri"]; !ok {
+			// A coder's file keyed by thread and post key (thread,key,domain,...).
+			l.URI = strings.TrimSpace(get(rec, "thread")) + "/" + strings.TrimSpace(get(rec, "key"))
+			if c := strings.TrimSpace(get(rec, "course")); c != "" {
+				l.URI = c + "/" + l.URI
+			}
+		}
+		if l.URI == "" || l.URI == "/" {
+			return nil, 0, fmt.Errorf("labels line %d: empty uri", line)
+		}
+		codes := []string{strings.TrimSpace(get(rec, "domain")), strings.TrimSpace(get(rec, "community")), strings.TrimSpace(get(rec, "practice"))}
+		if codes[0] == "" && codes[1] == "" && codes[2] == "" {
+			skipped++
+			continue
 		}
 		if first, dup := seen[l.URI]; dup {
-			return nil, fmt.Errorf("labels line %d: uri %s already labelled on line %d", line, l.URI, first)
+			return nil, 0, fmt.Errorf("labels line %d: uri %s already labelled on line %d", line, l.URI, first)
 		}
 		seen[l.URI] = line
 		for i, dst := range []*bool{&l.Domain, &l.Community, &l.Practice} {
-			switch strings.TrimSpace(rec[i+1]) {
+			switch codes[i] {
 			case "1":
 				*dst = true
 			case "0":
 			default:
-				return nil, fmt.Errorf("labels line %d: %s is %q, want 0 or 1", line, want[i+1], rec[i+1])
+				return nil, 0, fmt.Errorf("labels line %d: %s is %q, want 0 or 1", line, DimensionNames[i], codes[i])
 			}
 		}
-		if len(rec) > 4 {
-			l.Split = strings.TrimSpace(rec[4])
-		}
-		if len(rec) > 5 {
-			l.Note = rec[5]
-		}
+		l.Split = strings.TrimSpace(get(rec, "split"))
+		l.Note = get(rec, "note")
+		l.Course = strings.TrimSpace(get(rec, "course"))
+		l.Thread = strings.TrimSpace(get(rec, "thread"))
 		labels = append(labels, l)
 	}
 }

@@ -36,6 +36,10 @@ const (
 	ListGreeting       = "greeting"
 	ListHowQuestion    = "howquestion"
 	ListNotYet         = "notyet"
+	// Cues of the learned model (features, not rules).
+	ListDoing    = "doing"
+	ListPlanning = "planning"
+	ListPast     = "past"
 )
 
 // ListNames are all lexicon lists, in a fixed order.
@@ -43,7 +47,7 @@ var ListNames = []string{
 	ListSeedTags, ListAmbiguousTags, ListDomainTags, ListDomainTerms, ListDomainSites,
 	ListOffDomainTags, ListOffDomainTerms, ListTools, ListHowTo, ListStory, ListSolution,
 	ListFeedback, ListJoint, ListCommitment, ListQuestion, ListThanks, ListGreeting,
-	ListHowQuestion, ListNotYet,
+	ListHowQuestion, ListNotYet, ListDoing, ListPlanning, ListPast,
 }
 
 // Lexicon holds the word lists the rules match. Lists maps a list name

@@ -19,7 +19,8 @@ type term struct {
 // match is one term found in a post.
 type match struct {
 	term *term
-	sent int // sentence of the term's first word
+	text string // the post's words that matched (never the lexicon pattern)
+	sent int    // sentence of the term's first word
 }
 
 // matcher finds all terms of all word lists in one pass over a post's words.
@@ -90,7 +91,15 @@ func (m *matcher) find(words []word, dst []match) []match {
 				}
 			}
 			covered[t.list] = end
-			dst = append(dst, match{term: t, sent: w.sent})
+			text := w.text
+			if len(t.pattern) > 1 {
+				parts := make([]string, len(t.pattern))
+				for k := range parts {
+					parts[k] = words[i+k].text
+				}
+				text = strings.Join(parts, " ")
+			}
+			dst = append(dst, match{term: t, text: text, sent: w.sent})
 		}
 	}
 	return dst

@@ -35,6 +35,8 @@ type context struct {
 
 	parent     *post
 	parentDone bool
+	parentFull *post // the parent prepared for features, when parentPost did not
+	rootPost   *post // the thread root as rootDomain prepared it
 	root       *rootVerdict
 	domain     bool // the post's domain verdict, once computed
 }
@@ -67,10 +69,23 @@ func (cx *context) parentPost() *post {
 	if !cx.parentDone {
 		cx.parentDone = true
 		if strings.ContainsAny(cx.in.ParentHTML, "?¿") {
-			cx.parent = cx.c.prepare(cx.in.ParentHTML, "", nil, cx.in.ParentDoc)
+			cx.parent = cx.prepareParent()
 		}
 	}
 	return cx.parent
+}
+
+// prepareParent prepares the parent's text, reusing the thread root's when
+// the post replies to the root (most replies do): converting HTML is the
+// costliest step. Only the parent's words, matches and links are read.
+func (cx *context) prepareParent() *post {
+	if cx.rootPost == nil && cx.in.RootHTML != "" && cx.in.RootHTML == cx.in.ParentHTML {
+		cx.rootDomain()
+	}
+	if r := cx.rootPost; r != nil && cx.in.ParentHTML == cx.in.RootHTML {
+		return r
+	}
+	return cx.c.prepare(cx.in.ParentHTML, "", nil, cx.in.ParentDoc)
 }
 
 // rootDomain judges the thread's first post by its own evidence (D1 tags,
@@ -85,6 +100,7 @@ func (cx *context) rootDomain() *rootVerdict {
 		return v
 	}
 	root := cx.c.prepare(cx.in.RootHTML, "", cx.in.RootTags, cx.in.RootDoc)
+	cx.rootPost = root
 	tagScore, tagWhy := cx.c.tagEvidence(root.tags)
 	words := distinctTerms(root.matches[lDomain], nil)
 	sites := cx.c.domainLinks(&root.doc, "")
@@ -166,8 +182,8 @@ func distinctTerms(ms []match, skip func(sent int) bool) []string {
 		if skip != nil && skip(m.sent) {
 			continue
 		}
-		if !containsString(out, m.term.text) {
-			out = append(out, m.term.text)
+		if !containsString(out, m.text) {
+			out = append(out, m.text)
 		}
 	}
 	return out

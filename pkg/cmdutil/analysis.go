@@ -3,7 +3,10 @@ package cmdutil
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 
+	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/config"
@@ -43,7 +46,8 @@ func AccountRenamer(pseudonymize bool, salt string, cfg *config.Config) (func(st
 }
 
 // Classifier builds the classifier with the built-in lexicons, or those of
-// the config's lexicon_dir over them.
+// the config's lexicon_dir over them, deciding with the built-in model, the
+// config's model file, or (model: rules) the rules alone.
 func Classifier(cfg *config.Config) (*classify.Classifier, error) {
 	lex := classify.DefaultLexicon()
 	if cfg.LexiconDir != "" {
@@ -52,7 +56,56 @@ func Classifier(cfg *config.Config) (*classify.Classifier, error) {
 			return nil, &FlagError{Err: fmt.Errorf("lexicon_dir: %w", err)}
 		}
 	}
-	return classify.New(lex), nil
+	c := classify.New(lex)
+	if cfg.Model == "rules" { // the named rules alone decide, as before the learned model
+		return c.WithModel(nil), nil
+	}
+	if cfg.Model != "" {
+		m, err := classify.LoadModel(cfg.Model)
+		if err != nil {
+			return nil, &FlagError{Err: fmt.Errorf("model: %w", err)}
+		}
+		c = c.WithModel(m)
+	}
+	return c, nil
+}
+
+// LabelledInputs reads the stored posts that labels name, as the
+// classifier's inputs by uri, with each post's thread (its root's row id)
+// for grouping. Thread roots are brought up to date first.
+func LabelledInputs(ctx context.Context, st *store.Store, labels []classify.Label) (map[string]*classify.Input, map[string]string, error) {
+	if err := st.UpdateThreadRoots(ctx); err != nil {
+		return nil, nil, err
+	}
+	wanted := map[string]bool{}
+	for _, l := range labels {
+		wanted[l.URI] = true
+	}
+	inputs := map[string]*classify.Input{}
+	threads := map[string]string{}
+	err := st.ClassifyRows(ctx, "", false, func(r *store.ClassifyRow) error {
+		if wanted[r.URI] {
+			inputs[r.URI] = analysis.Input(r)
+			threads[r.URI] = "post-" + strconv.FormatInt(r.ThreadRoot, 10)
+		}
+		return nil
+	})
+	return inputs, threads, err
+}
+
+// ReadLabelsFile reads a labels CSV (see classify.ReadLabels); errors are
+// usage errors naming the file.
+func ReadLabelsFile(path string) ([]classify.Label, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, FlagErrorf("--labels: %v", err)
+	}
+	defer f.Close()
+	labels, skipped, err := classify.ReadLabelsSkipped(f)
+	if err != nil {
+		return nil, 0, FlagErrorf("%s: %v", path, err)
+	}
+	return labels, skipped, nil
 }
 
 // OpenForClassifying resolves the config, builds the classifier and opens

@@ -34,6 +34,7 @@ type Config struct {
 	Workers      int               `yaml:"workers"`
 	Interactions *bool             `yaml:"interactions"` // fetch who boosted/favourited
 	LexiconDir   string            `yaml:"lexicon_dir"`  // classifier word lists overriding the built-in ones
+	Model        string            `yaml:"model"`        // a model file from 'copharvest train' replacing the built-in model
 	Salt         string            `yaml:"salt"`         // key for --pseudonymize
 	Timezone     string            `yaml:"timezone"`
 	MaxAge       Duration          `yaml:"max_age"` // status warns when the last good sync is older
@@ -188,7 +189,7 @@ func Parse(cfg *Config, path string, data []byte) error {
 	fields := map[string]any{
 		"instances": &cfg.Instances, "tags": &cfg.Tags, "db": &cfg.DB, "token": &cfg.Token,
 		"log_format": &cfg.LogFormat, "since": &cfg.Since, "refresh": &cfg.Refresh, "refresh_every": &cfg.RefreshEvery, "workers": &cfg.Workers,
-		"interactions": &cfg.Interactions, "lexicon_dir": &cfg.LexiconDir, "salt": &cfg.Salt,
+		"interactions": &cfg.Interactions, "lexicon_dir": &cfg.LexiconDir, "model": &cfg.Model, "salt": &cfg.Salt,
 		"timezone": &cfg.Timezone, "max_age": &cfg.MaxAge, "thresholds": &cfg.Thresholds,
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {

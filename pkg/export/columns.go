@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -91,15 +91,6 @@ func instanceOf(acct string) string {
 	return ""
 }
 
-func ruleIDs(rules string) []string {
-	hits := analysis.ParseHits(rules)
-	ids := make([]string, 0, len(hits))
-	for _, h := range hits {
-		ids = append(ids, h.Rule)
-	}
-	return ids
-}
-
 func mapList(list []string, fn func(string) string) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
@@ -172,21 +163,21 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return c.post(r.ThreadRootURI) }},
 	{Column{"classified", KindBool, "the classifier has scored the post (the six columns below are 0 otherwise)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Classified }},
-	{Column{"domain_score", KindFloat, "domain score (sum of the weights of the D rules that fired)", false},
+	{Column{"domain_score", KindFloat, "the classifier's probability that the post is about the domain (with `model: rules`: the D rules' weights, clamped to 0..1)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.DomainScore }},
-	{Column{"domain", KindBool, "about the domain (score reached the threshold)", false},
+	{Column{"domain", KindBool, "about the domain (score reached the model's threshold)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Domain }},
-	{Column{"community_score", KindFloat, "community score (C rules)", false},
+	{Column{"community_score", KindFloat, "probability of community (with `model: rules`: the C rules' weights)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.CommunityScore }},
 	{Column{"community", KindBool, "shows community (interaction, relationship)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Community }},
-	{Column{"practice_score", KindFloat, "practice score (P rules)", false},
+	{Column{"practice_score", KindFloat, "probability of practice (with `model: rules`: the P rules' weights)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.PracticeScore }},
 	{Column{"practice", KindBool, "shows practice being shared", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Practice }},
 	{Column{"rules", KindList, "ids of the classification rules that fired, e.g. D1 C3 P3", false},
-		func(r *store.PostRow, c *rowContext) any { return ruleIDs(r.Rules) }},
-	{Column{"classifier_version", KindText, "version of the classifier that scored the post", false},
+		func(r *store.PostRow, c *rowContext) any { return classify.RuleIDs(r.Rules) }},
+	{Column{"classifier_version", KindText, "version of the classifier that scored the post: its model (model-RULES-HASH) or rules-RULES", false},
 		func(r *store.PostRow, c *rowContext) any { return r.ClassifierVersion }},
 	{Column{"community_id", KindID, "the author's community in the last `copharvest communities` run (named after its two most central members, e.g. ana+ben, or unconnected)", false},
 		func(r *store.PostRow, c *rowContext) any { return c.community(r.CommunityID) }},

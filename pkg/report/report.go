@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
@@ -394,20 +395,10 @@ func (rep *Report) activity(ctx context.Context, st *store.Store, loc *time.Loca
 				pairs[[2]string{tags[i], tags[j]}]++
 			}
 		}
-		var question, idea bool
-		var rules []string
-		for _, h := range analysis.ParseHits(r.Rules) {
-			rules = append(rules, h.Rule)
-			switch h.Rule {
-			case "C3":
-				question = true
-			case "P7":
-				idea = true
-			case "P3":
-				for _, m := range h.Matched {
-					tools.add(strings.ToLower(m), r.Author)
-				}
-			}
+		question, idea := classify.AsksQuestion(r.Rules), classify.ProposesPractice(r.Rules)
+		rules := classify.RuleIDs(r.Rules)
+		for _, m := range classify.Tools(r.Rules) {
+			tools.add(m, r.Author)
 		}
 		if question {
 			t.Questions++

@@ -12,6 +12,7 @@ import (
 // place in the conversation.
 type ClassifyRow struct {
 	PostID         int64
+	ThreadRoot     int64 // row id of the thread's first stored post (the post's own when top level)
 	URI, Author    string
 	URL            string
 	CreatedAt      time.Time
@@ -53,7 +54,7 @@ func (s *Store) ClassifyRows(ctx context.Context, version string, onlyStale bool
 }
 
 func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn func(*ClassifyRow) error) error {
-	q := `SELECT p.id, p.uri, COALESCE(p.url, ''), p.created_at, a.acct, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''), COALESCE(p.card_url, ''),
+	q := `SELECT p.id, COALESCE(p.thread_root, p.id), p.uri, COALESCE(p.url, ''), p.created_at, a.acct, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''), COALESCE(p.card_url, ''),
 			p.media_count, COALESCE(p.language, ''),
 			COALESCE(q.uri, CASE WHEN p.in_reply_to_acct IS NOT NULL OR EXISTS (SELECT 1 FROM post_ids i WHERE i.post_id = p.id AND i.in_reply_to_local_id IS NOT NULL)
 				THEN 'unresolved:' || p.uri END, ''),
@@ -75,7 +76,7 @@ func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn f
 	var tags, mentions, rootTags, createdAt string
 	for rows.Next() {
 		var r ClassifyRow
-		if err := rows.Scan(&r.PostID, &r.URI, &r.URL, &createdAt, &r.Author, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
+		if err := rows.Scan(&r.PostID, &r.ThreadRoot, &r.URI, &r.URL, &createdAt, &r.Author, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
 			&r.InReplyToURI, &r.ParentAuthor, &r.ParentHTML, &r.DirectRepliers, &tags, &mentions, &rootTags, &r.RootHTML); err != nil {
 			return err
 		}

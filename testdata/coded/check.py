@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check statuses.json and labels.csv against each other and against the codebook's structural rules.
+"""Check the courses' statuses.json and labels.csv against each other and the codebook's structural rules.
 
     python3 testdata/coded/check.py        # exit 1 on any error; prints the class balance
 """
@@ -20,8 +20,12 @@ def id_key(s):
 
 def main():
     errors = []
-    with open(os.path.join(HERE, "statuses.json"), encoding="utf-8") as f:
-        statuses = json.load(f)
+    statuses = []
+    for course in sorted(os.listdir(os.path.join(HERE, "courses"))):
+        path = os.path.join(HERE, "courses", course, "statuses.json")
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                statuses += json.load(f)
     with open(os.path.join(HERE, "labels.csv"), encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
 
@@ -35,7 +39,7 @@ def main():
     uris = Counter(s["uri"] for s in statuses)
     errors += [f"duplicate uri {u}" for u, n in uris.items() if n > 1]
 
-    ordered = sorted(statuses, key=lambda s: s["created_at"])
+    ordered = sorted(statuses, key=lambda s: (s["created_at"], s["id"]))
     for a, b in zip(ordered, ordered[1:]):
         if not (a["created_at"] < b["created_at"] and id_key(a["id"]) < id_key(b["id"])):
             errors.append(f"ids not increasing with created_at: {a['id']} {a['created_at']} / {b['id']} {b['created_at']}")

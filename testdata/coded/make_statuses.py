@@ -1,13 +1,32 @@
 #!/usr/bin/env python3
-"""Build statuses.json and labels.csv from the hand-written, hand-coded posts.txt.
+"""Build each course's statuses.json, and one labels.csv, from the hand-written, hand-coded posts.
 
-The post texts, thread structure and codes are written by a human coder in posts.txt
-(see its header for the format). This script only renders them into the shape that
-mastodon.oeru.org (Mastodon 4.x) serves from /api/v1/timelines/tag and
-/api/v1/statuses/:id/context, so that tests and `copharvest eval` see realistic input.
-Everything is deterministic: rerunning gives byte-identical files.
+Every course lives in courses/<course>/: posts.txt (accounts, threads, posts and the final codes,
+in the format below), coder1.csv and coder2.csv (each coder's own codes before disagreements were
+settled: thread,key,domain,community,practice,note). This script only renders posts.txt into the
+shape that a Mastodon 4.x server serves from /api/v1/timelines/tag and
+/api/v1/statuses/:id/context, so that tests, `copharvest demo --course` and `copharvest eval` see
+realistic input. Everything is deterministic: rerunning gives byte-identical files.
 
     python3 testdata/coded/make_statuses.py            # writes next to this script
+
+posts.txt: `#!` lines are comments. Accounts first, one a line:
+    @@ KEY INSTANCE CREATED FLAGS | Display name | profile note
+(FLAGS: -, bot, nobot or noindex). Then threads and posts:
+    ### THREAD START                       (START: UTC, 2026-05-04T09:30)
+    %% KEY[<PARENT] AUTHOR +OFFSET LANG DCP | note
+followed by the post's plain text; @key mentions, #tags and URLs become Mastodon HTML; a blank line
+starts a paragraph; `!media ALT`, `!fav N`, `!boost N`, `!nocard` after the text.
+
+labels.csv: uri,domain,community,practice,split,note,course,thread. `split` is heldout for every
+post of HELDOUT_COURSE (decided before its posts were written: the whole course is kept for the
+final test and never used to train, select features, thresholds or settings) and train otherwise.
+
+The Pacific course predates the other three: its favourite/boost counts (courses/pacific/counts.csv)
+and follower counts (follows.csv) are frozen from its first rendering, so its statuses.json, which
+`copharvest demo` embeds, stays byte-identical when its codes are adjudicated. The other courses
+take counts from a keyed hash of the post, never from its codes (a count that followed the codes
+would leak them to a classifier).
 """
 
 import csv
@@ -20,56 +39,10 @@ import sys
 from datetime import datetime, timedelta, timezone
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-HOME = "mastodon.oeru.org"
-HELDOUT_SHARE = 0.35
-SPLIT_SEED = 20260907  # fixed so the held-out threads never change between runs
-
-# Accounts: key (= username) -> (instance, display name, created date, note, followers,
-# following, flags). Flags: bot, nobot (note carries #nobot, not discoverable/indexable),
-# noindex (local account asked search engines not to index it).
-ACCOUNTS = {
-    # course facilitators and learners on the course's own instance
-    "nadia": (HOME, "Nadia Rahman (DS4OER facilitator)", "2023-02-14",
-              "Facilitator for OERu's Digital Skills for OER course. Open education, Pacific schools, tea.", 812, 301, ""),
-    "sina": (HOME, "Sina Tuiasosopo", "2026-09-01", "Year 6 teacher, Vaitele, Samoa 🇼🇸 Learning OER one step at a time.", 41, 60, ""),
-    "mele_t": (HOME, "Mele Taufa", "2026-08-28", "Librarian, USP Tonga campus. Books, Tongan-language readers, open access.", 97, 120, ""),
-    "josefa": (HOME, "Josefa Ravuvu", "2026-09-02", "Science teacher, Suva. Form 4–5 physics & chemistry.", 35, 48, ""),
-    "tevita": (HOME, "Tevita Fifita", "2026-09-03", "ICT teacher and Moodle admin, Tonga High School.", 58, 77, ""),
-    "aroha": (HOME, "Aroha Ngata", "2025-06-10", "Kaiako / instructional designer, Rotorua. Te reo Māori resources. He/She/they learn together.", 264, 180, ""),
-    "priya": (HOME, "Priya Narayan", "2026-08-30", "Instructional designer, Lautoka. Moodle, H5P, accessibility.", 130, 142, ""),
-    "jean_b": (HOME, "Jean-Baptiste Kalsakau", "2026-09-05", "Enseignant / tija, Port-Vila 🇻🇺 Français, Bislama, English.", 22, 30, ""),
-    "marie_c": (HOME, "Marie Wahuzue", "2026-09-04", "Documentaliste, Nouméa. Ressources éducatives libres.", 48, 51, ""),
-    "kalo": (HOME, "Kalolaine Vea", "2026-09-06", "Primary teacher, Vava'u.", 19, 33, ""),
-    "filipo": (HOME, "Filipo Lemalu", "2026-09-01", "Principal, Savai'i. Teachers helping teachers.", 66, 70, ""),
-    "rangi": (HOME, "Rangi Pohatu", "2026-09-02", "Kaiako, kura kaupapa Māori. Reo Māori, pūtaiao.", 73, 65, ""),
-    "lupe": (HOME, "Lupe Aumua", "2026-09-07", "Teacher trainee, NUS Samoa.", 8, 25, ""),
-    "ioane": (HOME, "Ioane Sapolu", "2024-11-20", "Lecturer in education, National University of Samoa.", 155, 140, ""),
-    "tomasi": (HOME, "Tomasi Vakacegu", "2026-08-29", "Librarian, Lautoka. Community libraries, digital inclusion.", 44, 39, ""),
-    "losa": (HOME, "Losa Tamapua", "2026-09-08", "Secondary English teacher, Upolu.", 12, 20, ""),
-    "mere": (HOME, "Mere Tautahi", "2026-09-03", "Teacher, Rarotonga 🇨🇰 Outer-island schools.", 27, 31, ""),
-    "semisi": (HOME, "Semisi Latu", "2026-09-06", "Faiako, Ha'apai.", 10, 14, ""),
-    "kiri": (HOME, "Kiri Walker", "2026-09-04", "Learning designer, Whanganui. #nobot", 51, 88, "nobot"),
-    "ruth_k": (HOME, "Ruth Kiriwina", "2026-09-09", "Teacher educator, Madang PNG.", 15, 22, "noindex"),
-    "daniel_o": (HOME, "Daniel Okafor", "2026-09-02", "Instructional designer, Nairobi. Open textbooks, low-bandwidth learning.", 88, 101, ""),
-    "carlos": (HOME, "Carlos Méndez", "2026-09-05", "Profesor de ciencias, Valparaíso. REA y H5P.", 31, 40, ""),
-    "sefo": (HOME, "Sefo Matagi", "2026-09-10", "Head of maths, Apia.", 20, 18, ""),
-    "lani": (HOME, "Lani Kealoha", "2026-09-12", "School librarian, Hilo. Aloha and open books.", 25, 45, ""),
-    # course people and OER folk on other instances
-    "hannah": ("mastodon.social", "Hannah Schultz", "2022-11-05", "OER librarian in Winnipeg. Open textbooks, copyright, coffee.", 1204, 630, ""),
-    "lucia": ("mastodon.social", "Lucía Fernández", "2023-01-17", "Docente de secundaria en Granada. Recursos educativos abiertos, H5P.", 389, 270, ""),
-    "oer_libby": ("glammr.us", "Libby Park", "2022-12-02", "Scholarly communication librarian. OER, CC licences, Pressbooks.", 2201, 540, ""),
-    "mattias": ("scholar.social", "Mattias Berg", "2022-11-08", "Open pedagogy researcher. Views mine.", 910, 410, ""),
-    "tui": ("mastodon.nz", "Tui Henare", "2023-04-09", "Teacher, Northland. Digital technologies, reo Māori.", 302, 280, ""),
-    # accounts whose #cop is another cop
-    "precinct_fan": ("mastodon.social", "Dana 📺", "2022-11-12", "Cop shows, sitcoms, too many snacks.", 540, 610, ""),
-    "retro_tv": ("tech.lgbt", "Robin (they/them)", "2022-11-20", "Retro TV, queer TV history, coffee.", 1302, 950, ""),
-    "greenwatch": ("climatejustice.social", "Green Watch", "2023-03-01", "Climate negotiations, loss & damage, small islands.", 4120, 380, ""),
-    "julien": ("piaille.fr", "Julien R.", "2023-05-12", "Climat, politique, vélo.", 733, 512, ""),
-    "belem_ana": ("mastodon.com.br", "Ana Souza", "2023-02-22", "Jornalista ambiental em Belém. Amazônia e clima.", 1980, 860, ""),
-    "fijinews": ("mastodon.online", "Fiji News Feed", "2024-02-01", "Automated headlines from Fiji news sites. Not monitored.", 640, 0, "bot"),
-    "bluelinemike": ("mastodon.social", "Mike O.", "2023-08-30", "Retired beat cop. Fishing, dogs, the odd story.", 210, 190, ""),
-    "shopdeals": ("mastodon.online", "Best Deals Daily", "2026-10-01", "Deals deals deals", 3, 900, ""),
-}
+COURSES = os.path.join(HERE, "courses")
+HOME = "mastodon.oeru.org"  # the instance the courses are harvested from
+LEGACY = "pacific"  # the first course: ids, counts and followers as first rendered
+HELDOUT_COURSE = "unipolicy"
 
 # Link previews Mastodon fetched for links (first link in a post gets the card).
 CARDS = {}
@@ -117,13 +90,24 @@ def parse_offset(text):
 
 
 def parse_posts(path):
-    """Read posts.txt into a list of threads, each a list of post dicts."""
-    threads, cur, post = [], None, None
+    """Read posts.txt into its accounts (key -> (instance, name, created, note, flags)) and threads."""
+    accounts, threads, cur, post = {}, [], None, None
+    rel = os.path.relpath(path, HERE)
     with open(path, encoding="utf-8") as f:
         for lineno, raw in enumerate(f, 1):
             line = raw.rstrip("\n")
             if line.startswith("#!"):
                 continue  # format comment
+            if line.startswith("@@ ") and cur is None:
+                head, *rest = line[3:].split(" | ")
+                parts = head.split()
+                if len(parts) != 4 or len(rest) != 2 or parts[3] not in ("-", "bot", "nobot", "noindex"):
+                    sys.exit(f"{rel}:{lineno}: want @@ KEY INSTANCE CREATED FLAGS | name | note")
+                if parts[0] in accounts:
+                    sys.exit(f"{rel}:{lineno}: account {parts[0]} declared twice")
+                flags = "" if parts[3] == "-" else parts[3]
+                accounts[parts[0]] = (parts[1], rest[0].strip(), parts[2], rest[1].strip(), flags)
+                continue
             if line.startswith("### "):
                 name, start = line[4:].split()
                 cur = {"name": name, "start": datetime.fromisoformat(start).replace(tzinfo=timezone.utc), "posts": []}
@@ -136,10 +120,10 @@ def parse_posts(path):
                 parent = None
                 if "<" in key:
                     key, parent = key.split("<")
-                if author not in ACCOUNTS:
-                    sys.exit(f"posts.txt:{lineno}: unknown author {author}")
+                if author not in accounts:
+                    sys.exit(f"{rel}:{lineno}: unknown author {author}")
                 if not re.fullmatch(r"[01]{3}", codes):
-                    sys.exit(f"posts.txt:{lineno}: codes must be three 0/1 digits")
+                    sys.exit(f"{rel}:{lineno}: codes must be three 0/1 digits")
                 post = {"key": key, "parent": parent, "author": author, "offset": parse_offset(offset),
                         "lang": None if lang == "-" else lang, "codes": codes, "note": note.strip(),
                         "lines": [], "media": [], "fav": None, "boost": None, "nocard": False, "line": lineno}
@@ -147,7 +131,7 @@ def parse_posts(path):
                 continue
             if post is None:
                 if line.strip():
-                    sys.exit(f"posts.txt:{lineno}: text outside a post")
+                    sys.exit(f"{rel}:{lineno}: text outside a post")
                 continue
             if line.startswith("!media "):
                 post["media"].append(line[len("!media "):])
@@ -159,7 +143,7 @@ def parse_posts(path):
                 post["nocard"] = True
             else:
                 post["lines"].append(line)
-    return threads
+    return accounts, threads
 
 
 def h(key):
@@ -238,9 +222,13 @@ def render(text_lines, author_instance, accounts):
     return "".join(out), mentions, tags, links
 
 
-def build_accounts():
+def build_accounts(course, declared, follows):
     accounts = {}
-    for key, (inst, display, created, note, followers, following, flags) in ACCOUNTS.items():
+    for key, (inst, display, created, note, flags) in declared.items():
+        if key in follows:
+            followers, following = follows[key]
+        else:
+            followers, following = h(f"followers:{course}/{key}") % 900, h(f"following:{course}/{key}") % 400
         created_dt = datetime.fromisoformat(created).replace(tzinfo=timezone.utc)
         local = inst == HOME
         acc = {
@@ -273,7 +261,7 @@ def build_accounts():
         }
         if local:
             acc["noindex"] = "noindex" in flags.split() or "nobot" in flags.split()
-        if key == "nadia":
+        if course == LEGACY and key == "nadia":
             acc["fields"] = [{"name": "Course", "value": '<a href="https://course.oeru.org/ds4oer/" target="_blank" rel="nofollow noopener noreferrer me" translate="no"><span class="invisible">https://</span><span class="">course.oeru.org/ds4oer/</span><span class="invisible"></span></a>', "verified_at": None}]
         accounts[key] = acc
     return accounts
@@ -293,9 +281,22 @@ def media_json(alt, status_id, n):
     }
 
 
-def main():
-    threads = parse_posts(os.path.join(HERE, "posts.txt"))
-    accounts = build_accounts()
+def read_csv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def render_course(course):
+    """Render courses/<course>/posts.txt into its statuses.json; return its label rows."""
+    cdir = os.path.join(COURSES, course)
+    declared, threads = parse_posts(os.path.join(cdir, "posts.txt"))
+    follows = {r["account"]: (int(r["followers"]), int(r["following"])) for r in read_csv(os.path.join(cdir, "follows.csv"))}
+    counts = {(r["thread"], r["key"]): (int(r["favourites"]), int(r["boosts"])) for r in read_csv(os.path.join(cdir, "counts.csv"))}
+    accounts = build_accounts(course, declared, follows)
+    # Salts name the course, so two courses' T01/a never share an id; the first course keeps its own.
+    prefix = "" if course == LEGACY else course + "/"
 
     # Timestamps: thread start + offset, plus a few deterministic seconds so ids never collide.
     posts = []
@@ -307,7 +308,7 @@ def main():
             keys.add(p["key"])
             if p["parent"] and p["parent"] not in keys:
                 sys.exit(f"posts.txt:{p['line']}: parent {p['parent']} not earlier in {t['name']}")
-            salt = f"{t['name']}/{p['key']}"
+            salt = f"{prefix}{t['name']}/{p['key']}"
             p["thread"] = t["name"]
             p["created"] = t["start"] + p["offset"] + timedelta(seconds=h(salt) % 50, milliseconds=h(salt + "ms") % 1000)
             posts.append(p)
@@ -319,14 +320,14 @@ def main():
     by_ref = {}
     for p in posts:
         acc = accounts[p["author"]]
-        inst = ACCOUNTS[p["author"]][0]
-        p["id"] = snowflake(p["created"], f"status:{p['thread']}/{p['key']}")
+        inst = declared[p["author"]][0]
+        p["id"] = snowflake(p["created"], f"status:{prefix}{p['thread']}/{p['key']}")
         if inst == HOME:
             p["uri"] = f"https://{HOME}/users/{p['author']}/statuses/{p['id']}"
             p["url"] = f"https://{HOME}/@{p['author']}/{p['id']}"
         else:
             # The origin server minted its own id a moment before we received the post.
-            remote_id = snowflake(p["created"] - timedelta(milliseconds=350), f"remote:{p['thread']}/{p['key']}")
+            remote_id = snowflake(p["created"] - timedelta(milliseconds=350), f"remote:{prefix}{p['thread']}/{p['key']}")
             p["uri"] = f"https://{inst}/users/{p['author']}/statuses/{remote_id}"
             p["url"] = f"https://{inst}/@{p['author']}/{remote_id}"
         by_ref[(p["thread"], p["key"])] = p
@@ -339,13 +340,13 @@ def main():
     statuses = []
     for p in posts:
         acc = accounts[p["author"]]
-        inst = ACCOUNTS[p["author"]][0]
+        inst = declared[p["author"]][0]
         content, mentions, tags, links = render(p["lines"], inst, accounts)
         parent = by_ref[(p["thread"], p["parent"])] if p["parent"] else None
-        salt = f"{p['thread']}/{p['key']}"
-        d, c, pr = (int(x) for x in p["codes"])
-        fav = p["fav"] if p["fav"] is not None else (h(salt + "fav") % (7 if d and not parent else 3))
-        boost = p["boost"] if p["boost"] is not None else (h(salt + "boost") % 3 if d and pr and not parent else 0)
+        salt = f"{prefix}{p['thread']}/{p['key']}"
+        fav, boost = counts.get((p["thread"], p["key"]), (h(salt + "fav") % (6 if parent else 9), h(salt + "boost") % (2 if parent else 4)))
+        fav = p["fav"] if p["fav"] is not None else fav
+        boost = p["boost"] if p["boost"] is not None else boost
         crd = None
         if links and not p["nocard"] and links[0] in CARDS:
             title, desc, provider, kind = CARDS[links[0]]
@@ -394,21 +395,31 @@ def main():
 
     # Accounts have posted elsewhere too: pad statuses_count deterministically.
     for key, acc in accounts.items():
-        acc["statuses_count"] += h("count:" + key) % 240
+        acc["statuses_count"] += h(f"count:{prefix}{key}") % 240
     out = json.loads(json.dumps(statuses))  # snapshot accounts with final counts into every status
-    with open(os.path.join(HERE, "statuses.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(cdir, "statuses.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, indent=1)
         f.write("\n")
+    split = "heldout" if course == HELDOUT_COURSE else "train"
+    rows = [[p["uri"], *p["codes"], split, p["note"], course, p["thread"]] for p in posts]
+    print(f"{course}: {len(statuses)} statuses in {len(threads)} threads ({split})", file=sys.stderr)
+    return rows
 
-    # Split by thread (a thread is never split), from a keyed hash of the thread's name, so
-    # adding threads later never moves an existing thread between train and heldout.
-    heldout = {t["name"] for t in threads if h(f"split:{SPLIT_SEED}:{t['name']}") % 1000 < HELDOUT_SHARE * 1000}
+
+def main():
+    courses = sorted(d for d in os.listdir(COURSES) if os.path.exists(os.path.join(COURSES, d, "posts.txt")))
+    rows = []
+    for course in courses:
+        rows += render_course(course)
+    seen = set()
+    for r in rows:
+        if r[0] in seen:
+            sys.exit(f"uri {r[0]} in two courses")
+        seen.add(r[0])
     with open(os.path.join(HERE, "labels.csv"), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["uri", "domain", "community", "practice", "split", "note"])
-        for p in posts:
-            w.writerow([p["uri"], *p["codes"], "heldout" if p["thread"] in heldout else "train", p["note"]])
-    print(f"{len(statuses)} statuses in {len(threads)} threads, {len(heldout)} threads held out", file=sys.stderr)
+        w.writerow(["uri", "domain", "community", "practice", "split", "note", "course", "thread"])
+        w.writerows(rows)
 
 
 if __name__ == "__main__":

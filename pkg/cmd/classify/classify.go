@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
-	clf "github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
@@ -31,12 +30,14 @@ func NewCmdClassify(f *cmdutil.Factory, runF func(context.Context, *Options) err
 		Use:   "classify",
 		Short: "Score posts on domain, community and practice (sync does it for new posts)",
 		Long: `Score each stored post on the three elements of a community of practice —
-domain, community, practice — with named rules (D1.., C1.., P1..). Each post
-keeps its scores, decisions, the rules that fired with their matched words, and
-the classifier version. Only posts not yet classified by this version are
-scored, unless --rebuild. Word lists can be replaced without recompiling:
-put files named like the built-in ones in the directory named by lexicon_dir
-in the config (see 'copharvest explain' for what fired).
+domain, community, practice — with the learned model (built in, or the file
+named by model: in the config; see 'copharvest train') over named features,
+among them the rules (D1.., C1.., P1..). Each post keeps its probabilities,
+decisions, the rules that fired with their matched words, and the model
+version. Only posts not yet classified by this version are scored, unless
+--rebuild. Word lists can be replaced without recompiling: put files named
+like the built-in ones in the directory named by lexicon_dir in the config
+(see 'copharvest explain' for what pushed a decision).
 
 ` + cmdutil.ExitCodesHelp,
 		Args: cobra.NoArgs,
@@ -68,6 +69,6 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	took := opts.Now().Sub(start)
-	fmt.Fprintf(opts.IO.ErrOut, "classified %d posts with rules version %s in %s\n", n, clf.Version, took.Round(time.Millisecond))
+	fmt.Fprintf(opts.IO.ErrOut, "classified %d posts with %s in %s\n", n, c.Version(), took.Round(time.Millisecond))
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -34,6 +36,7 @@ type Options struct {
 	Config func() (*config.Config, error)
 	Now    func() time.Time
 	DB     string // "" = a temporary file, removed afterwards
+	Course string // an embedded coded course, or "all"
 }
 
 // NewCmdDemo builds the command.
@@ -48,11 +51,19 @@ as 'copharvest sync' would (classifying every post), and print what
 'copharvest status' and 'copharvest communities' print.
 
 No network is used. With --db the database is kept there (it must not exist
-yet); otherwise a temporary database is used and removed.
+yet); otherwise a temporary database is used and removed. --course picks
+another of the hand-coded courses of testdata/coded/courses (or all of them),
+e.g. to evaluate or train the classifier on them.
 
 ` + cmdutil.ExitCodesHelp,
+		Example: `  copharvest demo
+  copharvest demo --course all --db coded.db
+  copharvest eval --db coded.db --labels testdata/coded/labels.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if opts.Course != "all" && !slices.Contains(copharvest.CodedCourses(), opts.Course) {
+				return cmdutil.FlagErrorf("--course must be all or one of %s", strings.Join(copharvest.CodedCourses(), ", "))
+			}
 			if cmd.Flags().Changed("db") {
 				cfg, err := opts.Config()
 				if err != nil {
@@ -66,6 +77,7 @@ yet); otherwise a temporary database is used and removed.
 			return Run(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Course, "course", copharvest.DemoCourseName, "hand-coded course to serve: "+strings.Join(copharvest.CodedCourses(), ", ")+" or all")
 	return cmd
 }
 
@@ -82,14 +94,28 @@ func Run(ctx context.Context, opts *Options) error {
 	} else if _, err := os.Stat(dbPath); !errors.Is(err, fs.ErrNotExist) {
 		return cmdutil.FlagErrorf("demo wants a fresh database, and %s already exists", dbPath)
 	}
-	srv := mastodontest.NewServer(mastodontest.Options{})
+	// The fake is in-process: a rate limit would only make all courses at once wait.
+	srv := mastodontest.NewServer(mastodontest.Options{RateLimit: 100000})
 	defer srv.Close()
-	if err := srv.LoadStatuses(bytes.NewReader(copharvest.DemoCourse)); err != nil {
-		return fmt.Errorf("load the demo course: %w", err)
+	courses := []string{opts.Course}
+	if opts.Course == "all" {
+		courses = copharvest.CodedCourses()
+	} else if opts.Course == "" {
+		courses = []string{copharvest.DemoCourseName}
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "Fake Mastodon instance at %s serving %d statuses; syncing #cop and #ds4oers into %s\n",
-		srv.URL, len(srv.Statuses()), dbPath)
+	for _, name := range courses {
+		data, err := copharvest.CodedCourse(name)
+		if err == nil {
+			err = srv.LoadStatuses(bytes.NewReader(data))
+		}
+		if err != nil {
+			return fmt.Errorf("load the demo course: %w", err)
+		}
+	}
 	cfg := config.Default()
+	cfg.Tags = courseTags(srv.Statuses(), cfg.Tags)
+	fmt.Fprintf(opts.IO.ErrOut, "Fake Mastodon instance at %s serving %d statuses; syncing #%s into %s\n",
+		srv.URL, len(srv.Statuses()), strings.Join(cfg.Tags, " and #"), dbPath)
 	cfg.Instances = []string{srv.URL}
 	cfg.DB = dbPath
 	if base, err := opts.Config(); err == nil {
@@ -134,4 +160,20 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	fmt.Fprintln(opts.IO.Out)
 	return communitiesCmd.Print(opts.IO.Out, res, false)
+}
+
+// courseTags returns the tags to sync so that every tagged top-level post of
+// the course is harvested: the given ones, then for each post that carries
+// none of them its first tag (the courses' writers chose their own tags).
+func courseTags(statuses []mastodontest.Status, tags []string) []string {
+	tags = slices.Clone(tags)
+	for _, st := range statuses {
+		if st.InReplyToID != "" || len(st.Tags) == 0 {
+			continue
+		}
+		if !slices.ContainsFunc(st.Tags, func(t mastodontest.Tag) bool { return slices.Contains(tags, strings.ToLower(t.Name)) }) {
+			tags = append(tags, strings.ToLower(st.Tags[0].Name))
+		}
+	}
+	return tags
 }

@@ -7,27 +7,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
-	"github.com/oeru/copharvest/pkg/store"
 	"github.com/oeru/copharvest/pkg/tableprinter"
 )
 
 // Options of the command.
 type Options struct {
-	IO     *iostreams.IOStreams
-	Config func() (*config.Config, error)
-	Labels string
-	Split  string
-	Format string
+	IO            *iostreams.IOStreams
+	Config        func() (*config.Config, error)
+	Labels        string
+	Against       string
+	Split         string
+	Format        string
+	CV            int
+	Disagreements bool
 }
 
 // NewCmdEval builds the command.
@@ -35,17 +36,34 @@ func NewCmdEval(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 	opts := &Options{IO: f.IOStreams, Config: f.Config}
 	cmd := &cobra.Command{
 		Use:   "eval --labels FILE.csv",
-		Short: "Compare the classifier with hand-coded posts: kappa, precision, recall, F1, rule precision",
-		Long: `Score the hand-coded posts (CSV: uri,domain,community,practice[,split[,note]] with
-0/1 codes, see docs/codebook.md) with the current rules and compare: per
-dimension Cohen's kappa, precision, recall, F1 and the confusion matrix, and
-for each rule how often the dimension was truly present when it fired. The
-posts must be in the database (e.g. 'copharvest demo --db course.db' for the
-project's own coded set in testdata/coded/).
+		Short: "Compare the classifier, or a second coder, with hand-coded posts: kappa with its interval, precision, recall, F1",
+		Long: `Compare hand-coded posts (CSV with a header naming uri,domain,community,practice
+and 0/1 codes, optionally split, note, course and thread; the file 'copharvest
+sample' writes, filled in, is read as it is; rows not coded yet are skipped;
+see docs/codebook.md) with the classifier: per dimension Cohen's kappa with a
+bootstrap 95% interval (resampling whole threads when the file names them),
+precision, recall, F1 and the confusion matrix, and for each rule how often the
+dimension was truly present when it fired. The posts must be in the database
+(e.g. 'copharvest demo --course all --db coded.db' for the project's coded
+courses in testdata/coded/).
+
+--cv K cross-validates the training procedure instead of the current model:
+each fold is classified by a model trained, with the current model's
+settings, on the other folds; folds hold whole courses when the file has a
+course column with at least K courses, else whole threads.
+
+--disagreements lists the posts where coder and classifier differ, with
+the features that pushed the classifier's decision.
+
+--against FILE2 compares two coders instead (inter-coder reliability, no
+database needed): posts are matched by uri, or by thread and key; FILE is
+the reference for precision and recall.
 
 ` + cmdutil.ExitCodesHelp,
-		Example: `  copharvest demo --db coded.db
-  copharvest eval --db coded.db --labels testdata/coded/labels.csv --split heldout`,
+		Example: `  copharvest demo --course all --db coded.db
+  copharvest eval --db coded.db --labels testdata/coded/labels.csv --split heldout
+  copharvest eval --db coded.db --labels testdata/coded/labels.csv --split train --cv 3
+  copharvest eval --labels coder1.csv --against coder2.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Labels == "" {
@@ -54,6 +72,12 @@ project's own coded set in testdata/coded/).
 			if opts.Format != "table" && opts.Format != "markdown" && opts.Format != "json" {
 				return cmdutil.FlagErrorf("--format must be table, markdown or json")
 			}
+			if opts.CV == 1 || opts.CV < 0 {
+				return cmdutil.FlagErrorf("--cv must be at least 2")
+			}
+			if opts.Against != "" && (opts.CV != 0 || opts.Disagreements) {
+				return cmdutil.FlagErrorf("--against compares two coders; it does not go with --cv or --disagreements")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -61,96 +85,240 @@ project's own coded set in testdata/coded/).
 		},
 	}
 	cmd.Flags().StringVar(&opts.Labels, "labels", "", "hand-coded posts (CSV)")
+	cmd.Flags().StringVar(&opts.Against, "against", "", "a second coder's CSV: inter-coder agreement instead of the classifier's")
 	cmd.Flags().StringVar(&opts.Split, "split", "", "only rows of this split (e.g. heldout)")
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "table, markdown or json")
+	cmd.Flags().IntVar(&opts.CV, "cv", 0, "K-fold cross-validation of the training procedure (grouped by course or thread)")
+	cmd.Flags().BoolVar(&opts.Disagreements, "disagreements", false, "list the posts where coder and classifier differ, with the classifier's reasons")
 	return cmd
 }
 
-// Run evaluates.
-func Run(ctx context.Context, opts *Options) error {
-	cfg, err := opts.Config()
+// Result is what eval reports (the JSON output).
+type Result struct {
+	Classifier    string              `json:"classifier,omitempty"`
+	Mode          string              `json:"mode"` // model, cross-validation or coders
+	Folds         int                 `json:"folds,omitempty"`
+	GroupedBy     string              `json:"grouped_by,omitempty"`
+	Skipped       int                 `json:"not_coded"`
+	Report        classify.Report     `json:"report"`
+	Disagreements []Disagreement      `json:"disagreements,omitempty"`
+	Agreement     *classify.Agreement `json:"agreement,omitempty"`
+}
+
+// Disagreement is one post where coder and classifier differ.
+type Disagreement struct {
+	URI         string   `json:"uri"`
+	Dimension   string   `json:"dimension"`
+	Coded       bool     `json:"coded"`
+	Probability float64  `json:"probability"`
+	Reasons     []string `json:"reasons"` // strongest features: weight, name, words
+	Note        string   `json:"note,omitempty"`
+}
+
+func readLabels(path, split string) ([]classify.Label, int, error) {
+	labels, skipped, err := cmdutil.ReadLabelsFile(path)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	f, err := os.Open(opts.Labels)
-	if err != nil {
-		return cmdutil.FlagErrorf("--labels: %v", err)
+	if len(labels) == 0 {
+		return nil, 0, cmdutil.FlagErrorf("%s has no coded rows yet (%d rows without codes): fill in domain, community and practice with 0 or 1", path, skipped)
 	}
-	labels, err := classify.ReadLabels(f)
-	f.Close()
-	if err != nil {
-		return cmdutil.FlagErrorf("%s: %v", opts.Labels, err)
-	}
-	if opts.Split != "" {
+	if split != "" {
 		kept := labels[:0]
 		for _, l := range labels {
-			if l.Split == opts.Split {
+			if l.Split == split {
 				kept = append(kept, l)
 			}
 		}
 		labels = kept
 		if len(labels) == 0 {
-			return cmdutil.FlagErrorf("no rows of split %q in %s", opts.Split, opts.Labels)
+			return nil, 0, cmdutil.FlagErrorf("no rows of split %q in %s", split, path)
 		}
+	}
+	return labels, skipped, nil
+}
+
+// Run evaluates.
+func Run(ctx context.Context, opts *Options) error {
+	labels, skipped, err := readLabels(opts.Labels, opts.Split)
+	if err != nil {
+		return err
+	}
+	if opts.Against != "" {
+		other, _, err := readLabels(opts.Against, opts.Split)
+		if err != nil {
+			return err
+		}
+		ag := classify.CompareLabels(labels, other)
+		if ag.N == 0 {
+			return cmdutil.FlagErrorf("%s and %s have no post in common (matched by uri, or thread and key)", opts.Labels, opts.Against)
+		}
+		if n := len(ag.OnlyA) + len(ag.OnlyB); n > 0 {
+			fmt.Fprintf(opts.IO.ErrOut, "warning: %d posts coded in one file only (%d in %s, %d in %s)\n", n, len(ag.OnlyA), opts.Labels, len(ag.OnlyB), opts.Against)
+		}
+		res := Result{Mode: "coders", Skipped: skipped, Agreement: &ag, Report: classify.Report{N: ag.N, Dimensions: ag.Dimensions}}
+		return output(opts, res, fmt.Sprintf("%d posts coded by both %s and %s (the first is the reference for precision and recall)", ag.N, opts.Labels, opts.Against))
+	}
+	cfg, err := opts.Config()
+	if err != nil {
+		return err
 	}
 	c, st, err := cmdutil.OpenForClassifying(ctx, cfg, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := st.UpdateThreadRoots(ctx); err != nil {
-		return err
-	}
-	wanted := map[string]bool{}
-	for _, l := range labels {
-		wanted[l.URI] = true
-	}
-	results := map[string]classify.Result{}
-	err = st.ClassifyRows(ctx, "", false, func(r *store.ClassifyRow) error {
-		if wanted[r.URI] {
-			results[r.URI] = c.Classify(analysis.Input(r))
-		}
-		return nil
-	})
+	inputs, threads, err := cmdutil.LabelledInputs(ctx, st, labels)
 	if err != nil {
 		return err
 	}
-	rep := classify.Evaluate(labels, results)
-	if len(rep.Missing) > 0 {
-		fmt.Fprintf(opts.IO.ErrOut, "warning: %d labelled posts are not in the database (first: %s)\n", len(rep.Missing), rep.Missing[0])
+	res := Result{Classifier: c.Version(), Mode: "model", Skipped: skipped}
+	var missing []string
+	if opts.CV > 0 {
+		res.Mode, res.Folds = "cross-validation", opts.CV
+		res.Report, res.GroupedBy, missing = crossValidate(c, labels, inputs, threads, opts.CV)
+	} else {
+		results := map[string]classify.Result{}
+		for uri, in := range inputs {
+			results[uri] = c.Classify(in)
+		}
+		res.Report = classify.Evaluate(labels, results)
+		missing = res.Report.Missing
+		if opts.Disagreements {
+			res.Disagreements = disagreements(c, labels, inputs, results)
+		}
 	}
-	if rep.N == 0 {
+	if len(missing) > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "warning: %d labelled posts are not in the database (first: %s)\n", len(missing), missing[0])
+	}
+	if res.Report.N == 0 {
 		return fmt.Errorf("none of the %d labelled posts is in %s: sync them first", len(labels), cfg.DB)
 	}
+	title := fmt.Sprintf("%d hand-coded posts, classifier %s", res.Report.N, res.Classifier)
+	if opts.CV > 0 {
+		title = fmt.Sprintf("%d hand-coded posts, %d-fold cross-validation grouped by %s (each fold classified by a model trained on the others with the settings of %s)",
+			res.Report.N, opts.CV, res.GroupedBy, res.Classifier)
+	}
+	return output(opts, res, title)
+}
+
+// crossValidate trains on all folds but one with the current model's
+// settings (defaults without a model) and classifies the fold left out.
+func crossValidate(c *classify.Classifier, labels []classify.Label, inputs map[string]*classify.Input, threads map[string]string, k int) (classify.Report, string, []string) {
+	ex, missing := c.Examples(labels, inputs, threads)
+	var settings [3]classify.Setting
+	for d := range settings {
+		settings[d] = classify.Setting{MinCount: 3, Lambda: 1, WordPenalty: 1, Threshold: 0.5}
+		if m := c.Model(); m != nil {
+			md := m.Dimensions[d]
+			settings[d] = classify.Setting{MinCount: m.Training.MinCount, Lambda: md.Lambda, WordPenalty: md.WordPenalty, Threshold: md.Threshold}
+		}
+	}
+	folds, by := classify.Folds(ex, k)
+	preds := classify.CrossValidate(ex, folds, k, settings)
+	rep := classify.Report{N: len(ex), Missing: missing}
+	groups := make([]string, len(ex))
+	for i, e := range ex {
+		groups[i] = e.Group
+	}
+	for d, name := range classify.DimensionNames {
+		truth, got := make([]bool, len(ex)), make([]bool, len(ex))
+		for i, e := range ex {
+			truth[i], got[i] = e.Codes[d], preds[i].Prob[d] >= settings[d].Threshold
+		}
+		rep.Dimensions = append(rep.Dimensions, classify.CompareCodes(name, truth, got, groups, classify.BootstrapRounds, 1))
+	}
+	return rep, by, missing
+}
+
+// disagreements lists, per dimension, the posts where the coder and the
+// classifier differ, with the strongest features behind the decision.
+func disagreements(c *classify.Classifier, labels []classify.Label, inputs map[string]*classify.Input, results map[string]classify.Result) []Disagreement {
+	var out []Disagreement
+	for _, l := range labels {
+		res, ok := results[l.URI]
+		if !ok {
+			continue
+		}
+		coded := []bool{l.Domain, l.Community, l.Practice}
+		got := []classify.Dimension{res.Domain, res.Community, res.Practice}
+		var dims []classify.DimensionExplanation
+		for d := range coded {
+			if got[d].Present == coded[d] {
+				continue
+			}
+			if dims == nil {
+				_, dims = c.Explain(inputs[l.URI])
+			}
+			dg := Disagreement{URI: l.URI, Dimension: classify.DimensionNames[d], Coded: coded[d], Probability: got[d].Score, Note: l.Note}
+			for _, x := range dims[d].Contributions {
+				// The reasons for the decision taken: features pushing its way.
+				if (x.Weight > 0) == got[d].Present {
+					dg.Reasons = append(dg.Reasons, fmt.Sprintf("%+.2f %s (%s)", x.Weight, x.Feature, x.Words))
+				}
+				if len(dg.Reasons) == 3 {
+					break
+				}
+			}
+			if c.Model() == nil {
+				for _, h := range dims[d].Rules {
+					dg.Reasons = append(dg.Reasons, fmt.Sprintf("%+.2f %s (%s)", h.Weight, h.Rule, strings.Join(h.Matched, ", ")))
+				}
+			}
+			out = append(out, dg)
+		}
+	}
+	return out
+}
+
+func output(opts *Options, res Result, title string) error {
 	if opts.Format == "json" {
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return enc.Encode(res)
 	}
-	return Print(opts.IO.Out, rep, opts.Format == "markdown")
+	return Print(opts.IO.Out, title, res, opts.Format == "markdown")
 }
 
 func f2(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
 
-// Print writes the dimension table, then the rule table.
-func Print(w io.Writer, rep classify.Report, markdown bool) error {
-	fmt.Fprintf(w, "%d hand-coded posts, rules version %s\n\n", rep.N, classify.Version)
+// Print writes the dimension table, then the rule table and the disagreements.
+func Print(w io.Writer, title string, res Result, markdown bool) error {
+	fmt.Fprintf(w, "%s\n\n", title)
+	rep := res.Report
 	var rows [][]string
 	for _, d := range rep.Dimensions {
-		rows = append(rows, []string{d.Name, f2(d.Kappa), f2(d.Precision), f2(d.Recall), f2(d.F1), f2(d.Accuracy),
+		rows = append(rows, []string{d.Name, f2(d.Kappa), "[" + f2(d.KappaLow) + ", " + f2(d.KappaHigh) + "]", f2(d.Precision), f2(d.Recall), f2(d.F1), f2(d.Accuracy),
 			strconv.Itoa(d.TP), strconv.Itoa(d.FP), strconv.Itoa(d.FN), strconv.Itoa(d.TN)})
 	}
-	if err := tableprinter.Render(w, markdown, []string{"dimension", "kappa", "precision", "recall", "F1", "accuracy", "TP", "FP", "FN", "TN"}, rows); err != nil {
+	if err := tableprinter.Render(w, markdown, []string{"dimension", "kappa", "95% CI", "precision", "recall", "F1", "accuracy", "TP", "FP", "FN", "TN"}, rows); err != nil {
 		return err
 	}
-	fmt.Fprintln(w)
-	rows = nil
-	for _, r := range rep.Rules {
-		kind := "for"
-		if r.Negative {
-			kind = "against"
+	if len(rep.Rules) > 0 {
+		fmt.Fprintln(w)
+		rows = nil
+		for _, r := range rep.Rules {
+			kind := "for"
+			if r.Negative {
+				kind = "against"
+			}
+			rows = append(rows, []string{r.Rule, r.Dimension, kind, strconv.Itoa(r.Fired), strconv.Itoa(r.Correct), f2(r.Precision)})
 		}
-		rows = append(rows, []string{r.Rule, r.Dimension, kind, strconv.Itoa(r.Fired), strconv.Itoa(r.Correct), f2(r.Precision)})
+		if err := tableprinter.Render(w, markdown, []string{"rule", "dimension", "evidence", "fired", "right", "precision"}, rows); err != nil {
+			return err
+		}
 	}
-	return tableprinter.Render(w, markdown, []string{"rule", "dimension", "evidence", "fired", "right", "precision"}, rows)
+	if len(res.Disagreements) > 0 {
+		fmt.Fprintf(w, "\n%d disagreements (coded, classifier's probability, its reasons):\n\n", len(res.Disagreements))
+		rows = nil
+		for _, d := range res.Disagreements {
+			coded := "0"
+			if d.Coded {
+				coded = "1"
+			}
+			rows = append(rows, []string{d.URI, d.Dimension, coded, f2(d.Probability), strings.Join(d.Reasons, "; ")})
+		}
+		return tableprinter.Render(w, markdown, []string{"post", "dimension", "coded", "p", "reasons"}, rows)
+	}
+	return nil
 }

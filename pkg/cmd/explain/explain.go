@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
@@ -30,10 +31,13 @@ func NewCmdExplain(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 	opts := &Options{IO: f.IOStreams, Config: f.Config}
 	return &cobra.Command{
 		Use:   "explain POST",
-		Short: "Show why a post was classified as it was: the rules that fired and the words they matched",
+		Short: "Show why a post was classified as it was: the features that pushed each decision, with their words",
 		Long: `Show the classification of one post — given by its uri, url or id on any
-instance — with every rule that fired, its weight and the words, tags, links
-or structure that made it fire, scored by the current rules.
+instance — as the current classifier makes it: per dimension the probability
+and threshold, and the features that pushed the decision most, each with its
+weight (added to the log-odds) and the words of the post, the rule that fired
+or the conversation fact behind it. Without a model (none built in) the rules
+that fired are listed with their weights.
 
 ` + cmdutil.ExitCodesHelp,
 		Args: cobra.ExactArgs(1),
@@ -62,36 +66,69 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	res := c.Classify(analysis.Input(row))
+	res, dims := c.Explain(analysis.Input(row))
 	w := opts.IO.Out
-	fmt.Fprintf(w, "%s by %s\n\n", row.URI, row.Author)
+	fmt.Fprintf(w, "%s by %s\n\n", safe(row.URI), safe(row.Author))
 	for _, line := range strings.Split(text.FromHTML(row.HTML).Text, "\n") {
-		fmt.Fprintf(w, "  > %s\n", line)
+		fmt.Fprintf(w, "  > %s\n", safe(line))
 	}
-	fmt.Fprintf(w, "\nrules version %s\n", res.Version)
-	dims := []struct {
-		name string
-		d    classify.Dimension
-	}{{"domain", res.Domain}, {"community", res.Community}, {"practice", res.Practice}}
-	for _, x := range dims {
-		writeDimension(w, x.name, x.d)
+	if m := c.Model(); m != nil {
+		fmt.Fprintf(w, "\nclassifier %s (rules %s), trained on %d coded posts\n", res.Version, classify.Version, m.Training.Examples)
+	} else {
+		fmt.Fprintf(w, "\nclassifier %s (no model: the rules decide)\n", res.Version)
+	}
+	for _, d := range dims {
+		writeDimension(w, d, c.Model() != nil)
 	}
 	if stored != nil && stored.Version != res.Version {
-		fmt.Fprintf(w, "\n(the database holds a classification by rules version %s: run copharvest classify)\n", stored.Version)
+		fmt.Fprintf(w, "\n(the database holds a classification by %s: run copharvest classify --rebuild)\n", stored.Version)
 	}
 	return nil
 }
 
-func writeDimension(w io.Writer, name string, d classify.Dimension) {
+// shown is how many features explain lists per dimension.
+const shown = 8
+
+func writeDimension(w io.Writer, d classify.DimensionExplanation, model bool) {
 	verdict := "absent"
 	if d.Present {
 		verdict = "present"
 	}
-	fmt.Fprintf(w, "\n%-9s %s (score %.2f)\n", name, verdict, d.Score)
-	if len(d.Hits) == 0 {
-		fmt.Fprintln(w, "  no rule fired")
+	if !model {
+		fmt.Fprintf(w, "\n%-9s %s (rules score %.2f)\n", d.Name, verdict, d.Probability)
+		if len(d.Rules) == 0 {
+			fmt.Fprintln(w, "  no rule fired")
+		}
+		for _, h := range d.Rules {
+			fmt.Fprintf(w, "  %-3s %+.2f  %s\n", h.Rule, h.Weight, safe(strings.Join(h.Matched, ", ")))
+		}
+		return
 	}
-	for _, h := range d.Hits {
-		fmt.Fprintf(w, "  %-3s %+.2f  %s\n", h.Rule, h.Weight, strings.Join(h.Matched, ", "))
+	cmp := ">="
+	if !d.Present {
+		cmp = "<"
 	}
+	fmt.Fprintf(w, "\n%-9s %s: probability %.2f %s threshold %.2f\n", d.Name, verdict, d.Probability, cmp, d.Threshold)
+	rest := 0.0
+	for i, c := range d.Contributions {
+		if i >= shown {
+			rest += c.Weight
+			continue
+		}
+		fmt.Fprintf(w, "  %+6.2f  %-22s %s\n", c.Weight, safe(c.Feature), safe(c.Words))
+	}
+	if n := len(d.Contributions) - shown; n > 0 {
+		fmt.Fprintf(w, "  %+6.2f  (%d more features)\n", rest, n)
+	}
+	fmt.Fprintf(w, "  %+6.2f  (bias)\n", d.Bias)
+}
+
+// safe drops control characters, so post text cannot steer the terminal.
+func safe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }

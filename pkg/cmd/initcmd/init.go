@@ -116,6 +116,9 @@ max_age: 2h
 log_format: text
 # Directory of word lists replacing the classifier's built-in ones (see pkg/classify/lexicon).
 # lexicon_dir: /path/to/lexicon
+
+# A classifier model trained on your own coded posts (copharvest train), or "rules" for the rules alone.
+# model: /path/to/model.json
 # Key for export --pseudonymize (keep it secret, keep it the same across exports).
 # salt: change-me
 # Time zone for reports (IANA name); default: the system's.

@@ -25,6 +25,7 @@ import (
 	sampleCmd "github.com/oeru/copharvest/pkg/cmd/sample"
 	statusCmd "github.com/oeru/copharvest/pkg/cmd/status"
 	syncCmd "github.com/oeru/copharvest/pkg/cmd/sync"
+	trainCmd "github.com/oeru/copharvest/pkg/cmd/train"
 	versionCmd "github.com/oeru/copharvest/pkg/cmd/version"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
@@ -82,6 +83,7 @@ config file (` + config.DefaultPath() + `), then the defaults.
 		communitiesCmd.NewCmdCommunities(f, nil),
 		evalCmd.NewCmdEval(f, nil),
 		sampleCmd.NewCmdSample(f, nil),
+		trainCmd.NewCmdTrain(f, nil),
 		reportCmd.NewCmdReport(f, nil),
 		exportCmd.NewCmdExport(f, nil),
 		loginCmd.NewCmdLogin(f, nil),

@@ -121,6 +121,20 @@ func TestClassifyExplainEvalSampleCommunities(t *testing.T) {
 	if !bytes.Equal(first, second) {
 		t.Error("the same seed gave another sample")
 	}
+	// eval reads the sample as written: uncoded, it says so; coded, it evaluates.
+	if _, stderr, code := run(t, env, "eval", "--db", db, "--labels", sample); code != cmdutil.ExitUsage || !strings.Contains(stderr, "no coded rows") {
+		t.Errorf("eval of an uncoded sample: exit %d %s", code, stderr)
+	}
+	for _, r := range recs[1:] {
+		r[1], r[2], r[3] = "1", "1", "0"
+	}
+	var coded bytes.Buffer
+	cw := csv.NewWriter(&coded)
+	cw.WriteAll(recs)
+	os.WriteFile(sample, coded.Bytes(), 0o600)
+	if out, stderr, code := run(t, env, "eval", "--db", db, "--labels", sample); code != 0 || !strings.Contains(out, "40 hand-coded posts") {
+		t.Errorf("eval of the coded sample: exit %d %s %s", code, out, stderr)
+	}
 	out, _, code = run(t, env, "communities", "--db", db, "--window", "52w", "--format", "json")
 	if code != 0 || !strings.Contains(out, `"verdict": "genuine CoP"`) {
 		t.Errorf("communities: exit %d, no genuine CoP in the coded course:\n%s", code, out)

@@ -5,13 +5,13 @@ package exporttest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/period"
@@ -43,7 +43,7 @@ type Post struct {
 	Tags    []string
 	Links   []string
 	Mention []string
-	Hits    []analysis.Hit
+	Hits    []classify.StoredHit
 	Deleted bool
 	Boosts  []string
 	Favs    []string
@@ -75,8 +75,8 @@ func splitAcct(acct string) (user, host string) {
 	return acct, Host
 }
 
-func hit(rule string, matched ...string) analysis.Hit {
-	return analysis.Hit{Rule: rule, Weight: 1, Matched: matched}
+func hit(rule string, matched ...string) classify.StoredHit {
+	return classify.StoredHit{Rule: rule, Weight: 1, Matched: matched}
 }
 
 func at(day, hour int) time.Time {
@@ -88,43 +88,43 @@ func at(day, hour int) time.Time {
 func CoursePosts() []Post {
 	return []Post{
 		{Key: "w46a", Author: Ana, At: at(-6, 9), Text: "How do you licence H5P activities for reuse? #cop", Tags: []string{"cop", "h5p"},
-			Hits: []analysis.Hit{hit("D1", "cop"), hit("C3"), hit("P3", "h5p")}},
+			Hits: []classify.StoredHit{hit("D1", "cop"), hit("C3"), hit("P3", "h5p")}},
 		{Key: "w46b", Author: Bo, Parent: "w46a", At: at(-6, 11), Text: "@ana CC BY works well, see https://creativecommons.org/licenses/by/4.0/",
 			Links: []string{"https://creativecommons.org/licenses/by/4.0/"}, Mention: []string{Ana},
-			Hits: []analysis.Hit{hit("C1"), hit("C4"), hit("P1")}, Favs: []string{Ana}},
+			Hits: []classify.StoredHit{hit("C1"), hit("C4"), hit("P1")}, Favs: []string{Ana}},
 		{Key: "w46c", Author: Ana, Parent: "w46b", At: at(-5, 8), Text: "Thanks @bo, that helps #cop", Tags: []string{"cop"}, Mention: []string{Bo},
-			Hits: []analysis.Hit{hit("C1"), hit("C5")}},
+			Hits: []classify.StoredHit{hit("C1"), hit("C5")}},
 		{Key: "w46d", Author: Eve, At: at(-4, 20), Text: "Hello from Aotearoa, new to #ds4oers", Tags: []string{"ds4oers"},
-			Hits: []analysis.Hit{hit("D1", "ds4oers"), hit("C6")}},
+			Hits: []classify.StoredHit{hit("D1", "ds4oers"), hit("C6")}},
 		{Key: "w46e", Author: Bo, Parent: "w46d", At: at(-4, 22), Text: "Welcome @eve!", Mention: []string{Eve},
-			Hits: []analysis.Hit{hit("C1"), hit("C6")}},
+			Hits: []classify.StoredHit{hit("C1"), hit("C6")}},
 
 		{Key: "w47a", Author: Ana, At: at(0, 9), Text: "We tried H5P in my class with CC BY resources: https://h5p.org/ worked well.\n\nStudents liked it. #cop #oer",
 			Tags: []string{"cop", "oer", "h5p"}, Links: []string{"https://h5p.org/"},
-			Hits:   []analysis.Hit{hit("D1", "cop"), hit("D2", "cc by"), hit("P1"), hit("P3", "h5p"), hit("P4")},
+			Hits:   []classify.StoredHit{hit("D1", "cop"), hit("D2", "cc by"), hit("P1"), hit("P3", "h5p"), hit("P4")},
 			Boosts: []string{Bo, Cy}, Favs: []string{Eve, Dee}},
 		{Key: "w47b", Author: Bo, Parent: "w47a", At: at(0, 10), Text: "@ana great, I use H5P with Moodle too https://www.h5p.org",
 			Links: []string{"https://www.h5p.org"}, Mention: []string{Ana}, Tags: []string{"cop"},
-			Hits: []analysis.Hit{hit("C1"), hit("P1"), hit("P3", "h5p", "moodle")}},
+			Hits: []classify.StoredHit{hit("C1"), hit("P1"), hit("P3", "h5p", "moodle")}},
 		{Key: "w47c", Author: Cy, Parent: "w47a", At: at(0, 13), Text: "@ana @bo how do you set up the grading? #cop", Tags: []string{"cop"},
-			Mention: []string{Ana, Bo}, Hits: []analysis.Hit{hit("C1"), hit("C3"), hit("P3", "h5p")}},
+			Mention: []string{Ana, Bo}, Hits: []classify.StoredHit{hit("C1"), hit("C3"), hit("P3", "h5p")}},
 		{Key: "w47d", Author: Dee, At: at(1, 7), Text: "Is there a template for an OER syllabus? #cop #oer", Tags: []string{"cop", "oer"},
-			Hits: []analysis.Hit{hit("D1", "cop"), hit("D2", "oer"), hit("C3"), hit("P2", "template")}},
+			Hits: []classify.StoredHit{hit("D1", "cop"), hit("D2", "oer"), hit("C3"), hit("P2", "template")}},
 		{Key: "w47e", Author: Mal, At: at(2, 15), Text: `<script>console.error("xss")</script> look <b>bold</b> & "quoted", anyone? #cop`, Tags: []string{"cop"},
-			Hits: []analysis.Hit{hit("D1", "cop"), hit("C3")}},
+			Hits: []classify.StoredHit{hit("D1", "cop"), hit("C3")}},
 		{Key: "w47f", Author: Mal, At: at(2, 16), Text: `=HYPERLINK("http://evil.example","click") #cop`, Tags: []string{"cop"},
-			Hits: []analysis.Hit{hit("D1", "cop")}},
+			Hits: []classify.StoredHit{hit("D1", "cop")}},
 		{Key: "w47g", Author: Eve, At: at(3, 12), Text: "-1 for paywalls, +1 for open licences. Who else uses Pressbooks? #ds4oers #oer",
-			Tags: []string{"ds4oers", "oer"}, Hits: []analysis.Hit{hit("D1", "ds4oers"), hit("D2", "open licences"), hit("C3"), hit("P3", "pressbooks")}},
+			Tags: []string{"ds4oers", "oer"}, Hits: []classify.StoredHit{hit("D1", "ds4oers"), hit("D2", "open licences"), hit("C3"), hit("P3", "pressbooks")}},
 		{Key: "w47h", Author: Bo, At: at(4, 9), Text: "Let's build a shared glossary of OER terms next week #cop #ds4oers",
-			Tags: []string{"cop", "ds4oers", "oer"}, Hits: []analysis.Hit{hit("D1", "cop"), hit("C6"), hit("P7")}},
+			Tags: []string{"cop", "ds4oers", "oer"}, Hits: []classify.StoredHit{hit("D1", "cop"), hit("C6"), hit("P7")}},
 		{Key: "w47i", Author: Ana, Parent: "w47h", At: at(4, 11), Text: "@bo yes! I will start a page https://pad.example/glossary #cop",
 			Tags: []string{"cop"}, Links: []string{"https://pad.example/glossary"}, Mention: []string{Bo},
-			Hits: []analysis.Hit{hit("C1"), hit("P1"), hit("P7")}},
+			Hits: []classify.StoredHit{hit("C1"), hit("P1"), hit("P7")}},
 		{Key: "w47j", Author: Eve, Parent: "w47h", At: at(5, 8), Text: "@bo @ana count me in #cop", Tags: []string{"cop"},
-			Mention: []string{Bo, Ana}, Hits: []analysis.Hit{hit("C1"), hit("C5")}},
+			Mention: []string{Bo, Ana}, Hits: []classify.StoredHit{hit("C1"), hit("C5")}},
 		{Key: "w47k", Author: Bo, At: at(5, 20), Text: "oops, wrong account", Tags: []string{"cop"}, Deleted: true},
-		{Key: "w48a", Author: Dee, At: at(7, 9), Text: "Next week's post #cop", Tags: []string{"cop"}, Hits: []analysis.Hit{hit("D1", "cop")}},
+		{Key: "w48a", Author: Dee, At: at(7, 9), Text: "Next week's post #cop", Tags: []string{"cop"}, Hits: []classify.StoredHit{hit("D1", "cop")}},
 	}
 }
 
@@ -226,23 +226,19 @@ func account(acct string) store.Account {
 
 // Classify scores hits the simple way the tests need: each dimension's
 // score is the number of its rules that fired; present from 1.
-func Classify(postID int64, hits []analysis.Hit) store.Classification {
-	c := store.Classification{PostID: postID, Version: "test-1", Rules: "[]"}
+func Classify(postID int64, hits []classify.StoredHit) store.Classification {
+	c := store.Classification{PostID: postID, Version: "test-1", Rules: classify.EncodeStoredHits(hits)}
 	for _, h := range hits {
-		switch h.Rule[0] {
-		case 'D':
+		switch classify.RuleDimension(h.Rule) {
+		case "domain":
 			c.DomainScore++
-		case 'C':
+		case "community":
 			c.CommunityScore++
-		case 'P':
+		case "practice":
 			c.PracticeScore++
 		}
 	}
 	c.Domain, c.Community, c.Practice = c.DomainScore >= 1, c.CommunityScore >= 1, c.PracticeScore >= 1
-	if len(hits) > 0 {
-		b, _ := json.Marshal(hits)
-		c.Rules = string(b)
-	}
 	return c
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -95,12 +96,12 @@ var (
 		we tried in my class template how do you set up feedback H5P Moodle Pressbooks CC BY remix reuse adapt
 		next week let's build a glossary thanks welcome question answer module activity rubric assessment`)
 	syntheticRules = []string{
-		`[{"rule":"D1","weight":1,"matched":["cop"]},{"rule":"C3","weight":1}]`,
-		`[{"rule":"D1","weight":1,"matched":["cop"]},{"rule":"P3","weight":1,"matched":["h5p"]},{"rule":"P4","weight":1}]`,
-		`[{"rule":"C1","weight":1},{"rule":"C5","weight":1}]`,
-		`[{"rule":"D2","weight":1,"matched":["oer"]},{"rule":"P1","weight":1},{"rule":"P3","weight":1,"matched":["moodle"]}]`,
-		`[{"rule":"C1","weight":1},{"rule":"C4","weight":1},{"rule":"P2","weight":1,"matched":["template"]}]`,
-		`[{"rule":"D1","weight":1,"matched":["ds4oers"]},{"rule":"C6","weight":1},{"rule":"P7","weight":1}]`,
+		classify.EncodeStoredHits([]classify.StoredHit{{Rule: "D1", Weight: 1, Matched: []string{"cop"}}, {Rule: "C3", Weight: 1}}),
+		classify.EncodeStoredHits([]classify.StoredHit{{Rule: "D1", Weight: 1, Matched: []string{"cop"}}, {Rule: "P3", Weight: 1, Matched: []string{"h5p"}}, {Rule: "P4", Weight: 1}}),
+		classify.EncodeStoredHits([]classify.StoredHit{{Rule: "C1", Weight: 1}, {Rule: "C5", Weight: 1}}),
+		classify.EncodeStoredHits([]classify.StoredHit{{Rule: "D2", Weight: 1, Matched: []string{"oer"}}, {Rule: "P1", Weight: 1}, {Rule: "P3", Weight: 1, Matched: []string{"moodle"}}}),
+		classify.EncodeStoredHits([]classify.StoredHit{{Rule: "C1", Weight: 1}, {Rule: "C4", Weight: 1}, {Rule: "P2", Weight: 1, Matched: []string{"template"}}}),
+		classify.EncodeStoredHits([]classify.StoredHit{{Rule: "D1", Weight: 1, Matched: []string{"ds4oers"}}, {Rule: "C6", Weight: 1}, {Rule: "P7", Weight: 1}}),
 	}
 )
 

@@ -1,0 +1,124 @@
+package classify
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// The stored classification: the classify package alone writes and reads
+// the rules JSON kept with each post (store column classifications.rules),
+// and answers what other packages need from it by name, so no other package
+// matches rule ids or JSON text.
+
+// StoredHit is one fired rule as stored.
+type StoredHit struct {
+	Rule    string   `json:"rule"`
+	Weight  float64  `json:"weight"`
+	Matched []string `json:"matched,omitempty"`
+}
+
+// EncodeHits is how a result's fired rules are stored: one JSON list for
+// the three dimensions, each hit with its rule id (first), weight and words.
+func EncodeHits(res Result) string {
+	var hits []StoredHit
+	for _, d := range []Dimension{res.Domain, res.Community, res.Practice} {
+		for _, h := range d.Hits {
+			hits = append(hits, StoredHit(h))
+		}
+	}
+	b, _ := json.Marshal(hits)
+	return string(b)
+}
+
+// DecodeHits reads a stored rules value; a value it cannot read gives none.
+func DecodeHits(stored string) []StoredHit {
+	var hits []StoredHit
+	if stored != "" {
+		_ = json.Unmarshal([]byte(stored), &hits)
+	}
+	return hits
+}
+
+// The rules whose firing the report and the exports name.
+const (
+	ruleQuestion = "C3" // asks the others a question
+	ruleTools    = "P3" // names a tool or artefact
+	ruleIdea     = "P7" // proposes joint work or a practice, or commits to it
+)
+
+// RuleIDs lists the ids of the stored hits, in stored order.
+func RuleIDs(stored string) []string {
+	hits := DecodeHits(stored)
+	ids := make([]string, 0, len(hits))
+	for _, h := range hits {
+		ids = append(ids, h.Rule)
+	}
+	return ids
+}
+
+// AsksQuestion reports whether the post asks the others a question. It
+// reads the stored value without decoding it all: the analysis calls it
+// for every post of a window.
+func AsksQuestion(stored string) bool { return fired(stored, ruleQuestion) }
+
+// ProposesPractice reports whether the post proposes a practice or joint
+// work, or commits to it: an idea for practice, as the course asks for.
+func ProposesPractice(stored string) bool { return fired(stored, ruleIdea) }
+
+// Tools lists the tools and artefacts the post names (lower-case words).
+func Tools(stored string) []string {
+	words := matchedBy(stored, ruleTools)
+	for i, w := range words {
+		words[i] = strings.ToLower(w)
+	}
+	return words
+}
+
+func fired(stored, rule string) bool { return strings.Contains(stored, `{"rule":"`+rule+`"`) }
+
+// matchedBy returns the words rule matched, decoding only that hit's
+// "matched" array (EncodeHits writes the rule first).
+func matchedBy(stored, rule string) []string {
+	i := strings.Index(stored, `{"rule":"`+rule+`"`)
+	if i < 0 {
+		return nil
+	}
+	hit := stored[i:]
+	j := strings.Index(hit, `"matched":`)
+	// The hit has no words when "matched" is missing or belongs to a later hit.
+	if next := strings.Index(hit[1:], `{"rule":"`); j < 0 || (next >= 0 && j > next+1) {
+		return nil
+	}
+	var words []string
+	dec := json.NewDecoder(strings.NewReader(hit[j+len(`"matched":`):]))
+	if dec.Decode(&words) != nil {
+		return nil
+	}
+	return words
+}
+
+// EncodeStoredHits stores hits as EncodeHits does (for fixtures and tools
+// that hold hits rather than a Result).
+func EncodeStoredHits(hits []StoredHit) string {
+	if hits == nil {
+		hits = []StoredHit{}
+	}
+	b, _ := json.Marshal(hits)
+	return string(b)
+}
+
+// RuleDimension names the dimension a rule id belongs to ("" if none).
+func RuleDimension(rule string) string {
+	if rule == "" {
+		return ""
+	}
+	switch rule[0] {
+	case 'D':
+		return "domain"
+	case 'C':
+		return "community"
+	case 'P':
+		return "practice"
+	}
+	return ""
+}
