@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	reportCmd "github.com/oeru/copharvest/pkg/cmd/report"
+	"github.com/oeru/copharvest/pkg/atomicfile"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/export"
@@ -199,7 +200,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	} else {
-		out, err := export.CreateOutput(opts.Output)
+		out, err := atomicfile.Create(opts.Output)
 		if err != nil {
 			return err
 		}

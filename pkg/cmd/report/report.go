@@ -10,9 +10,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/atomicfile"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
-	"github.com/oeru/copharvest/pkg/export"
 	"github.com/oeru/copharvest/pkg/iostreams"
 	"github.com/oeru/copharvest/pkg/report"
 	"github.com/oeru/copharvest/pkg/store"
@@ -177,7 +177,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Output == "" || opts.Output == "-" {
 		return write(opts.IO.Out)
 	}
-	out, err := export.CreateOutput(opts.Output)
+	out, err := atomicfile.Create(opts.Output)
 	if err != nil {
 		return err
 	}
