@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	reportCmd "github.com/oeru/copharvest/pkg/cmd/report"
 	"github.com/oeru/copharvest/pkg/atomicfile"
+	reportCmd "github.com/oeru/copharvest/pkg/cmd/report"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/export"
