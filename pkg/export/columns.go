@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/privacy"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -38,26 +39,78 @@ type Column struct {
 // rowContext is what a column needs besides the row.
 type rowContext struct {
 	pseudo *Pseudonymizer // nil: real names
-	loc    *time.Location
+	// redact, when set, replaces the traces of people who opted out.
+	redact *privacy.Redactor
+	// small are the instances with too few accounts to name under
+	// --pseudonymize (nil: name them all).
+	small map[string]bool
+	loc   *time.Location
 }
 
+// SmallInstance is written instead of an instance with too few accounts in
+// the data to be named in a pseudonymised export.
+const SmallInstance = "other"
+
 func (c *rowContext) account(acct string) string {
+	acct = c.redact.Account(acct)
 	if c.pseudo != nil {
 		return c.pseudo.Account(acct)
 	}
 	return acct
 }
 
-func (c *rowContext) post(uri string) string {
+// post is a post's uri, or Marker when its author opted out.
+func (c *rowContext) post(uri, author string) string {
+	if uri != "" && c.redact.Excluded(author) {
+		return privacy.Marker
+	}
 	if c.pseudo != nil {
 		return c.pseudo.Post(uri)
 	}
 	return uri
 }
 
+func (c *rowContext) instance(host string) string {
+	if c.small[strings.ToLower(host)] {
+		return SmallInstance
+	}
+	return host
+}
+
+func (c *rowContext) text(text string, mentions []string, involved ...string) string {
+	text = c.redact.Text(text, mentions)
+	if c.pseudo != nil {
+		return c.pseudo.Text(text, mentions, involved...)
+	}
+	return text
+}
+
+func (c *rowContext) links(list []string) []string {
+	out := make([]string, len(list))
+	for i, u := range list {
+		out[i] = c.redact.Link(u)
+		if c.pseudo != nil {
+			out[i] = c.pseudo.Link(out[i])
+		}
+	}
+	return out
+}
+
 // identifying blanks a value that names a person when pseudonymising.
 func (c *rowContext) identifying(s string) string {
 	if c.pseudo != nil {
+		return ""
+	}
+	return s
+}
+
+// note is a profile note: blank when pseudonymising; with opt-outs
+// redacted, and blank if a trace remains (HTML hides handles in spans).
+func (c *rowContext) note(s string) string {
+	if c.pseudo != nil {
+		return ""
+	}
+	if s = c.redact.Text(s, nil); c.redact.Traces(s) {
 		return ""
 	}
 	return s
@@ -110,7 +163,7 @@ func localTime(t time.Time, loc *time.Location) any {
 
 var postFields = []field[store.PostRow]{
 	{Column{"uri", KindID, "the post's global ActivityPub id (its key); a keyed hash with --pseudonymize", false},
-		func(r *store.PostRow, c *rowContext) any { return c.post(r.URI) }},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.URI, r.Author) }},
 	{Column{"url", KindText, "web address of the post; empty with --pseudonymize", false},
 		func(r *store.PostRow, c *rowContext) any { return c.identifying(r.URL) }},
 	{Column{"instance", KindText, "instance the post was harvested from (first seen)", false},
@@ -130,7 +183,7 @@ var postFields = []field[store.PostRow]{
 	{Column{"author", KindID, "author's account, user@host; a keyed hash with --pseudonymize", false},
 		func(r *store.PostRow, c *rowContext) any { return c.account(r.Author) }},
 	{Column{"author_instance", KindText, "host of the author's account", false},
-		func(r *store.PostRow, c *rowContext) any { return instanceOf(r.Author) }},
+		func(r *store.PostRow, c *rowContext) any { return c.instance(instanceOf(r.Author)) }},
 	{Column{"opted_out", KindBool, "the author opted out of indexing (#nobot/#noindex/#nosearch, noindex, or indexable false)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.AuthorOptedOut }},
 	{Column{"language", KindText, "language code the author's client set", false},
@@ -140,15 +193,15 @@ var postFields = []field[store.PostRow]{
 	{Column{"sensitive", KindBool, "marked sensitive", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Sensitive }},
 	{Column{"spoiler_text", KindText, "content warning", false},
-		func(r *store.PostRow, c *rowContext) any { return pseudoText(c, r.SpoilerText, r.Mentions) }},
+		func(r *store.PostRow, c *rowContext) any { return postText(c, r, r.SpoilerText) }},
 	{Column{"text", KindText, "plain text of the post (paragraphs separated by a blank line); mentions replaced by pseudonyms with --pseudonymize", false},
-		func(r *store.PostRow, c *rowContext) any { return pseudoText(c, r.Text, r.Mentions) }},
+		func(r *store.PostRow, c *rowContext) any { return postText(c, r, r.Text) }},
 	{Column{"tags", KindList, "hashtags, lower case, without #", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Tags }},
 	{Column{"mentions", KindList, "mentioned accounts, user@host (pseudonyms with --pseudonymize)", false},
 		func(r *store.PostRow, c *rowContext) any { return mapList(r.Mentions, c.account) }},
 	{Column{"links", KindList, "links in the post (not hashtag or mention links)", false},
-		func(r *store.PostRow, c *rowContext) any { return r.Links }},
+		func(r *store.PostRow, c *rowContext) any { return c.links(r.Links) }},
 	{Column{"replies_count", KindInt, "replies, as the server last counted", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Replies }},
 	{Column{"reblogs_count", KindInt, "boosts, as the server last counted", false},
@@ -158,11 +211,11 @@ var postFields = []field[store.PostRow]{
 	{Column{"media_count", KindInt, "attached media", false},
 		func(r *store.PostRow, c *rowContext) any { return r.MediaCount }},
 	{Column{"in_reply_to_uri", KindID, "uri of the parent post; empty at top level or when the parent is not stored", false},
-		func(r *store.PostRow, c *rowContext) any { return c.post(r.InReplyToURI) }},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.InReplyToURI, r.InReplyToAuthor) }},
 	{Column{"in_reply_to_author", KindID, "account replied to (known even when the parent is not stored)", false},
 		func(r *store.PostRow, c *rowContext) any { return c.account(r.InReplyToAuthor) }},
 	{Column{"thread_root_uri", KindID, "uri of the thread's topmost stored post; the post itself at top level", false},
-		func(r *store.PostRow, c *rowContext) any { return c.post(r.ThreadRootURI) }},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.ThreadRootURI, r.ThreadRootAuthor) }},
 	{Column{"classified", KindBool, "the classifier has scored the post (the six columns below are 0 otherwise)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Classified }},
 	{Column{"domain_score", KindFloat, "domain score (sum of the weights of the D rules that fired)", false},
@@ -189,15 +242,14 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
 }
 
-func pseudoText(c *rowContext, text string, mentions []string) string {
-	if c.pseudo != nil {
-		return c.pseudo.Text(text, mentions)
-	}
-	return text
+func postText(c *rowContext, r *store.PostRow, text string) string {
+	return c.text(text, r.Mentions, r.Author, r.InReplyToAuthor)
 }
 
+// rawJSON is the raw JSON, or null when pseudonymising, when it holds a
+// trace of someone who opted out, or when it is not valid JSON.
 func rawJSON(c *rowContext, raw string) any {
-	if c.pseudo != nil || raw == "" || !json.Valid([]byte(raw)) {
+	if c.pseudo != nil || raw == "" || c.redact.Traces(raw) || !json.Valid([]byte(raw)) {
 		return json.RawMessage(nil)
 	}
 	return json.RawMessage(raw)
@@ -214,7 +266,7 @@ var accountFields = []field[store.AccountRow]{
 	{Column{"acct", KindID, "the account, user@host (its key); a keyed hash with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.account(r.Acct) }},
 	{Column{"instance", KindText, "host of the account", false},
-		func(r *store.AccountRow, c *rowContext) any { return instanceOf(r.Acct) }},
+		func(r *store.AccountRow, c *rowContext) any { return c.instance(instanceOf(r.Acct)) }},
 	{Column{"username", KindText, "user name; empty with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Username) }},
 	{Column{"display_name", KindText, "display name; empty with --pseudonymize", false},
@@ -254,7 +306,7 @@ var accountFields = []field[store.AccountRow]{
 	{Column{"verdict", KindText, "that community's verdict", false},
 		func(r *store.AccountRow, c *rowContext) any { return r.Verdict }},
 	{Column{"note", KindText, "profile text (HTML); empty with --pseudonymize", false},
-		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Note) }},
+		func(r *store.AccountRow, c *rowContext) any { return c.note(r.Note) }},
 	{Column{"raw", KindJSON, "the account JSON as served (JSONL only; left out with --pseudonymize)", true},
 		func(r *store.AccountRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
 }
@@ -267,7 +319,7 @@ var edgeFields = []field[store.EdgeRow]{
 	{Column{"target", KindID, "account acted upon (parent's author, mentioned account, author of the boosted/favourited post)", false},
 		func(r *store.EdgeRow, c *rowContext) any { return c.account(r.Target) }},
 	{Column{"post_uri", KindID, "the replying or mentioning post, or the boosted/favourited post", false},
-		func(r *store.EdgeRow, c *rowContext) any { return c.post(r.PostURI) }},
+		func(r *store.EdgeRow, c *rowContext) any { return c.post(r.PostURI, "") }},
 	{Column{"at", KindTime, "when, UTC (for boosts and favourites: when copharvest first saw them; the API gives no time)", false},
 		func(r *store.EdgeRow, c *rowContext) any { return r.At }},
 	{Column{"source_opted_out", KindBool, "the source account opted out", false},

@@ -18,6 +18,7 @@ type Person struct {
 // Marker.
 type Redactor struct {
 	accts    map[string]bool
+	noPort   map[string]bool // accts without a :port, for links whose port was dropped
 	users    map[string]bool // user names, for short @user handles
 	prefixes []string        // profile URLs and URIs, lower case
 	names    []string        // display names worth matching
@@ -26,10 +27,11 @@ type Redactor struct {
 
 // NewRedactor redacts people.
 func NewRedactor(people []Person) *Redactor {
-	r := &Redactor{accts: map[string]bool{}, users: map[string]bool{}}
+	r := &Redactor{accts: map[string]bool{}, noPort: map[string]bool{}, users: map[string]bool{}}
 	for _, p := range people {
 		acct := strings.ToLower(p.Acct)
 		r.accts[acct] = true
+		r.noPort[withoutPort(acct)] = true
 		user, _, _ := strings.Cut(acct, "@")
 		r.users[user] = true
 		r.traces = append(r.traces, acct)
@@ -83,7 +85,7 @@ func (r *Redactor) linksToExcluded(u string) bool {
 	if r.Empty() {
 		return false
 	}
-	if l, ok := ParseAccountLink(u); ok && r.accts[l.Acct] {
+	if l, ok := ParseAccountLink(u); ok && (r.accts[l.Acct] || r.noPort[withoutPort(l.Acct)]) {
 		return true
 	}
 	lu := strings.ToLower(u)
@@ -160,4 +162,11 @@ func (r *Redactor) Traces(s string) bool {
 		}
 	}
 	return false
+}
+
+func withoutPort(acct string) string {
+	if i := strings.LastIndexByte(acct, ':'); i > strings.LastIndexByte(acct, '@') {
+		return acct[:i]
+	}
+	return acct
 }

@@ -38,7 +38,10 @@ type Options struct {
 	TrendPeriods int
 	// NetworkNodes caps the accounts drawn in the network picture (default 120).
 	NetworkNodes int
-	Now          time.Time
+	// IncludeOptedOut names people who opted out like everyone else; by
+	// default the report leaves them out of every list (see leaveOutOptedOut).
+	IncludeOptedOut bool
+	Now             time.Time
 }
 
 // Report is everything the report shows; its JSON is the --format json output.
@@ -214,6 +217,11 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	}
 	if err := rep.network(ctx, st, members, opts.NetworkNodes); err != nil {
 		return nil, err
+	}
+	if !opts.IncludeOptedOut {
+		if err := rep.leaveOutOptedOut(ctx, st); err != nil {
+			return nil, err
+		}
 	}
 	if rep.Totals.Unclassified > 0 {
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d of %d posts are not classified yet (run copharvest classify): questions, tools and practice undercount",

@@ -31,6 +31,8 @@ type Options struct {
 	By     string
 	Window string
 	Seed   int64
+	// IncludeOptedOut names people who opted out in the lists too.
+	IncludeOptedOut bool
 }
 
 // NewCmdReport builds the command.
@@ -105,6 +107,7 @@ weeks) ending with the report's last week, as in copharvest communities.
 	fl.StringVar(&opts.By, "by", "graph", "group communities by graph, tag or instance")
 	fl.StringVar(&opts.Window, "window", "12w", "weeks the communities are measured over")
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of the community detection")
+	fl.BoolVar(&opts.IncludeOptedOut, "include-opted-out", false, "name people who opted out (#nobot, noindex...) too; by default they are left out of every list")
 	return cmd
 }
 
@@ -157,7 +160,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	defer st.Close()
 	rep, err := report.Build(ctx, st, report.Options{Period: period, Location: loc, CommunityWeeks: weeks, By: by,
-		Thresholds: thresholds, Seed: opts.Seed, Now: now})
+		Thresholds: thresholds, Seed: opts.Seed, IncludeOptedOut: opts.IncludeOptedOut, Now: now})
 	if err != nil {
 		return err
 	}
