@@ -344,6 +344,16 @@ var membershipFields = []field[store.MembershipRow]{
 // Datasets lists the tabular exports in the order the docs give them.
 var Datasets = []string{"posts", "accounts", "edges", "communities"}
 
+// Formats lists the formats a dataset ("graph" or a tabular one) can be
+// written in, the default first. The command and the privacy tests loop
+// over it, so a new format is offered and tested in one step.
+func Formats(dataset string) []string {
+	if dataset == "graph" {
+		return []string{"gexf", "graphml"}
+	}
+	return []string{"csv", "jsonl"}
+}
+
 // Columns returns a tabular dataset's columns in their stable order.
 func Columns(dataset string) ([]Column, error) {
 	switch dataset {
