@@ -156,7 +156,7 @@ func TestTextMarkdownAndJSON(t *testing.T) {
 			t.Errorf("table output lacks %q", want)
 		}
 	}
-	for _, want := range []string{"# Weekly report 2026-W47", "\n## Communities", "| ", "[open](https://", "&lt;script&gt;"} {
+	for _, want := range []string{"# Weekly report 2026-W47", "\n## Communities", "| ", "[open](https://", `\<script\>`} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q", want)
 		}
