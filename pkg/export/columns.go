@@ -182,7 +182,7 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return r.DeletedAt }},
 	{Column{"author", KindID, "author's account, user@host; a keyed hash with --pseudonymize", false},
 		func(r *store.PostRow, c *rowContext) any { return c.account(r.Author) }},
-	{Column{"author_instance", KindText, "host of the author's account", false},
+	{Column{"author_instance", KindText, "host of the author's account; with --pseudonymize, \"other\" for an instance with fewer than --min-instance-accounts accounts", false},
 		func(r *store.PostRow, c *rowContext) any { return c.instance(instanceOf(r.Author)) }},
 	{Column{"opted_out", KindBool, "the author opted out of indexing (#nobot/#noindex/#nosearch, noindex, or indexable false)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.AuthorOptedOut }},
@@ -194,13 +194,13 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return r.Sensitive }},
 	{Column{"spoiler_text", KindText, "content warning", false},
 		func(r *store.PostRow, c *rowContext) any { return postText(c, r, r.SpoilerText) }},
-	{Column{"text", KindText, "plain text of the post (paragraphs separated by a blank line); mentions replaced by pseudonyms with --pseudonymize", false},
+	{Column{"text", KindText, "plain text of the post (paragraphs separated by a blank line); with --pseudonymize, @mentions, links to profiles and posts and the display names of the accounts involved become pseudonyms", false},
 		func(r *store.PostRow, c *rowContext) any { return postText(c, r, r.Text) }},
 	{Column{"tags", KindList, "hashtags, lower case, without #", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Tags }},
 	{Column{"mentions", KindList, "mentioned accounts, user@host (pseudonyms with --pseudonymize)", false},
 		func(r *store.PostRow, c *rowContext) any { return mapList(r.Mentions, c.account) }},
-	{Column{"links", KindList, "links in the post (not hashtag or mention links)", false},
+	{Column{"links", KindList, "links in the post (not hashtag or mention links); links to profiles and posts become pseudonyms with --pseudonymize", false},
 		func(r *store.PostRow, c *rowContext) any { return c.links(r.Links) }},
 	{Column{"replies_count", KindInt, "replies, as the server last counted", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Replies }},
@@ -265,7 +265,7 @@ func nullBool(b sql.NullBool) any {
 var accountFields = []field[store.AccountRow]{
 	{Column{"acct", KindID, "the account, user@host (its key); a keyed hash with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.account(r.Acct) }},
-	{Column{"instance", KindText, "host of the account", false},
+	{Column{"instance", KindText, "host of the account; \"other\" for a small instance with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.instance(instanceOf(r.Acct)) }},
 	{Column{"username", KindText, "user name; empty with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Username) }},
@@ -449,7 +449,15 @@ Conventions, in CSV and JSONL alike:
 - ` + "`--pseudonymize`" + ` replaces accounts (also @mentions inside text) and post uris by keyed hashes
   (HMAC-SHA256 with the config's ` + "`salt`" + ` or ` + "`--salt`" + `: the same key gives the same pseudonyms in
   every export) and empties the columns that name a person (urls, local ids, names, notes, raw).
-- ` + "`--exclude-opted-out`" + ` leaves out accounts that opted out, their posts and every edge touching them.
+  Links to an account's profile or post become its pseudonym (for a post, the pseudonym of its
+  Mastodon uri, as in the ` + "`uri`" + ` column); the display names of the accounts a post involves
+  become their account pseudonyms; ` + "`author_instance`" + ` and ` + "`instance`" + ` are ` + "`other`" + ` for an instance
+  with fewer than ` + "`--min-instance-accounts`" + ` (default 5) accounts in the database.
+- ` + "`--exclude-opted-out`" + ` leaves out accounts that opted out, their posts and every edge touching them,
+  and in everyone else's rows replaces every trace of them by ` + "`[opted-out]`" + `: @handles and links to
+  their profile or posts in ` + "`text`" + `, ` + "`spoiler_text`" + `, ` + "`links`" + ` and ` + "`note`" + `, their display name in text,
+  their entries in ` + "`mentions`" + `, and ` + "`in_reply_to_author`" + `, ` + "`in_reply_to_uri`" + ` and ` + "`thread_root_uri`" + ` when
+  they point at them. A ` + "`raw`" + ` JSON or profile note that still names them is left empty.
 `)
 	for _, ds := range Datasets {
 		cols, _ := Columns(ds)
