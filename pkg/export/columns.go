@@ -86,6 +86,9 @@ func (c *rowContext) text(text string, mentions []string, involved ...string) st
 }
 
 func (c *rowContext) links(list []string) []string {
+	if c.redact.Empty() && c.pseudo == nil {
+		return list
+	}
 	out := make([]string, len(list))
 	for i, u := range list {
 		out[i] = c.redact.Link(u)

@@ -113,10 +113,14 @@ func (p *Pseudonymizer) Text(text string, mentions []string, involved ...string)
 	}
 	b.WriteString(text[last:])
 	text = b.String()
+	if len(p.names) == 0 {
+		return text
+	}
+	lower := strings.ToLower(text)
 	for _, acct := range append(append([]string{}, mentions...), involved...) {
 		name := p.names[strings.ToLower(acct)]
-		if !privacy.NameWorthMatching(name) {
-			continue
+		if !strings.Contains(lower, strings.ToLower(name)) || !privacy.NameWorthMatching(name) {
+			continue // the common case, decided without scanning twice
 		}
 		pseudo := p.Account(acct)
 		for from := 0; ; {

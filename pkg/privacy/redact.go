@@ -22,7 +22,9 @@ type Redactor struct {
 	users    map[string]bool // user names, for short @user handles
 	prefixes []string        // profile URLs and URIs, lower case
 	names    []string        // display names worth matching
-	traces   []string        // strings whose presence in raw JSON names someone
+	// lowerNames are names in lower case, for a quick test before IndexName.
+	lowerNames []string
+	traces     []string // strings whose presence in raw JSON names someone
 }
 
 // NewRedactor redacts people.
@@ -53,6 +55,9 @@ func NewRedactor(people []Person) *Redactor {
 	}
 	// Longest names first, so "Jean-Luc Picard" goes whole before "Jean".
 	sort.Slice(r.names, func(i, j int) bool { return len(r.names[i]) > len(r.names[j]) })
+	for _, n := range r.names {
+		r.lowerNames = append(r.lowerNames, strings.ToLower(n))
+	}
 	return r
 }
 
@@ -125,7 +130,11 @@ func (r *Redactor) Text(text string, mentions []string) string {
 	}
 	b.WriteString(text[last:])
 	text = b.String()
-	for _, name := range r.names {
+	lower := strings.ToLower(text)
+	for i, name := range r.names {
+		if !strings.Contains(lower, r.lowerNames[i]) {
+			continue // the common case, without allocating
+		}
 		for from := 0; ; {
 			s, e := IndexName(text, name, from)
 			if s < 0 {
