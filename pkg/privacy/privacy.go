@@ -130,32 +130,48 @@ type URLSpan struct{ Start, End int }
 // space, quote or angle bracket, without trailing punctuation.
 func URLs(text string) []URLSpan {
 	var out []URLSpan
-	lower := strings.ToLower(text)
-	for i := 0; i < len(text); {
-		j := strings.Index(lower[i:], "http")
-		if j < 0 {
-			break
-		}
-		start := i + j
-		rest := lower[start:]
-		if !strings.HasPrefix(rest, "http://") && !strings.HasPrefix(rest, "https://") {
-			i = start + 4
+	for i := 0; i < len(text); i++ {
+		if text[i] != 'h' && text[i] != 'H' {
 			continue
 		}
-		end := start
+		var n int
+		switch {
+		case hasPrefixFold(text[i:], "https://"):
+			n = len("https://")
+		case hasPrefixFold(text[i:], "http://"):
+			n = len("http://")
+		default:
+			continue
+		}
+		end := i + n
 		for end < len(text) && !strings.ContainsRune(" \t\r\n\"'<>`", rune(text[end])) {
 			end++
 		}
-		for end > start && strings.ContainsRune(".,;:!?)]}", rune(text[end-1])) {
+		for end > i+n && strings.ContainsRune(".,;:!?)]}", rune(text[end-1])) {
 			end--
 		}
-		out = append(out, URLSpan{start, end})
-		i = end
-		if end == start {
-			i++
-		}
+		out = append(out, URLSpan{i, end})
+		i = end - 1
 	}
 	return out
+}
+
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case, byte for byte
+// (lower-casing the whole text would move offsets past invalid UTF-8).
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // AccountLink is what a link to an account's profile or post names.

@@ -68,3 +68,34 @@ func TestRedactorText(t *testing.T) {
 		t.Error("Link wrong")
 	}
 }
+
+// FuzzHandles: spans are in order, inside the text, start with '@' and
+// spell the handle; URL spans are in order and start with http; the
+// redactor never panics and never leaves a handle of the person.
+func FuzzHandles(f *testing.F) {
+	for _, s := range []string{"@jean-luc@social.example: hi", "a@b.c @x. @-y @_z_ @a@b@c.d", "https://x.org/@a/1 http://", "@é@ü.example", "@a@1.2.3.4:80"} {
+		f.Add(s)
+	}
+	r := NewRedactor([]Person{{Acct: "jean-luc@social.example", DisplayName: "Jean-Luc Picard", URL: "https://social.example/@jean-luc"}})
+	f.Fuzz(func(t *testing.T, s string) {
+		last := 0
+		for _, h := range Handles(s) {
+			if h.Start < last || h.End > len(s) || s[h.Start] != '@' || s[h.Start:h.End] != "@"+h.Acct() {
+				t.Fatalf("bad span %+v in %q", h, s)
+			}
+			last = h.End
+		}
+		last = 0
+		for _, u := range URLs(s) {
+			if u.Start < last || u.End > len(s) || !strings.HasPrefix(strings.ToLower(s[u.Start:]), "http") {
+				t.Fatalf("bad URL span %+v in %q", u, s)
+			}
+			last = u.End
+		}
+		for _, h := range Handles(r.Text(s, []string{"jean-luc@social.example"})) {
+			if strings.EqualFold(h.Acct(), "jean-luc@social.example") || strings.EqualFold(h.Acct(), "jean-luc") {
+				t.Fatalf("handle %q left in redacted %q", h.Acct(), s)
+			}
+		}
+	})
+}
