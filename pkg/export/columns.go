@@ -473,7 +473,8 @@ Conventions, in CSV and JSONL alike:
 ## graph (GEXF 1.3, GraphML)
 
 ` + "`copharvest export graph --format gexf|graphml`" + ` writes a directed multigraph for Gephi, NodeXL,
-igraph and vosonSML. Nodes are accounts (id = acct or pseudonym) with attributes ` + "`instance`" + `,
+igraph and vosonSML. Nodes are accounts (id = acct or pseudonym) with attributes ` + "`instance`" + ` (` + "`other`" + `
+for a small instance with ` + "`--pseudonymize`" + `),
 ` + "`community`" + `, ` + "`verdict`" + `, ` + "`posts`" + ` and ` + "`opted_out`" + `. Edges are one per (source, target, kind),
 kind one of reply, mention, boost, favourite, with ` + "`weight`" + ` = the number of such interactions,
 ` + "`first`" + ` and ` + "`last`" + ` (UTC times). In GEXF the kind is also the edge's ` + "`kind`" + ` attribute, so Gephi keeps
