@@ -26,6 +26,7 @@ const Mode os.FileMode = 0o600
 type File struct {
 	*os.File
 	path string
+	tmp  string // the temporary name, locked while written
 	done bool
 }
 
@@ -39,22 +40,29 @@ const tempSuffix = ".tmp"
 func Create(path string) (*File, error) {
 	dir := filepath.Dir(path)
 	removeStale(dir, tempPrefix(path))
-	f, err := os.CreateTemp(dir, tempPrefix(path)+"*"+tempSuffix)
+	// Created under a name another run's clean-up ignores, locked, then
+	// given the temporary name: no moment where it looks stale.
+	f, err := os.CreateTemp(dir, tempPrefix(path)+"*.new")
 	if err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	if _, err := lock.TryFile(f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, fmt.Errorf("create %s: lock temporary file: %w", path, err)
-	}
-	// CreateTemp makes 0600 already; say so explicitly, since it is the contract.
-	if err := f.Chmod(Mode); err != nil {
+	tmp := strings.TrimSuffix(f.Name(), ".new") + tempSuffix
+	fail := func(err error) (*File, error) {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
-	return &File{File: f, path: path}, nil
+	if _, err := lock.TryFile(f); err != nil {
+		return fail(err)
+	}
+	// CreateTemp makes 0600 already; say so explicitly, since it is the contract.
+	if err := f.Chmod(Mode); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(f.Name(), tmp); err != nil {
+		return fail(err)
+	}
+	return &File{File: f, path: path, tmp: tmp}, nil
 }
 
 // removeStale removes dir's temporary files starting with prefix that no
@@ -92,8 +100,8 @@ func (f *File) Commit() error {
 	if err := f.File.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
-	if err := os.Rename(f.Name(), f.path); err != nil {
-		os.Remove(f.Name())
+	if err := os.Rename(f.tmp, f.path); err != nil {
+		os.Remove(f.tmp)
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
 	f.done = true
@@ -104,7 +112,7 @@ func (f *File) Commit() error {
 func (f *File) Abort() {
 	if !f.done {
 		f.File.Close()
-		os.Remove(f.Name())
+		os.Remove(f.tmp)
 		f.done = true
 	}
 }
