@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oeru/copharvest/pkg/classify"
+	"github.com/oeru/copharvest/pkg/privacy"
 	"github.com/oeru/copharvest/pkg/store"
 )
 
@@ -38,33 +39,91 @@ type Column struct {
 // rowContext is what a column needs besides the row.
 type rowContext struct {
 	pseudo *Pseudonymizer // nil: real names
-	loc    *time.Location
+	// redact, when set, replaces the traces of people who opted out.
+	redact *privacy.Redactor
+	// small are the instances with too few accounts to name under
+	// --pseudonymize (nil: name them all).
+	small map[string]bool
+	loc   *time.Location
 }
 
+// SmallInstance is written instead of an instance with too few accounts in
+// the data to be named in a pseudonymised export.
+const SmallInstance = "other"
+
 func (c *rowContext) account(acct string) string {
+	acct = c.redact.Account(acct)
 	if c.pseudo != nil {
 		return c.pseudo.Account(acct)
 	}
 	return acct
 }
 
+// community is a community id; ids are made of members' names, so a
+// member who opted out is redacted from it too.
 func (c *rowContext) community(id string) string {
+	id = c.redact.GroupName(id)
 	if c.pseudo != nil {
 		return c.pseudo.Community(id)
 	}
 	return id
 }
 
-func (c *rowContext) post(uri string) string {
+// post is a post's uri, or Marker when its author opted out.
+func (c *rowContext) post(uri, author string) string {
+	if uri != "" && c.redact.Excluded(author) {
+		return privacy.Marker
+	}
 	if c.pseudo != nil {
 		return c.pseudo.Post(uri)
 	}
 	return uri
 }
 
+func (c *rowContext) instance(host string) string {
+	if c.small[strings.ToLower(host)] {
+		return SmallInstance
+	}
+	return host
+}
+
+func (c *rowContext) text(text string, mentions []string, involved ...string) string {
+	text = c.redact.Text(text, mentions)
+	if c.pseudo != nil {
+		return c.pseudo.Text(text, mentions, involved...)
+	}
+	return text
+}
+
+func (c *rowContext) links(list []string) []string {
+	if c.redact.Empty() && c.pseudo == nil {
+		return list
+	}
+	out := make([]string, len(list))
+	for i, u := range list {
+		out[i] = c.redact.Link(u)
+		if c.pseudo != nil {
+			out[i] = c.pseudo.Link(out[i])
+		}
+	}
+	return out
+}
+
 // identifying blanks a value that names a person when pseudonymising.
 func (c *rowContext) identifying(s string) string {
 	if c.pseudo != nil {
+		return ""
+	}
+	return s
+}
+
+// note is a profile note: blank when pseudonymising; with opt-outs
+// redacted, and blank if a trace remains (HTML hides handles in spans).
+func (c *rowContext) note(s string) string {
+	if c.pseudo != nil {
+		return ""
+	}
+	if s = c.redact.Text(s, nil); c.redact.Traces(s) {
 		return ""
 	}
 	return s
@@ -108,7 +167,7 @@ func localTime(t time.Time, loc *time.Location) any {
 
 var postFields = []field[store.PostRow]{
 	{Column{"uri", KindID, "the post's global ActivityPub id (its key); a keyed hash with --pseudonymize", false},
-		func(r *store.PostRow, c *rowContext) any { return c.post(r.URI) }},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.URI, r.Author) }},
 	{Column{"url", KindText, "web address of the post; empty with --pseudonymize", false},
 		func(r *store.PostRow, c *rowContext) any { return c.identifying(r.URL) }},
 	{Column{"instance", KindText, "instance the post was harvested from (first seen)", false},
@@ -127,8 +186,8 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return r.DeletedAt }},
 	{Column{"author", KindID, "author's account, user@host; a keyed hash with --pseudonymize", false},
 		func(r *store.PostRow, c *rowContext) any { return c.account(r.Author) }},
-	{Column{"author_instance", KindText, "host of the author's account", false},
-		func(r *store.PostRow, c *rowContext) any { return instanceOf(r.Author) }},
+	{Column{"author_instance", KindText, "host of the author's account; with --pseudonymize, \"other\" for an instance with fewer than --min-instance-accounts accounts", false},
+		func(r *store.PostRow, c *rowContext) any { return c.instance(instanceOf(r.Author)) }},
 	{Column{"opted_out", KindBool, "the author opted out of indexing (#nobot/#noindex/#nosearch, noindex, or indexable false)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.AuthorOptedOut }},
 	{Column{"language", KindText, "language code the author's client set", false},
@@ -138,15 +197,15 @@ var postFields = []field[store.PostRow]{
 	{Column{"sensitive", KindBool, "marked sensitive", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Sensitive }},
 	{Column{"spoiler_text", KindText, "content warning", false},
-		func(r *store.PostRow, c *rowContext) any { return pseudoText(c, r.SpoilerText, r.Mentions) }},
-	{Column{"text", KindText, "plain text of the post (paragraphs separated by a blank line); mentions replaced by pseudonyms with --pseudonymize", false},
-		func(r *store.PostRow, c *rowContext) any { return pseudoText(c, r.Text, r.Mentions) }},
+		func(r *store.PostRow, c *rowContext) any { return postText(c, r, r.SpoilerText) }},
+	{Column{"text", KindText, "plain text of the post (paragraphs separated by a blank line); with --pseudonymize, @mentions, links to profiles and posts and the display names of the accounts involved become pseudonyms", false},
+		func(r *store.PostRow, c *rowContext) any { return postText(c, r, r.Text) }},
 	{Column{"tags", KindList, "hashtags, lower case, without #", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Tags }},
 	{Column{"mentions", KindList, "mentioned accounts, user@host (pseudonyms with --pseudonymize)", false},
 		func(r *store.PostRow, c *rowContext) any { return mapList(r.Mentions, c.account) }},
-	{Column{"links", KindList, "links in the post (not hashtag or mention links)", false},
-		func(r *store.PostRow, c *rowContext) any { return r.Links }},
+	{Column{"links", KindList, "links in the post (not hashtag or mention links); links to profiles and posts become pseudonyms with --pseudonymize", false},
+		func(r *store.PostRow, c *rowContext) any { return c.links(r.Links) }},
 	{Column{"replies_count", KindInt, "replies, as the server last counted", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Replies }},
 	{Column{"reblogs_count", KindInt, "boosts, as the server last counted", false},
@@ -156,11 +215,11 @@ var postFields = []field[store.PostRow]{
 	{Column{"media_count", KindInt, "attached media", false},
 		func(r *store.PostRow, c *rowContext) any { return r.MediaCount }},
 	{Column{"in_reply_to_uri", KindID, "uri of the parent post; empty at top level or when the parent is not stored", false},
-		func(r *store.PostRow, c *rowContext) any { return c.post(r.InReplyToURI) }},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.InReplyToURI, r.InReplyToAuthor) }},
 	{Column{"in_reply_to_author", KindID, "account replied to (known even when the parent is not stored)", false},
 		func(r *store.PostRow, c *rowContext) any { return c.account(r.InReplyToAuthor) }},
 	{Column{"thread_root_uri", KindID, "uri of the thread's topmost stored post; the post itself at top level", false},
-		func(r *store.PostRow, c *rowContext) any { return c.post(r.ThreadRootURI) }},
+		func(r *store.PostRow, c *rowContext) any { return c.post(r.ThreadRootURI, r.ThreadRootAuthor) }},
 	{Column{"classified", KindBool, "the classifier has scored the post (the six columns below are 0 otherwise)", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Classified }},
 	{Column{"domain_score", KindFloat, "the classifier's probability that the post is about the domain (with `model: rules`: the D rules' weights, clamped to 0..1)", false},
@@ -187,15 +246,14 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
 }
 
-func pseudoText(c *rowContext, text string, mentions []string) string {
-	if c.pseudo != nil {
-		return c.pseudo.Text(text, mentions)
-	}
-	return text
+func postText(c *rowContext, r *store.PostRow, text string) string {
+	return c.text(text, r.Mentions, r.Author, r.InReplyToAuthor)
 }
 
+// rawJSON is the raw JSON, or null when pseudonymising, when it holds a
+// trace of someone who opted out, or when it is not valid JSON.
 func rawJSON(c *rowContext, raw string) any {
-	if c.pseudo != nil || raw == "" || !json.Valid([]byte(raw)) {
+	if c.pseudo != nil || raw == "" || c.redact.Traces(raw) || !json.Valid([]byte(raw)) {
 		return json.RawMessage(nil)
 	}
 	return json.RawMessage(raw)
@@ -211,8 +269,8 @@ func nullBool(b sql.NullBool) any {
 var accountFields = []field[store.AccountRow]{
 	{Column{"acct", KindID, "the account, user@host (its key); a keyed hash with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.account(r.Acct) }},
-	{Column{"instance", KindText, "host of the account", false},
-		func(r *store.AccountRow, c *rowContext) any { return instanceOf(r.Acct) }},
+	{Column{"instance", KindText, "host of the account; \"other\" for a small instance with --pseudonymize", false},
+		func(r *store.AccountRow, c *rowContext) any { return c.instance(instanceOf(r.Acct)) }},
 	{Column{"username", KindText, "user name; empty with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Username) }},
 	{Column{"display_name", KindText, "display name; empty with --pseudonymize", false},
@@ -252,7 +310,7 @@ var accountFields = []field[store.AccountRow]{
 	{Column{"verdict", KindText, "that community's verdict", false},
 		func(r *store.AccountRow, c *rowContext) any { return r.Verdict }},
 	{Column{"note", KindText, "profile text (HTML); empty with --pseudonymize", false},
-		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Note) }},
+		func(r *store.AccountRow, c *rowContext) any { return c.note(r.Note) }},
 	{Column{"raw", KindJSON, "the account JSON as served (JSONL only; left out with --pseudonymize)", true},
 		func(r *store.AccountRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
 }
@@ -265,7 +323,7 @@ var edgeFields = []field[store.EdgeRow]{
 	{Column{"target", KindID, "account acted upon (parent's author, mentioned account, author of the boosted/favourited post)", false},
 		func(r *store.EdgeRow, c *rowContext) any { return c.account(r.Target) }},
 	{Column{"post_uri", KindID, "the replying or mentioning post, or the boosted/favourited post", false},
-		func(r *store.EdgeRow, c *rowContext) any { return c.post(r.PostURI) }},
+		func(r *store.EdgeRow, c *rowContext) any { return c.post(r.PostURI, "") }},
 	{Column{"at", KindTime, "when, UTC (for boosts and favourites: when copharvest first saw them; the API gives no time)", false},
 		func(r *store.EdgeRow, c *rowContext) any { return r.At }},
 	{Column{"source_opted_out", KindBool, "the source account opted out", false},
@@ -289,6 +347,16 @@ var membershipFields = []field[store.MembershipRow]{
 
 // Datasets lists the tabular exports in the order the docs give them.
 var Datasets = []string{"posts", "accounts", "edges", "communities"}
+
+// Formats lists the formats a dataset ("graph" or a tabular one) can be
+// written in, the default first. The command and the privacy tests loop
+// over it, so a new format is offered and tested in one step.
+func Formats(dataset string) []string {
+	if dataset == "graph" {
+		return []string{"gexf", "graphml"}
+	}
+	return []string{"csv", "jsonl"}
+}
 
 // Columns returns a tabular dataset's columns in their stable order.
 func Columns(dataset string) ([]Column, error) {
@@ -385,7 +453,15 @@ Conventions, in CSV and JSONL alike:
 - ` + "`--pseudonymize`" + ` replaces accounts (also @mentions inside text) and post uris by keyed hashes
   (HMAC-SHA256 with the config's ` + "`salt`" + ` or ` + "`--salt`" + `: the same key gives the same pseudonyms in
   every export) and empties the columns that name a person (urls, local ids, names, notes, raw).
-- ` + "`--exclude-opted-out`" + ` leaves out accounts that opted out, their posts and every edge touching them.
+  Links to an account's profile or post become its pseudonym (for a post, the pseudonym of its
+  Mastodon uri, as in the ` + "`uri`" + ` column); the display names of the accounts a post involves
+  become their account pseudonyms; ` + "`author_instance`" + ` and ` + "`instance`" + ` are ` + "`other`" + ` for an instance
+  with fewer than ` + "`--min-instance-accounts`" + ` (default 5) accounts in the database.
+- ` + "`--exclude-opted-out`" + ` leaves out accounts that opted out, their posts and every edge touching them,
+  and in everyone else's rows replaces every trace of them by ` + "`[opted-out]`" + `: @handles and links to
+  their profile or posts in ` + "`text`" + `, ` + "`spoiler_text`" + `, ` + "`links`" + ` and ` + "`note`" + `, their display name in text,
+  their entries in ` + "`mentions`" + `, and ` + "`in_reply_to_author`" + `, ` + "`in_reply_to_uri`" + ` and ` + "`thread_root_uri`" + ` when
+  they point at them. A ` + "`raw`" + ` JSON or profile note that still names them is left empty.
 `)
 	for _, ds := range Datasets {
 		cols, _ := Columns(ds)
@@ -398,7 +474,8 @@ Conventions, in CSV and JSONL alike:
 ## graph (GEXF 1.3, GraphML)
 
 ` + "`copharvest export graph --format gexf|graphml`" + ` writes a directed multigraph for Gephi, NodeXL,
-igraph and vosonSML. Nodes are accounts (id = acct or pseudonym) with attributes ` + "`instance`" + `,
+igraph and vosonSML. Nodes are accounts (id = acct or pseudonym) with attributes ` + "`instance`" + ` (` + "`other`" + `
+for a small instance with ` + "`--pseudonymize`" + `),
 ` + "`community`" + `, ` + "`verdict`" + `, ` + "`posts`" + ` and ` + "`opted_out`" + `. Edges are one per (source, target, kind),
 kind one of reply, mention, boost, favourite, with ` + "`weight`" + ` = the number of such interactions,
 ` + "`first`" + ` and ` + "`last`" + ` (UTC times). In GEXF the kind is also the edge's ` + "`kind`" + ` attribute, so Gephi keeps

@@ -8,10 +8,61 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/oeru/copharvest/pkg/privacy"
 	"github.com/oeru/copharvest/pkg/store"
 )
+
+// DefaultMinInstanceAccounts is the default of Options.MinInstanceAccounts.
+const DefaultMinInstanceAccounts = 5
+
+// newRowContext loads what the privacy options need: the people who opted
+// out (few), the accounts per instance and the display names (one short
+// string per account) when pseudonymising.
+func newRowContext(ctx context.Context, st *store.Store, opts Options) (*rowContext, error) {
+	rc := &rowContext{loc: opts.Location}
+	if rc.loc == nil {
+		rc.loc = time.UTC
+	}
+	if opts.Filter.ExcludeOptedOut {
+		people, err := st.OptedOutAccounts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		list := make([]privacy.Person, len(people))
+		for i, p := range people {
+			list[i] = privacy.Person{Acct: p.Acct, DisplayName: p.DisplayName, URL: p.URL, URI: p.URI, AccountIDs: p.AccountIDs}
+		}
+		rc.redact = privacy.NewRedactor(list)
+	}
+	if opts.Pseudonymizer != nil {
+		minAccounts := opts.MinInstanceAccounts
+		if minAccounts <= 0 {
+			minAccounts = DefaultMinInstanceAccounts
+		}
+		counts, err := st.AccountsPerInstance(ctx, opts.Filter.ExcludeOptedOut)
+		if err != nil {
+			return nil, err
+		}
+		rc.small = map[string]bool{}
+		for host, n := range counts {
+			if n < minAccounts {
+				rc.small[host] = true
+			}
+		}
+		names := map[string]string{}
+		if err := st.DisplayNames(ctx, func(acct, name string) error {
+			names[strings.ToLower(acct)] = name
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		rc.pseudo = opts.Pseudonymizer.withNames(names)
+	}
+	return rc, nil
+}
 
 // Options of one export.
 type Options struct {
@@ -26,6 +77,10 @@ type Options struct {
 	// Pseudonymizer, when set, replaces accounts and post uris by keyed
 	// hashes and drops what names a person.
 	Pseudonymizer *Pseudonymizer
+	// MinInstanceAccounts: with a Pseudonymizer, an instance with fewer
+	// accounts than this in the data is written as SmallInstance, since a
+	// one-person server names its person (0: DefaultMinInstanceAccounts).
+	MinInstanceAccounts int
 	// Location is the time zone of the local-time column (nil: UTC).
 	Location *time.Location
 	// Now stamps the graph files' metadata.
@@ -47,9 +102,9 @@ func Table(ctx context.Context, st *store.Store, dataset string, w io.Writer, op
 	if err != nil {
 		return Stats{}, err
 	}
-	rc := &rowContext{pseudo: opts.Pseudonymizer, loc: opts.Location}
-	if rc.loc == nil {
-		rc.loc = time.UTC
+	rc, err := newRowContext(ctx, st, opts)
+	if err != nil {
+		return Stats{}, fmt.Errorf("export %s: %w", dataset, err)
 	}
 	var rw rowWriter
 	if opts.Format == "csv" {

@@ -339,3 +339,50 @@ func TestColumnsDoc(t *testing.T) {
 		t.Error("docs/columns.md is out of date with pkg/export/columns.go: run go test ./pkg/export -run TestColumnsDoc -update")
 	}
 }
+
+func TestPseudonymizeHyphensLinksAndNames(t *testing.T) {
+	p, _ := NewPseudonymizer("k")
+	p = p.withNames(map[string]string{"jean-luc@social.example": "Jean-Luc Picard"})
+	luc := p.Account("jean-luc@social.example")
+	in := "@jean-luc and @jean-luc@social.example: see https://social.example/@jean-luc/1135 and https://social.example/@jean-luc, " +
+		"as Jean-Luc Picard said. https://h5p.org/ stays."
+	got := p.Text(in, []string{"jean-luc@social.example"})
+	want := "@" + luc + " and @" + luc + ": see " + p.Post("https://social.example/users/jean-luc/statuses/1135") + " and " + luc +
+		", as " + luc + " said. https://h5p.org/ stays."
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if l := p.Link("https://social.example/users/jean-luc/statuses/1135"); l != p.Post("https://social.example/users/jean-luc/statuses/1135") {
+		t.Errorf("a post's uri as a link: %q, want the post's pseudonym", l)
+	}
+}
+
+func TestPseudonymizeCoarsensSmallInstances(t *testing.T) {
+	st := course(t)
+	p, _ := NewPseudonymizer("k")
+	// mastodon.oeru.org has three accounts (ana, bo, mal); the others one each.
+	for _, tc := range []struct {
+		min  int
+		want map[string]bool
+	}{
+		{3, map[string]bool{Host: true, SmallInstance: true}},
+		{4, map[string]bool{SmallInstance: true}},
+	} {
+		_, rows := readCSV(t, export(t, st, "posts", Options{Format: "csv", Pseudonymizer: p, MinInstanceAccounts: tc.min}))
+		got := map[string]bool{}
+		for _, r := range rows {
+			got[r["author_instance"]] = true
+		}
+		if len(got) != len(tc.want) || !got[SmallInstance] || got[Host] != tc.want[Host] {
+			t.Errorf("at least %d accounts: author instances %v, want %v", tc.min, got, tc.want)
+		}
+		graph := export(t, st, "graph", Options{Format: "graphml", Pseudonymizer: p, MinInstanceAccounts: tc.min})
+		for _, host := range []string{"mastodon.social", "eduhub.social", "mastodon.nz"} {
+			if strings.Contains(graph, host) {
+				t.Errorf("graph names the one-account instance %s", host)
+			}
+		}
+	}
+}
+
+const Host = exporttest.Host

@@ -30,7 +30,10 @@ func Graph(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 	if len(opts.Columns) > 0 {
 		return Stats{}, fmt.Errorf("export graph: --columns applies to csv and jsonl exports only")
 	}
-	rc := &rowContext{pseudo: opts.Pseudonymizer}
+	rc, err := newRowContext(ctx, st, opts)
+	if err != nil {
+		return Stats{}, fmt.Errorf("export graph: %w", err)
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	x := &xmlOut{w: bw}
 	now := opts.Now
@@ -39,9 +42,9 @@ func Graph(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 	}
 	g.begin(x, now, opts.Filter)
 	var stats Stats
-	err := st.ExportAccounts(ctx, opts.Filter, false, func(a *store.AccountRow) error {
+	err = st.ExportAccounts(ctx, opts.Filter, false, func(a *store.AccountRow) error {
 		stats.Rows++
-		g.node(x, graphNode{ID: rc.account(a.Acct), Instance: instanceOf(a.Acct), Community: rc.community(a.CommunityID),
+		g.node(x, graphNode{ID: rc.account(a.Acct), Instance: rc.instance(instanceOf(a.Acct)), Community: rc.community(a.CommunityID),
 			Verdict: a.Verdict, Posts: a.Posts, OptedOut: a.OptedOut})
 		return x.err
 	})

@@ -5,15 +5,20 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"regexp"
 	"strings"
+
+	"github.com/oeru/copharvest/pkg/privacy"
 )
 
 // Pseudonymizer replaces accounts and posts by keyed hashes (HMAC-SHA256),
 // so the same key gives the same pseudonyms in every export and a data set
 // can be shared under an ethics approval without the accounts' names. It
 // is pseudonymisation, not anonymisation: post text can still be searched.
-type Pseudonymizer struct{ key []byte }
+type Pseudonymizer struct {
+	key []byte
+	// names are display names by account, to replace inside text.
+	names map[string]string
+}
 
 // NewPseudonymizer returns a Pseudonymizer keyed with key (the config's
 // salt or --salt).
@@ -22,6 +27,14 @@ func NewPseudonymizer(key string) (*Pseudonymizer, error) {
 		return nil, errors.New("--pseudonymize needs a key: set salt: in the config file or give --salt")
 	}
 	return &Pseudonymizer{key: []byte(key)}, nil
+}
+
+// withNames returns a copy that also replaces the display names of the
+// accounts a post involves.
+func (p *Pseudonymizer) withNames(names map[string]string) *Pseudonymizer {
+	q := *p
+	q.names = names
+	return &q
 }
 
 func (p *Pseudonymizer) hash(kind, value string) string {
@@ -35,8 +48,8 @@ func (p *Pseudonymizer) hash(kind, value string) string {
 // Account returns the pseudonym of an account, "acct_" and 16 hex digits.
 // Accounts compare case-insensitively, as on Mastodon.
 func (p *Pseudonymizer) Account(acct string) string {
-	if acct == "" {
-		return ""
+	if acct == "" || acct == privacy.Marker {
+		return acct
 	}
 	return "acct_" + p.hash("acct", strings.ToLower(strings.TrimPrefix(acct, "@")))
 }
@@ -54,50 +67,80 @@ func (p *Pseudonymizer) Community(id string) string {
 // Post returns the pseudonym of a post uri, "post_" and 16 hex digits (a
 // post's uri and url contain its author's name).
 func (p *Pseudonymizer) Post(uri string) string {
-	if uri == "" {
-		return ""
+	if uri == "" || uri == privacy.Marker {
+		return uri
 	}
 	return "post_" + p.hash("post", uri)
 }
 
-// mentionPattern matches @user and @user@host.
-var mentionPattern = regexp.MustCompile(`@([A-Za-z0-9_]+)(?:@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+))?`)
+// Link returns the pseudonym of a link to an account's profile (its
+// account pseudonym) or post (the post pseudonym of its Mastodon uri, the
+// same as in the uri column for posts of Mastodon servers); other links
+// are kept.
+func (p *Pseudonymizer) Link(u string) string {
+	l, ok := privacy.ParseAccountLink(u)
+	switch {
+	case !ok:
+		return u
+	case l.URI != "":
+		return p.Post(l.URI)
+	}
+	return p.Account(l.Acct)
+}
 
 // Text replaces every @mention in text by the mentioned account's
-// pseudonym. A short @user is resolved against mentions (the post's
-// mentioned accts) so that it gets the same pseudonym as the full account.
-func (p *Pseudonymizer) Text(text string, mentions []string) string {
-	if !strings.Contains(text, "@") {
+// pseudonym (a short @user is resolved against mentions, the post's
+// mentioned accts, so it gets the same pseudonym as in the mentions
+// column), links to profiles and posts by their pseudonyms, and the
+// display names of the accounts in involved (author, mentioned, replied
+// to) by their account pseudonyms.
+func (p *Pseudonymizer) Text(text string, mentions []string, involved ...string) string {
+	if text == "" {
 		return text
 	}
 	var b strings.Builder
 	last := 0
-	for _, m := range mentionPattern.FindAllStringSubmatchIndex(text, -1) {
-		start, end := m[0], m[1]
-		if start > 0 && isHandleByte(text[start-1]) {
-			continue // an e-mail address or part of a word, not a mention
+	for _, u := range privacy.URLs(text) {
+		if pseudo := p.Link(text[u.Start:u.End]); pseudo != text[u.Start:u.End] {
+			b.WriteString(text[last:u.Start])
+			b.WriteString(pseudo)
+			last = u.End
 		}
-		user := text[m[2]:m[3]]
-		acct := user
-		if m[4] >= 0 {
-			acct = user + "@" + text[m[4]:m[5]]
-		} else {
-			for _, full := range mentions {
-				if name, _, _ := strings.Cut(full, "@"); strings.EqualFold(name, user) {
-					acct = full
-					break
-				}
-			}
-		}
-		b.WriteString(text[last:start])
-		b.WriteString("@" + p.Account(acct))
-		last = end
 	}
 	b.WriteString(text[last:])
-	return b.String()
-}
-
-func isHandleByte(c byte) bool {
-	return c == '_' || c == '.' || c == '-' || c == '@' || c == '/' ||
-		('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+	text, b = b.String(), strings.Builder{}
+	last = 0
+	for _, h := range privacy.Handles(text) {
+		acct := h.Acct()
+		if h.Host == "" {
+			if full, ok := privacy.ResolveShort(h.User, mentions); ok {
+				acct = full
+			}
+		}
+		b.WriteString(text[last:h.Start])
+		b.WriteString("@" + p.Account(acct))
+		last = h.End
+	}
+	b.WriteString(text[last:])
+	text = b.String()
+	if len(p.names) == 0 {
+		return text
+	}
+	lower := strings.ToLower(text)
+	for _, acct := range append(append([]string{}, mentions...), involved...) {
+		name := p.names[strings.ToLower(acct)]
+		if !strings.Contains(lower, strings.ToLower(name)) || !privacy.NameWorthMatching(name) {
+			continue // the common case, decided without scanning twice
+		}
+		pseudo := p.Account(acct)
+		for from := 0; ; {
+			s, e := privacy.IndexName(text, name, from)
+			if s < 0 {
+				break
+			}
+			text = text[:s] + pseudo + text[e:]
+			from = s + len(pseudo)
+		}
+	}
+	return text
 }

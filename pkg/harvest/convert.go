@@ -50,6 +50,7 @@ var optOutTags = []string{"#nobot", "#noindex", "#nosearch"}
 func toAccount(a *gomastodon.Account, raw json.RawMessage, host string) store.Account {
 	out := store.Account{
 		Acct:        canonicalAcct(a.Acct, host),
+		Home:        !strings.Contains(strings.TrimPrefix(strings.TrimSpace(a.Acct), "@"), "@"),
 		URI:         a.URI,
 		URL:         a.URL,
 		Username:    a.Username,

@@ -81,3 +81,14 @@ func (l *Lock) Release() error {
 	l.f = nil
 	return err
 }
+
+// TryFile takes an exclusive flock(2) on an open file without waiting and
+// says whether it got it. A file locked by a live process is refused; the
+// kernel drops the lock of a process that died.
+func TryFile(f *os.File) (bool, error) {
+	err := tryLock(f)
+	if errors.Is(err, errWouldBlock) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +72,7 @@ func WriteText(w io.Writer, rep *Report, markdown bool) error {
 	tw.section("Tags used together")
 	rows = nil
 	for _, p := range rep.TagPairs {
-		rows = append(rows, []string{"#" + p.A + " + #" + p.B, itoa(p.Posts)})
+		rows = append(rows, []string{tw.cell("#"+p.A+" + #"+p.B, 0), itoa(p.Posts)})
 	}
 	tw.table([]string{"tags", "posts"}, rows)
 
@@ -81,7 +82,7 @@ func WriteText(w io.Writer, rep *Report, markdown bool) error {
 	tw.printf("%s\n\n", rep.CommunityAccounting) // a blank line: a Markdown table cannot follow a paragraph line
 	rows = nil
 	for _, c := range rep.Communities[:t.CommunitiesShown] {
-		rows = append(rows, []string{tw.cell(c.ID, 0), string(c.Verdict), c.Change, c.Activity.State, itoa(c.Members), signed(c.Posts, c.PostsChange),
+		rows = append(rows, []string{tw.cell(c.ID, 0), tw.cell(string(c.Verdict), 0), tw.cell(c.Change, 0), tw.cell(c.Activity.State, 0), itoa(c.Members), signed(c.Posts, c.PostsChange),
 			pct(c.DomainShare), pct(c.CommunityShare), pct(c.PracticeShare), tw.cell(c.TrajectoryLine, 0)})
 	}
 	tw.table([]string{"community", "verdict", "change", "activity", "members", "posts", "domain", "community", "practice", "trajectory"}, rows)
@@ -148,9 +149,73 @@ func (t *textWriter) cell(s string, max int) string {
 		s = string([]rune(s)[:max-1]) + "…"
 	}
 	if t.markdown {
-		s = strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "`", "\\`").Replace(s)
+		s = markdownText(s)
 	}
 	return s
+}
+
+// markdownText makes s literal text in a GitHub-flavoured Markdown table
+// cell: every ASCII punctuation character is backslash-escaped (no
+// emphasis, link, image, raw HTML, entity or table break can form, and an
+// escaped ':' or '.' stops the autolinker from making http://, ftp:// or
+// www. text a link), line breaks become spaces, and a word containing '@'
+// (a handle or an e-mail address, which the autolinker would turn into a
+// mailto: link whatever is escaped) goes in a code span.
+func markdownText(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if j := emailLikeEnd(s, i); j > i {
+			b.WriteString("`" + s[i:j] + "`")
+			i = j
+			continue
+		}
+		c := s[i]
+		switch {
+		case c == '\n' || c == '\r' || c == '\t':
+			b.WriteByte(' ')
+		case c < utf8.RuneSelf && strings.IndexByte("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", c) >= 0:
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+		i++
+	}
+	return b.String()
+}
+
+func emailByte(c byte) bool {
+	return c == '.' || c == '-' || c == '_' || c == '+' || c == '@' ||
+		('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+// emailLikeEnd: when a run of e-mail characters containing '@' starts at
+// i, its end; else i.
+func emailLikeEnd(s string, i int) int {
+	if i > 0 && emailByte(s[i-1]) {
+		return i
+	}
+	j, at := i, false
+	for j < len(s) && emailByte(s[j]) {
+		at = at || s[j] == '@'
+		j++
+	}
+	if !at {
+		return i
+	}
+	return j
+}
+
+// markdownLink is a Markdown link to u when u is an http(s) address, with
+// the characters that could end or break the destination percent-encoded;
+// any other address (javascript:, data:, relative) is not linked.
+func markdownLink(u string) string {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return "—"
+	}
+	return "[open](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E",
+		"\\", "%5C", "|", "%7C", "`", "%60", "[", "%5B", "]", "%5D").Replace(p.String()) + ")"
 }
 
 func (t *textWriter) posts(list []PostRef, loc *time.Location, withScore bool) {
@@ -163,12 +228,12 @@ func (t *textWriter) posts(list []PostRef, loc *time.Location, withScore bool) {
 		when := p.At.In(loc).Format("Mon 15:04")
 		link := p.URL
 		if t.markdown {
-			link = "[open](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(p.URL) + ")"
+			link = markdownLink(p.URL)
 		}
 		if withScore {
-			rows = append(rows, []string{when, p.Author, strconv.FormatFloat(p.Score, 'f', -1, 64), strings.Join(p.Rules, " "), t.cell(p.Excerpt, 80), link})
+			rows = append(rows, []string{when, t.cell(p.Author, 0), strconv.FormatFloat(p.Score, 'f', -1, 64), t.cell(strings.Join(p.Rules, " "), 0), t.cell(p.Excerpt, 80), link})
 		} else {
-			rows = append(rows, []string{when, p.Author, t.cell(p.Excerpt, 80), link})
+			rows = append(rows, []string{when, t.cell(p.Author, 0), t.cell(p.Excerpt, 80), link})
 		}
 	}
 	t.table(headers, rows)

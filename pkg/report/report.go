@@ -40,7 +40,10 @@ type Options struct {
 	TrendPeriods int
 	// NetworkNodes caps the accounts drawn in the network picture (default 120).
 	NetworkNodes int
-	Now          time.Time
+	// IncludeOptedOut names people who opted out like everyone else; by
+	// default the report leaves them out of every list (see leaveOutOptedOut).
+	IncludeOptedOut bool
+	Now             time.Time
 	// Pseudonyms, when set, replace every account and post address of the
 	// report by a pseudonym; post text is then left out, since it names
 	// people in ways no pseudonymiser can catch.
@@ -235,6 +238,11 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	}
 	if err := rep.network(ctx, st, members, opts.NetworkNodes, opts.Pseudonyms); err != nil {
 		return nil, err
+	}
+	if !opts.IncludeOptedOut {
+		if err := rep.leaveOutOptedOut(ctx, st, opts.Pseudonyms); err != nil {
+			return nil, err
+		}
 	}
 	if ps := opts.Pseudonyms; ps != nil {
 		for i, m := range rep.NewMembers {

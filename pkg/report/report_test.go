@@ -24,7 +24,7 @@ func build(t *testing.T, loc *time.Location) (*Report, *store.Store) {
 		t.Fatal(err)
 	}
 	rep, err := Build(context.Background(), st, Options{Period: period, Location: loc, By: analysis.ByGraph,
-		Thresholds: community.DefaultThresholds(), Seed: 1, Now: exporttest.Week47.AddDate(0, 0, 8)})
+		Thresholds: community.DefaultThresholds(), Seed: 1, Now: exporttest.Week47.AddDate(0, 0, 8), IncludeOptedOut: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestTextMarkdownAndJSON(t *testing.T) {
 			t.Errorf("table output lacks %q", want)
 		}
 	}
-	for _, want := range []string{"# Weekly report 2026-W47", "\n## Communities", "| ", "[open](https://", "&lt;script&gt;"} {
+	for _, want := range []string{"# Weekly report 2026-W47", "\n## Communities", "| ", "[open](https://", `\<script\>`} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q", want)
 		}

@@ -52,6 +52,7 @@ type PostRow struct {
 	InReplyToURI      string // "" for a top-level post or a parent not stored
 	InReplyToAuthor   string
 	ThreadRootURI     string // topmost stored ancestor; the post itself at top level
+	ThreadRootAuthor  string // its author
 	Classified        bool
 	ClassifierVersion string
 	DomainScore       float64
@@ -88,12 +89,13 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 			COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
 			p.replies_count, p.reblogs_count, p.favourites_count, p.media_count,
 			COALESCE(q.uri, ''), COALESCE(qa.acct, p.in_reply_to_acct, ''),
-			CASE WHEN p.in_reply_to_post IS NULL THEN p.uri ELSE (
+			CASE WHEN p.in_reply_to_post IS NULL THEN p.uri || char(10) || a.acct ELSE (
 				WITH RECURSIVE up(id, parent, depth) AS (
 					SELECT q.id, q.in_reply_to_post, 1
 					UNION ALL
 					SELECT x.id, x.in_reply_to_post, up.depth + 1 FROM posts x JOIN up ON x.id = up.parent WHERE up.depth < 1000)
-				SELECT r.uri FROM up JOIN posts r ON r.id = up.id WHERE up.parent IS NULL) END,
+				SELECT r.uri || char(10) || ra.acct FROM up JOIN posts r ON r.id = up.id JOIN accounts ra ON ra.id = r.account_id
+				WHERE up.parent IS NULL) END,
 			c.post_id IS NOT NULL, COALESCE(c.version, ''), COALESCE(c.domain_score, 0), COALESCE(c.community_score, 0),
 			COALESCE(c.practice_score, 0), COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0),
 			COALESCE(c.rules, ''), COALESCE(ac.community, ''), COALESCE(ac.verdict, ''), ` + raw + `
@@ -127,7 +129,7 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 		r.CreatedAt, _ = ParseTime(created)
 		r.EditedAt = parseOptionalTime(edited)
 		r.DeletedAt = parseOptionalTime(deleted)
-		r.ThreadRootURI = root.String
+		r.ThreadRootURI, r.ThreadRootAuthor, _ = strings.Cut(root.String, "\n")
 		r.Tags, r.Mentions, r.Links = strings.Fields(tags), strings.Fields(mentions), strings.Fields(links)
 		if !r.DeletedAt.IsZero() {
 			// A tombstone never carries content, whatever a row still holds.
@@ -443,6 +445,82 @@ func (s *Store) PostAuthors(ctx context.Context, since, until time.Time, fn func
 		}
 		t, _ := ParseTime(at)
 		if err := fn(acct, t); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// OptedOutAccount is what names an account that opted out, for redacting
+// it from other people's rows.
+type OptedOutAccount struct {
+	Acct, DisplayName, URL, URI string
+	AccountIDs                  []string // local ids on the instances its posts came through
+}
+
+// OptedOutAccounts lists the accounts that opted out (few, so all at once).
+func (s *Store) OptedOutAccounts(ctx context.Context) ([]OptedOutAccount, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT a.acct, COALESCE(a.display_name, ''), COALESCE(a.url, ''), COALESCE(a.uri, ''),
+			COALESCE((SELECT group_concat(id, ' ') FROM (
+				SELECT DISTINCT json_extract(p.raw, '$.account.id') AS id FROM posts p
+				WHERE p.account_id = a.id AND json_valid(p.raw) AND json_extract(p.raw, '$.account.id') IS NOT NULL
+				UNION SELECT json_extract(a.raw, '$.id') WHERE json_valid(a.raw) AND json_extract(a.raw, '$.id') IS NOT NULL)), '')
+		FROM accounts a WHERE `+optedOut("a")+` ORDER BY a.acct`)
+	if err != nil {
+		return nil, fmt.Errorf("read opted-out accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []OptedOutAccount
+	for rows.Next() {
+		var a OptedOutAccount
+		var ids string
+		if err := rows.Scan(&a.Acct, &a.DisplayName, &a.URL, &a.URI, &ids); err != nil {
+			return nil, fmt.Errorf("read opted-out accounts: %w", err)
+		}
+		a.AccountIDs = strings.Fields(ids)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AccountsPerInstance counts the stored accounts of each host (the part of
+// acct after @), leaving out opted-out ones when asked.
+func (s *Store) AccountsPerInstance(ctx context.Context, excludeOptedOut bool) (map[string]int, error) {
+	where := ""
+	if excludeOptedOut {
+		where = " WHERE NOT " + optedOut("a")
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT lower(substr(a.acct, instr(a.acct, '@') + 1)), COUNT(*) FROM accounts a`+where+` GROUP BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("count accounts per instance: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var host string
+		var n int
+		if err := rows.Scan(&host, &n); err != nil {
+			return nil, fmt.Errorf("count accounts per instance: %w", err)
+		}
+		out[host] = n
+	}
+	return out, rows.Err()
+}
+
+// DisplayNames streams each account's display name (accounts without one
+// are skipped).
+func (s *Store) DisplayNames(ctx context.Context, fn func(acct, name string) error) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT acct, display_name FROM accounts WHERE COALESCE(display_name, '') <> ''`)
+	if err != nil {
+		return fmt.Errorf("read display names: %w", err)
+	}
+	defer rows.Close()
+	var acct, name string
+	for rows.Next() {
+		if err := rows.Scan(&acct, &name); err != nil {
+			return fmt.Errorf("read display names: %w", err)
+		}
+		if err := fn(acct, name); err != nil {
 			return err
 		}
 	}

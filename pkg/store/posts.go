@@ -20,11 +20,15 @@ type Account struct {
 	Indexable    *bool
 	NoIndex      *bool
 	OptOut       bool
-	CreatedAt    time.Time
-	Followers    int64
-	Following    int64
-	Statuses     int64
-	Raw          []byte
+	// Home: seen on the account's own server (Mastodon's acct without a
+	// host). Its flags replace the stored ones; flags seen elsewhere can only
+	// add an opt-out, never clear one, and never override the home's word.
+	Home      bool
+	CreatedAt time.Time
+	Followers int64
+	Following int64
+	Statuses  int64
+	Raw       []byte
 }
 
 // Link is a link found in a post's content or card.
@@ -212,18 +216,37 @@ func (w *writer) account(a *Account) (int64, error) {
 		return id, nil
 	}
 	var id int64
+	// The opt-out flags: the home server's word replaces what is stored
+	// (a field it leaves out keeps its value); once the home has spoken,
+	// other instances' copies change nothing; before that, a copy can add
+	// an opt-out but never clear one, nor blank a known value.
 	err := w.queryRow(`INSERT INTO accounts(acct, uri, url, username, display_name, note, bot, discoverable, indexable, noindex, optout,
-			created_at, followers_count, following_count, statuses_count, raw, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			created_at, followers_count, following_count, statuses_count, raw, updated_at, flags_from_home)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(acct) DO UPDATE SET uri = excluded.uri, url = excluded.url, username = excluded.username,
 			display_name = excluded.display_name, note = excluded.note, bot = excluded.bot,
-			discoverable = excluded.discoverable, indexable = excluded.indexable, noindex = excluded.noindex,
-			optout = excluded.optout, created_at = excluded.created_at, followers_count = excluded.followers_count,
+			discoverable = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.discoverable, accounts.discoverable)
+				WHEN accounts.flags_from_home THEN COALESCE(accounts.discoverable, excluded.discoverable)
+				WHEN accounts.discoverable = 0 OR excluded.discoverable = 0 THEN 0
+				ELSE COALESCE(excluded.discoverable, accounts.discoverable) END,
+			indexable = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.indexable, accounts.indexable)
+				WHEN accounts.flags_from_home THEN COALESCE(accounts.indexable, excluded.indexable)
+				WHEN accounts.indexable = 0 OR excluded.indexable = 0 THEN 0
+				ELSE COALESCE(excluded.indexable, accounts.indexable) END,
+			noindex = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.noindex, accounts.noindex)
+				WHEN accounts.flags_from_home THEN COALESCE(accounts.noindex, excluded.noindex)
+				WHEN accounts.noindex = 1 OR excluded.noindex = 1 THEN 1
+				ELSE COALESCE(excluded.noindex, accounts.noindex) END,
+			optout = CASE WHEN excluded.flags_from_home THEN excluded.optout
+				WHEN accounts.flags_from_home THEN accounts.optout
+				ELSE MAX(accounts.optout, excluded.optout) END,
+			flags_from_home = MAX(accounts.flags_from_home, excluded.flags_from_home),
+			created_at = excluded.created_at, followers_count = excluded.followers_count,
 			following_count = excluded.following_count, statuses_count = excluded.statuses_count,
 			raw = excluded.raw, updated_at = excluded.updated_at
 		RETURNING id`,
 		a.Acct, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot, a.Discoverable, a.Indexable, a.NoIndex, a.OptOut,
-		nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now).Scan(&id)
+		nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now, a.Home).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("account %s: %w", a.Acct, err)
 	}

@@ -183,4 +183,8 @@ CREATE TABLE account_communities (
 	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`, // 4: each post's thread root, for classification and exports.
 	`ALTER TABLE posts ADD COLUMN thread_root INTEGER REFERENCES posts(id);
 CREATE INDEX posts_thread_root ON posts(thread_root);`,
+	// 5: whether an account's opt-out flags came from its home server, whose
+	// word wins over copies seen through other instances (which may lack
+	// noindex: Mastodon sends it for local accounts only).
+	`ALTER TABLE accounts ADD COLUMN flags_from_home INTEGER NOT NULL DEFAULT 0;`,
 }

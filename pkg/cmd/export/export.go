@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/atomicfile"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/export"
@@ -34,6 +36,8 @@ type Options struct {
 	Pseudonymize    bool
 	Salt            string
 	ExcludeOptedOut bool
+	// MinInstanceAccounts: with --pseudonymize, smaller instances are "other".
+	MinInstanceAccounts int
 }
 
 // NewCmdExport builds the command.
@@ -51,10 +55,14 @@ per (source, target, kind) with weight, first and last time.
 
 --since/--until take a date (2026-11-01), an RFC 3339 time, or an age (30d)
 and select posts by creation time (edges and graph: by their post).
---pseudonymize replaces accounts, @mentions in text and post uris with keyed
-hashes (key: the config's salt or --salt; same key, same pseudonyms) and
-drops names, urls, notes and raw JSON. --exclude-opted-out leaves out
-accounts that opted out of indexing, their posts and their edges.
+--pseudonymize replaces accounts, @mentions, display names and links to
+profiles and posts in text, and post uris with keyed hashes (key: the
+config's salt or --salt; same key, same pseudonyms), drops names, urls,
+notes and raw JSON, and writes instances with fewer than
+--min-instance-accounts accounts as "other". --exclude-opted-out leaves out
+accounts that opted out of indexing, their posts and their edges, and
+replaces their handles, names, links and reply-to fields in other people's
+posts by [opted-out].
 
 Exports stream: a million posts need no more memory than a hundred.
 
@@ -93,19 +101,22 @@ Exports stream: a million posts need no more memory than a hundred.
 	fl.BoolVar(&opts.Pseudonymize, "pseudonymize", false, "replace accounts and post uris by keyed hashes")
 	fl.StringVar(&opts.Salt, "salt", "", "key for --pseudonymize (default: salt in the config file)")
 	fl.BoolVar(&opts.ExcludeOptedOut, "exclude-opted-out", false, "leave out accounts that opted out (#nobot, #noindex, #nosearch, noindex, not indexable)")
+	fl.IntVar(&opts.MinInstanceAccounts, "min-instance-accounts", export.DefaultMinInstanceAccounts,
+		"with --pseudonymize, write instances with fewer accounts in the data as \""+export.SmallInstance+"\"")
 	return cmd
 }
 
 func validate(opts *Options) error {
 	graph := opts.Dataset == "graph"
+	formats := export.Formats(opts.Dataset)
 	if opts.Format == "" {
-		opts.Format = map[bool]string{true: "gexf", false: "csv"}[graph]
+		opts.Format = formats[0]
 	}
 	switch {
-	case graph && opts.Format != "gexf" && opts.Format != "graphml":
-		return cmdutil.FlagErrorf("export graph: --format must be gexf or graphml")
-	case !graph && opts.Format != "csv" && opts.Format != "jsonl":
-		return cmdutil.FlagErrorf("export %s: --format must be csv or jsonl", opts.Dataset)
+	case !slices.Contains(formats, opts.Format):
+		return cmdutil.FlagErrorf("export %s: --format must be %s", opts.Dataset, strings.Join(formats, " or "))
+	case opts.MinInstanceAccounts < 1:
+		return cmdutil.FlagErrorf("--min-instance-accounts must be 1 or more")
 	case graph && len(opts.Columns) > 0:
 		return cmdutil.FlagErrorf("--columns applies to posts, accounts, edges and communities")
 	case opts.Excel && opts.Format != "csv":
@@ -151,7 +162,8 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	filter := store.ExportFilter{Since: p.Since, Until: p.Until}
 	filter.ExcludeOptedOut = opts.ExcludeOptedOut
-	eo := export.Options{Filter: filter, Format: opts.Format, Columns: opts.Columns, Excel: opts.Excel, Location: loc, Now: now}
+	eo := export.Options{Filter: filter, Format: opts.Format, Columns: opts.Columns, Excel: opts.Excel,
+		MinInstanceAccounts: opts.MinInstanceAccounts, Location: loc, Now: now}
 	if opts.Pseudonymize {
 		key := opts.Salt
 		if key == "" {
@@ -173,7 +185,7 @@ func Run(ctx context.Context, opts *Options) error {
 			return err
 		}
 	} else {
-		out, err := export.CreateOutput(opts.Output)
+		out, err := atomicfile.Create(opts.Output)
 		if err != nil {
 			return err
 		}

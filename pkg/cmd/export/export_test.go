@@ -37,6 +37,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"posts", "--salt", "k"},
 		{"posts", "--format", "jsonl", "--excel"},
 		{"posts", "--since", "2026-11-20", "--until", "2026-11-01"},
+		{"posts", "--pseudonymize", "--salt", "k", "--min-instance-accounts", "0"},
 	} {
 		_, _, err := run(t, cfg, args...)
 		if cmdutil.ExitCode(err) != cmdutil.ExitUsage {
@@ -62,6 +63,11 @@ func TestExportPostsToFileWithWindowAndColumns(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "exported 11 posts rows to "+path) {
 		t.Errorf("stderr %q", stderr)
+	}
+	if fi, err := os.Stat(path); err != nil {
+		t.Error(err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("export file mode %v, want 0600: it holds people's words", fi.Mode().Perm())
 	}
 	leftovers, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".*.tmp"))
 	if len(leftovers) > 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/atomicfile"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/export"
@@ -31,6 +32,8 @@ type Options struct {
 	Seed         int64
 	Pseudonymize bool
 	Salt         string
+	// IncludeOptedOut names people who opted out in the lists too.
+	IncludeOptedOut bool
 }
 
 // NewCmdReport builds the command.
@@ -106,6 +109,7 @@ same verdicts and explanations as copharvest communities --week.
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of the community detection")
 	fl.BoolVar(&opts.Pseudonymize, "pseudonymize", false, "replace accounts and post addresses by keyed hashes and leave post text out")
 	fl.StringVar(&opts.Salt, "salt", "", "key for --pseudonymize (default: salt in the config file)")
+	fl.BoolVar(&opts.IncludeOptedOut, "include-opted-out", false, "name people who opted out (#nobot, noindex...) too; by default they are left out of every list")
 	return cmd
 }
 
@@ -168,7 +172,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	defer st.Close()
 	rep, err := report.Build(ctx, st, report.Options{Period: p, Location: loc, CommunityWeeks: weeks, By: by,
-		Thresholds: thresholds, Seed: opts.Seed, Now: now, Pseudonyms: pseudonyms})
+		Thresholds: thresholds, Seed: opts.Seed, IncludeOptedOut: opts.IncludeOptedOut, Now: now, Pseudonyms: pseudonyms})
 	if err != nil {
 		return err
 	}
@@ -188,7 +192,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Output == "" || opts.Output == "-" {
 		return write(opts.IO.Out)
 	}
-	out, err := export.CreateOutput(opts.Output)
+	out, err := atomicfile.Create(opts.Output)
 	if err != nil {
 		return err
 	}

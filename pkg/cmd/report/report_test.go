@@ -126,3 +126,21 @@ func TestPseudonymizedReportNamesNobody(t *testing.T) {
 		}
 	}
 }
+
+func TestOptedOutLeftOutUnlessIncluded(t *testing.T) {
+	cfg := courseConfig(t)
+	for _, include := range []bool{false, true} {
+		args := []string{"--week", "2026-W47", "--format", "markdown", "--tz", "UTC"}
+		if include {
+			args = append(args, "--include-opted-out")
+		}
+		out, _, err := run(t, cfg, time.Now(), args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// cy opted out (#nobot) and asked a question nobody answered.
+		if got := strings.Contains(out, exporttest.Cy); got != include {
+			t.Errorf("--include-opted-out=%v: report names %s: %v", include, exporttest.Cy, got)
+		}
+	}
+}

@@ -262,7 +262,7 @@ func TestWrittenCourseVerdicts(t *testing.T) {
 func TestCodedCourseVerdicts(t *testing.T) {
 	srv := mastodontest.NewServer(mastodontest.Options{})
 	defer srv.Close()
-	if err := srv.LoadStatuses(bytes.NewReader(copharvest.DemoCourse)); err != nil {
+	if err := srv.LoadStatuses(bytes.NewReader(demoCourse(t))); err != nil {
 		t.Fatal(err)
 	}
 	db := syncServer(t, srv)
@@ -342,7 +342,7 @@ func TestAYearEarlierSameVerdicts(t *testing.T) {
 		now, then string // databases: as written, a year earlier
 	}{
 		{"written course", writtenCourseDB(t, courseStart), writtenCourseDB(t, courseStart.AddDate(-1, 0, 0))},
-		{"coded course", coded(copharvest.DemoCourse), coded(shiftYear(t, copharvest.DemoCourse))},
+		{"coded course", coded(demoCourse(t)), coded(shiftYear(t, demoCourse(t)))},
 	}
 	today := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	for _, c := range courses {
@@ -507,4 +507,14 @@ func TestReportSinceSevenDaysNamesItsDates(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, "no posts in 2026-W50; the newest week with posts is 2026-W48") {
 		t.Errorf("empty last week: %v\n%s", err, stderr)
 	}
+}
+
+// demoCourse is the course `copharvest demo` serves.
+func demoCourse(t *testing.T) []byte {
+	t.Helper()
+	b, err := copharvest.CodedCourse(copharvest.DemoCourseName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

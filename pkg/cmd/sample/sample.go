@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/atomicfile"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/csvsafe"
@@ -124,13 +124,13 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	picked := allocate(strata, opts.N)
 	var out io.Writer = opts.IO.Out
-	if opts.Output != "" {
-		f, err := os.Create(opts.Output)
-		if err != nil {
-			return cmdutil.FlagErrorf("-o: %v", err)
+	var file *atomicfile.File
+	if opts.Output != "" && opts.Output != "-" {
+		if file, err = atomicfile.Create(opts.Output); err != nil {
+			return err
 		}
-		defer f.Close()
-		out = f
+		defer file.Abort()
+		out = file
 	}
 	w, err := csvsafe.NewWriter(out, opts.Excel)
 	if err != nil {
@@ -143,6 +143,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	if err := w.Flush(); err != nil {
 		return err
+	}
+	if file != nil {
+		if err := file.Commit(); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "sampled %d of %d posts across %d strata\n", len(picked), total, nonEmpty(strata))
 	return nil

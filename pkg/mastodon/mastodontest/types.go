@@ -284,7 +284,7 @@ type accountWire struct {
 	StatusesCount   int               `json:"statuses_count"`
 	LastStatusAt    *string           `json:"last_status_at"`
 	HideCollections *bool             `json:"hide_collections"`
-	NoIndex         bool              `json:"noindex"`
+	NoIndex         *bool             `json:"noindex,omitempty"` // Mastodon sends it for local accounts only
 	Emojis          []Emoji           `json:"emojis"`
 	Roles           []json.RawMessage `json:"roles"`
 	Fields          []Field           `json:"fields"`
@@ -314,11 +314,20 @@ func (a Account) MarshalJSON() ([]byte, error) {
 		FollowingCount: a.FollowingCount,
 		StatusesCount:  a.StatusesCount,
 		LastStatusAt:   nullString(a.LastStatusAt),
-		NoIndex:        a.NoIndex,
+		NoIndex:        localOnly(a.Acct, a.NoIndex),
 		Emojis:         orEmpty(a.Emojis),
 		Roles:          []json.RawMessage{},
 		Fields:         orEmpty(a.Fields),
 	})
+}
+
+// localOnly is noindex as Mastodon serves it: for the server's own accounts
+// ("name"), absent for remote ones ("name@host"), whose setting it does not know.
+func localOnly(acct string, noindex bool) *bool {
+	if strings.Contains(acct, "@") {
+		return nil
+	}
+	return &noindex
 }
 
 // UnmarshalJSON reads an account as served by Mastodon or GoToSocial.
@@ -340,7 +349,7 @@ func (a *Account) UnmarshalJSON(data []byte) error {
 		Bot:            w.Bot,
 		Discoverable:   w.Discoverable,
 		Indexable:      w.Indexable,
-		NoIndex:        w.NoIndex,
+		NoIndex:        w.NoIndex != nil && *w.NoIndex,
 		Group:          w.Group,
 		CreatedAt:      created,
 		Note:           w.Note,
