@@ -16,14 +16,17 @@ import (
 type Kind string
 
 const (
-	KindID    Kind = "id"    // identifier, always text, never a number
-	KindText  Kind = "text"  // free text
-	KindTime  Kind = "time"  // ISO 8601 / RFC 3339; empty when unknown
-	KindInt   Kind = "int"   // whole number
-	KindFloat Kind = "float" // decimal number, never in scientific notation
-	KindBool  Kind = "bool"  // 1/0 in CSV, true/false in JSONL
-	KindList  Kind = "list"  // space-separated in CSV, an array in JSONL
-	KindJSON  Kind = "json"  // embedded JSON; JSONL only
+	KindID   Kind = "id"   // identifier, always text, never a number
+	KindText Kind = "text" // free text
+	KindTime Kind = "time" // ISO 8601 / RFC 3339; empty when unknown
+	// KindLocalTime is a time with the offset of --tz; Parquet keeps its wall
+	// clock as a timestamp without time zone.
+	KindLocalTime Kind = "local time"
+	KindInt       Kind = "int"   // whole number
+	KindFloat     Kind = "float" // decimal number, never in scientific notation
+	KindBool      Kind = "bool"  // 1/0 in CSV, true/false in JSONL
+	KindList      Kind = "list"  // space-separated in CSV, an array in JSONL and Parquet
+	KindJSON      Kind = "json"  // embedded JSON; never in CSV
 )
 
 // Column is one exported field.
@@ -31,8 +34,9 @@ type Column struct {
 	Name string
 	Kind Kind
 	Doc  string
-	// JSONLOnly columns (raw JSON) are left out of CSV.
-	JSONLOnly bool
+	// NotInCSV columns (raw JSON) are never in CSV, in JSONL by default and
+	// in Parquet when --columns names them.
+	NotInCSV bool
 }
 
 // rowContext is what a column needs besides the row.
@@ -119,7 +123,7 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return c.identifying(r.LocalID) }},
 	{Column{"created_at", KindTime, "when it was posted, UTC", false},
 		func(r *store.PostRow, c *rowContext) any { return r.CreatedAt }},
-	{Column{"created_local", KindTime, "the same instant in the export's time zone (--tz), with its offset", false},
+	{Column{"created_local", KindLocalTime, "the same instant in the export's time zone (--tz), with its offset", false},
 		func(r *store.PostRow, c *rowContext) any { return localTime(r.CreatedAt, c.loc) }},
 	{Column{"edited_at", KindTime, "last edit, UTC; empty when never edited", false},
 		func(r *store.PostRow, c *rowContext) any { return r.EditedAt }},
@@ -185,8 +189,10 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return r.CommunityID }},
 	{Column{"verdict", KindText, "that community's verdict", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Verdict }},
-	{Column{"raw", KindJSON, "the status JSON as the server served it (JSONL only; left out with --pseudonymize)", true},
+	{Column{"raw", KindJSON, "the status JSON as the server served it, on one line (JSONL; Parquet when named in --columns; left out with --pseudonymize)", true},
 		func(r *store.PostRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
+	{Column{"source", KindList, "how the harvest reached the post: tag:TAG@HOST for a tag timeline of an instance, conversation@HOST for a thread's context fetched there", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Sources }},
 }
 
 func pseudoText(c *rowContext, text string, mentions []string) string {
@@ -255,7 +261,7 @@ var accountFields = []field[store.AccountRow]{
 		func(r *store.AccountRow, c *rowContext) any { return r.Verdict }},
 	{Column{"note", KindText, "profile text (HTML); empty with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.identifying(r.Note) }},
-	{Column{"raw", KindJSON, "the account JSON as served (JSONL only; left out with --pseudonymize)", true},
+	{Column{"raw", KindJSON, "the account JSON as served, on one line (JSONL; Parquet when named in --columns; left out with --pseudonymize)", true},
 		func(r *store.AccountRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
 }
 
@@ -309,7 +315,7 @@ func Columns(dataset string) ([]Column, error) {
 
 // SelectColumns checks names against the dataset's columns and returns
 // their indexes in the order given; no names selects every column the
-// format carries (raw only in JSONL).
+// format carries by default (raw only in JSONL).
 func SelectColumns(dataset, format string, names []string) ([]int, error) {
 	cols, err := Columns(dataset)
 	if err != nil {
@@ -318,7 +324,7 @@ func SelectColumns(dataset, format string, names []string) ([]int, error) {
 	var idx []int
 	if len(names) == 0 {
 		for i, c := range cols {
-			if !c.JSONLOnly || format == "jsonl" {
+			if !c.NotInCSV || format == "jsonl" {
 				idx = append(idx, i)
 			}
 		}
@@ -331,8 +337,8 @@ func SelectColumns(dataset, format string, names []string) ([]int, error) {
 		if i < 0 {
 			return nil, fmt.Errorf("unknown %s column %q; the columns are: %s", dataset, n, columnNames(cols))
 		}
-		if cols[i].JSONLOnly && format != "jsonl" {
-			return nil, fmt.Errorf("column %q is only in JSONL exports (--format jsonl)", n)
+		if cols[i].NotInCSV && format == "csv" {
+			return nil, fmt.Errorf("column %q is not in CSV exports: use --format jsonl or parquet", n)
 		}
 		if seen[n] {
 			return nil, fmt.Errorf("column %q given twice", n)
@@ -408,4 +414,18 @@ parallel edges of different kinds apart.
 `)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// SelectedColumns is the columns an export writes: SelectColumns' choice.
+func SelectedColumns(dataset, format string, names []string) ([]Column, error) {
+	idx, err := SelectColumns(dataset, format, names)
+	if err != nil {
+		return nil, err
+	}
+	all, _ := Columns(dataset)
+	cols := make([]Column, len(idx))
+	for i, j := range idx {
+		cols[i] = all[j]
+	}
+	return cols, nil
 }
