@@ -90,7 +90,10 @@ func (c *csvWriter) cell(kind Kind, v any) string {
 	return ""
 }
 
+// safe makes s a CSV cell: valid UTF-8 (a bad byte becomes U+FFFD, as in
+// JSONL and Parquet) and, unless raw, never a spreadsheet formula.
 func (c *csvWriter) safe(s string) string {
+	s = validUTF8(s)
 	if c.raw {
 		return s
 	}
