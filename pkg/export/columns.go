@@ -372,28 +372,50 @@ func WriteColumnsDoc(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(`# Export columns
 
-Generated from pkg/export/columns.go (` + "`go test ./pkg/export -run TestColumnsDoc -update`" + `); the
-order is stable: new columns are only ever appended. ` + "`--columns a,b,c`" + ` selects and reorders.
+Generated from pkg/export/columns.go (` + "`" + `go test ./pkg/export -run TestColumnsDoc -update` + "`" + `); the
+order is stable: new columns are only ever appended. ` + "`" + `--columns a,b,c` + "`" + ` selects and reorders.
 
-Conventions, in CSV and JSONL alike:
+Which format for what:
+
+| format | for | text |
+|---|---|---|
+| ` + "`" + `csv` + "`" + ` (default) | spreadsheets (Excel, LibreOffice, Google Sheets) | spreadsheet-safe: a cell starting with ` + "`" + `=` + "`" + `, ` + "`" + `+` + "`" + `, ` + "`" + `-` + "`" + `, ` + "`" + `@` + "`" + `, tab or CR gets a leading ` + "`" + `'` + "`" + `; the command says how many |
+| ` + "`" + `csv --csv-raw` + "`" + ` | R, pandas, DuckDB, shell tools that want CSV | exactly as stored |
+| ` + "`" + `jsonl` + "`" + ` | scripts, ` + "`" + `jq` + "`" + `, archiving; the only format with ` + "`" + `raw` + "`" + ` by default | exactly as stored |
+| ` + "`" + `parquet` + "`" + ` | pandas, R arrow, Polars, DuckDB at scale: typed, compressed, fast | exactly as stored |
+
+Conventions:
 
 - **id** columns are text, never numbers: Mastodon's 18-digit ids would lose digits as numbers.
-  With ` + "`--excel`" + `, an id made only of digits is written as ` + "`=\"109...\"`" + ` so Excel shows it whole
+  With ` + "`" + `--excel` + "`" + `, an id made only of digits is written as ` + "`" + `="109..."` + "`" + ` so Excel shows it whole
   (the one formula copharvest writes; its content is digits only).
-- **time** columns are ISO 8601 (RFC 3339): UTC with ` + "`Z`" + `, milliseconds when the server gave them;
-  ` + "`created_local`" + ` is the same instant in ` + "`--tz`" + ` with its offset. Empty when unknown.
-- **bool** columns are ` + "`1`/`0`" + ` in CSV (empty when the server did not say), ` + "`true`/`false`" + ` in JSONL.
-- **list** columns are space-separated in CSV (tags, accounts and URLs hold no spaces), arrays in JSONL.
-- **float** columns never use scientific notation.
-- **text** cells starting with ` + "`=`, `+`, `-`, `@`" + `, tab or carriage return get a leading ` + "`'`" + ` in CSV
-  (OWASP CSV injection), so a spreadsheet shows them as text and never runs them. JSONL is unchanged.
+- **time** columns are ISO 8601 (RFC 3339): UTC with ` + "`" + `Z` + "`" + `, milliseconds when the server gave them;
+  empty (null) when unknown. In Parquet: timestamps (microseconds, UTC).
+- **local time** (` + "`" + `created_local` + "`" + `) is the same instant in ` + "`" + `--tz` + "`" + ` with its offset; in Parquet a
+  timestamp without time zone holding the wall clock of ` + "`" + `--tz` + "`" + `.
+- **bool** columns are ` + "`" + `1` + "`" + `/` + "`" + `0` + "`" + ` in CSV (empty when the server did not say), ` + "`" + `true` + "`" + `/` + "`" + `false` + "`" + ` in JSONL,
+  booleans (null when not said) in Parquet.
+- **int** columns are 64-bit integers, **float** columns never use scientific notation (doubles in Parquet).
+- **list** columns are JSON arrays in JSONL and lists of strings in Parquet. In CSV the items are
+  separated by a single space, which no item contains: whitespace inside an item (valid tags,
+  accounts and URLs have none; in a URL ` + "`" + `%20` + "`" + ` is the same address) is percent-encoded.
+- **text** is UTF-8; a byte that is not valid UTF-8 (a misbehaving server) becomes U+FFFD in every
+  format. In JSONL every record is one line: newlines, U+2028 and U+2029 are escaped, and ` + "`" + `raw` + "`" + ` is
+  the server's JSON re-encoded compact (null when the server's JSON was invalid).
+- **text** cells starting with ` + "`" + `=` + "`" + `, ` + "`" + `+` + "`" + `, ` + "`" + `-` + "`" + `, ` + "`" + `@` + "`" + `, tab or carriage return get a leading ` + "`" + `'` + "`" + ` in CSV
+  (OWASP CSV injection), so a spreadsheet shows them as text and never runs them; ` + "`" + `--csv-raw` + "`" + `
+  leaves them alone. JSONL and Parquet are never changed. Empty text is null in Parquet.
 - CSV is RFC 4180 via Go's encoding/csv: cells with commas, quotes or newlines are quoted.
-  ` + "`--excel`" + ` adds a UTF-8 byte order mark and CRLF line ends.
-- Deleted posts are tombstones: ` + "`deleted`" + ` is 1 and every content column is empty.
-- ` + "`--pseudonymize`" + ` replaces accounts (also @mentions inside text) and post uris by keyed hashes
-  (HMAC-SHA256 with the config's ` + "`salt`" + ` or ` + "`--salt`" + `: the same key gives the same pseudonyms in
+  ` + "`" + `--excel` + "`" + ` adds a UTF-8 byte order mark and CRLF line ends.
+- ` + "`" + `raw` + "`" + ` is in JSONL by default, in Parquet when ` + "`" + `--columns` + "`" + ` names it (a JSON column), never in CSV.
+- Deleted posts are tombstones: ` + "`" + `deleted` + "`" + ` is 1 and every content column is empty.
+- ` + "`" + `--pseudonymize` + "`" + ` replaces accounts (also @mentions inside text) and post uris by keyed hashes
+  (HMAC-SHA256 with the config's ` + "`" + `salt` + "`" + ` or ` + "`" + `--salt` + "`" + `: the same key gives the same pseudonyms in
   every export) and empties the columns that name a person (urls, local ids, names, notes, raw).
-- ` + "`--exclude-opted-out`" + ` leaves out accounts that opted out, their posts and every edge touching them.
+- ` + "`" + `--exclude-opted-out` + "`" + ` leaves out accounts that opted out, their posts and every edge touching them.
+- With ` + "`" + `-o FILE` + "`" + `, ` + "`" + `datapackage.json` + "`" + ` in the same directory describes the file: a
+  [Frictionless Data Package](https://specs.frictionlessdata.io/data-package/) whose Table Schema
+  gives each column's type, and whose ` + "`" + `copharvest` + "`" + ` section says how it was made (see README).
 `)
 	for _, ds := range Datasets {
 		cols, _ := Columns(ds)
@@ -403,14 +425,17 @@ Conventions, in CSV and JSONL alike:
 		}
 	}
 	b.WriteString(`
-## graph (GEXF 1.3, GraphML)
+## graph (GEXF 1.2draft or 1.3, GraphML)
 
-` + "`copharvest export graph --format gexf|graphml`" + ` writes a directed multigraph for Gephi, NodeXL,
-igraph and vosonSML. Nodes are accounts (id = acct or pseudonym) with attributes ` + "`instance`" + `,
-` + "`community`" + `, ` + "`verdict`" + `, ` + "`posts`" + ` and ` + "`opted_out`" + `. Edges are one per (source, target, kind),
-kind one of reply, mention, boost, favourite, with ` + "`weight`" + ` = the number of such interactions,
-` + "`first`" + ` and ` + "`last`" + ` (UTC times). In GEXF the kind is also the edge's ` + "`kind`" + ` attribute, so Gephi keeps
-parallel edges of different kinds apart.
+` + "`" + `copharvest export graph --format gexf|graphml` + "`" + ` writes a directed multigraph for Gephi, networkx,
+NodeXL, igraph and vosonSML. Nodes are accounts (id = acct or pseudonym; characters XML cannot
+hold, and ` + "`" + `%` + "`" + `, are percent-encoded, so no two accounts share an id) with attributes ` + "`" + `instance` + "`" + `,
+` + "`" + `community` + "`" + `, ` + "`" + `verdict` + "`" + `, ` + "`" + `posts` + "`" + ` and ` + "`" + `opted_out` + "`" + `. Edges are one per (source, target, kind), kind one
+of reply, mention, boost, favourite, with ` + "`" + `weight` + "`" + ` = the number of such interactions (GEXF's own
+edge weight; a GraphML key named ` + "`" + `weight` + "`" + `), ` + "`" + `kind` + "`" + `, ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` (UTC times). Self-loops (an
+account replying to or mentioning itself) are left out unless ` + "`" + `--self-loops` + "`" + `. GEXF is 1.2draft by
+default, which Gephi, networkx and igraph read; ` + "`" + `--gexf-version 1.3` + "`" + ` also writes the kind as the
+edge's ` + "`" + `kind` + "`" + `, so Gephi keeps parallel edges of different kinds apart.
 `)
 	_, err := io.WriteString(w, b.String())
 	return err
