@@ -52,3 +52,6 @@ func benchmarkExport(b *testing.B, n int, dataset, format string) {
 func BenchmarkExportPostsCSV100k(b *testing.B) { benchmarkExport(b, 100_000, "posts", "csv") }
 func BenchmarkExportPostsCSV1M(b *testing.B)   { benchmarkExport(b, 1_000_000, "posts", "csv") }
 func BenchmarkExportGraphGEXF1M(b *testing.B)  { benchmarkExport(b, 1_000_000, "graph", "gexf") }
+
+func BenchmarkExportPostsParquet100k(b *testing.B) { benchmarkExport(b, 100_000, "posts", "parquet") }
+func BenchmarkExportPostsParquet1M(b *testing.B)   { benchmarkExport(b, 1_000_000, "posts", "parquet") }
