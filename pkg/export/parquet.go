@@ -28,7 +28,8 @@ const parquetRowGroupRows = 50_000
 type parquetWriter struct {
 	out     io.Writer
 	dataset string
-	w       *parquet.Writer
+	w       *parquet.GenericWriter[any]
+	rows    []any         // the one row Write is given
 	next    reflect.Value // the struct the next row is set in
 	buf     []byte
 }
@@ -47,7 +48,7 @@ func (p *parquetWriter) header(cols []Column) error {
 	typ := reflect.StructOf(fields)
 	p.next = reflect.New(typ).Elem()
 	schema := parquet.NewSchema(p.dataset, parquet.SchemaOf(p.next.Addr().Interface()))
-	p.w = parquet.NewWriter(p.out, schema, parquet.Compression(&parquet.Snappy),
+	p.w = parquet.NewGenericWriter[any](p.out, schema, parquet.Compression(&parquet.Snappy),
 		parquet.MaxRowsPerRowGroup(parquetRowGroupRows), parquet.CreatedBy("copharvest", build.String(), ""))
 	return nil
 }
@@ -109,16 +110,30 @@ func (p *parquetWriter) row(cols []Column, vals []any) error {
 			}
 		}
 	}
-	return p.w.Write(p.next.Addr().Interface())
+	if p.rows == nil {
+		p.rows = []any{p.next.Addr().Interface()}
+	}
+	_, err := p.w.Write(p.rows)
+	return err
 }
 
-// validUTF8: Parquet strings must be UTF-8 (DuckDB rejects the file
-// otherwise); a bad byte becomes U+FFFD, as in JSONL.
+// validUTF8: CSV and Parquet strings must be UTF-8 (DuckDB rejects the
+// file otherwise); each bad byte becomes U+FFFD, as in JSONL.
 func validUTF8(s string) string {
 	if utf8.ValidString(s) {
 		return s
 	}
-	return strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 func (p *parquetWriter) flush() error {

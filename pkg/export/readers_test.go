@@ -51,8 +51,9 @@ func python(t *testing.T, modules, script string, args ...string) []byte {
 	return out
 }
 
-// duckdb runs one SQL statement in DuckDB and decodes its rows.
-func duckdb(t *testing.T, sql string) []map[string]any {
+// duckdb runs SQL statements in one DuckDB process and decodes the rows
+// of each.
+func duckdb(t *testing.T, sql ...string) [][]map[string]any {
 	t.Helper()
 	tools, _ := filepath.Abs("../../testdata/tools")
 	_, err := os.Stat(filepath.Join(tools, "node_modules/@duckdb/node-api"))
@@ -60,18 +61,18 @@ func duckdb(t *testing.T, sql string) []map[string]any {
 		_, err = exec.LookPath("node")
 	}
 	needTool(t, "DuckDB for node (cd testdata/tools && npm ci)", err)
-	cmd := exec.Command("node", filepath.Join(tools, "duckdb-query.js"), sql)
+	cmd := exec.Command("node", append([]string{filepath.Join(tools, "duckdb-query.js")}, sql...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("duckdb %q: %v\n%s", sql, err, stderr.String())
 	}
-	var rows []map[string]any
-	if err := json.Unmarshal(out, &rows); err != nil {
-		t.Fatalf("duckdb output: %v", err)
+	var results [][]map[string]any
+	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(sql) {
+		t.Fatalf("duckdb output: %v (%d results for %d statements)", err, len(results), len(sql))
 	}
-	return rows
+	return results
 }
 
 // Hostile accounts: they differ only in characters XML cannot hold.
@@ -338,7 +339,25 @@ print(json.dumps(dict(zip(df["uri"], df["text"]))))`
 			t.Errorf("%s: %d rows, %d texts differ from JSONL", filepath.Base(path), len(got), differ)
 		}
 	}
-	rows := duckdb(t, "SELECT uri, text FROM read_parquet('"+pqPath+"')")
+	withRaw, _ := export("raw.parquet", Options{Format: "parquet", Columns: []string{"uri", "raw"}})
+	others := map[string]Stats{}
+	var counts []string
+	for _, dataset := range []string{"accounts", "edges", "communities"} {
+		path, stats := writeTemp(t, dataset+".parquet", func(w *bytes.Buffer) (Stats, error) {
+			return Table(ctx, st, dataset, w, Options{Format: "parquet"})
+		})
+		others[dataset] = stats
+		counts = append(counts, "SELECT '"+dataset+"' AS dataset, count(*) AS n FROM read_parquet('"+path+"')")
+	}
+	res := duckdb(t,
+		"SELECT uri, text FROM read_parquet('"+pqPath+"')",
+		"DESCRIBE SELECT * FROM read_parquet('"+pqPath+"')",
+		"SELECT strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS at, strftime(created_local, '%H:%M') AS local, tags, source, deleted "+
+			"FROM read_parquet('"+pqPath+"') WHERE uri = '"+exporttest.CoursePosts()[5].URI()+"'",
+		"SELECT source FROM read_parquet('"+pqPath+"') WHERE uri = 'https://evil.example/s/903'",
+		strings.Join(counts, " UNION ALL "),
+		"SELECT raw->>'content' AS content FROM read_parquet('"+withRaw+"') WHERE uri = 'https://evil.example/s/900'")
+	rows, describe, ana, conv, n, r := res[0], res[1], res[2], res[3], res[4], res[5]
 	if len(rows) != len(want) {
 		t.Fatalf("DuckDB reads %d rows, want %d", len(rows), len(want))
 	}
@@ -349,7 +368,7 @@ print(json.dumps(dict(zip(df["uri"], df["text"]))))`
 		}
 	}
 	types := map[string]string{}
-	for _, r := range duckdb(t, "DESCRIBE SELECT * FROM read_parquet('"+pqPath+"')") {
+	for _, r := range describe {
 		types[r["column_name"].(string)] = r["column_type"].(string)
 	}
 	for col, typ := range map[string]string{"uri": "VARCHAR", "created_at": "TIMESTAMP WITH TIME ZONE", "created_local": "TIMESTAMP",
@@ -361,27 +380,22 @@ print(json.dumps(dict(zip(df["uri"], df["text"]))))`
 	if _, ok := types["raw"]; ok {
 		t.Error("raw is in Parquet without --columns raw")
 	}
-	ana := duckdb(t, "SELECT strftime(created_at, '%Y-%m-%dT%H:%M:%SZ') AS at, strftime(created_local, '%H:%M') AS local, tags, source, deleted "+
-		"FROM read_parquet('"+pqPath+"') WHERE uri = '"+exporttest.CoursePosts()[5].URI()+"'")
 	if len(ana) != 1 || ana[0]["at"] != "2026-11-16T09:00:00Z" || ana[0]["local"] != "22:00" || ana[0]["deleted"] != false ||
 		!slices.Equal(toStrings(ana[0]["tags"]), []string{"cop", "h5p", "oer"}) || !slices.Equal(toStrings(ana[0]["source"]), []string{"tag:cop@mastodon.oeru.org"}) {
 		t.Errorf("ana's w47a in DuckDB: %v", ana)
 	}
-	conv := duckdb(t, "SELECT source FROM read_parquet('"+pqPath+"') WHERE uri = 'https://evil.example/s/903'")
 	if len(conv) != 1 || !slices.Equal(toStrings(conv[0]["source"]), []string{"conversation@evil.example"}) {
 		t.Errorf("a post reached through its thread: %v", conv)
 	}
-	for _, dataset := range []string{"accounts", "edges", "communities"} {
-		path, stats := writeTemp(t, dataset+".parquet", func(w *bytes.Buffer) (Stats, error) {
-			return Table(ctx, st, dataset, w, Options{Format: "parquet"})
-		})
-		n := duckdb(t, "SELECT count(*) AS n FROM read_parquet('"+path+"')")
-		if len(n) != 1 || n[0]["n"] != itoa(stats.Rows) || stats.Rows == 0 {
-			t.Errorf("%s: DuckDB counts %v rows, copharvest wrote %d", dataset, n, stats.Rows)
+	for _, c := range n {
+		dataset := c["dataset"].(string)
+		if c["n"] != itoa(others[dataset].Rows) || others[dataset].Rows == 0 {
+			t.Errorf("%s: DuckDB counts %v rows, copharvest wrote %d", dataset, c["n"], others[dataset].Rows)
 		}
 	}
-	withRaw, _ := export("raw.parquet", Options{Format: "parquet", Columns: []string{"uri", "raw"}})
-	r := duckdb(t, "SELECT raw->>'content' AS content FROM read_parquet('"+withRaw+"') WHERE uri = 'https://evil.example/s/900'")
+	if len(n) != 3 {
+		t.Errorf("counts %v", n)
+	}
 	if len(r) != 1 || r[0]["content"] != "bad \uFFFD byte\u2028and a line separator" {
 		t.Errorf("raw JSON in Parquet: %v", r)
 	}
