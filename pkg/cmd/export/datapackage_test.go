@@ -13,6 +13,7 @@ import (
 
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/export"
+	"github.com/oeru/copharvest/pkg/iostreams"
 )
 
 // validateDataPackage checks the descriptor at path against the published
@@ -206,6 +207,19 @@ func TestCSVSaysItIsSpreadsheetSafe(t *testing.T) {
 		{"graph", "--format", "graphml", "--gexf-version", "1.3"}, {"posts", "--self-loops"}, {"graph", "--gexf-version", "1.1"}} {
 		if _, _, err := run(t, cfg, args...); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 			t.Errorf("export %q: exit %d (%v), want 2", args, cmdutil.ExitCode(err), err)
+		}
+	}
+}
+
+// TestParquetNeverGoesToATerminal: binary output to a terminal is refused
+// (exit 2); redirected standard output is fine.
+func TestParquetNeverGoesToATerminal(t *testing.T) {
+	io, _, _, _ := iostreams.Test()
+	for _, tty := range []bool{true, false} {
+		io.StdoutTTY = tty
+		err := validate(&Options{IO: io, Dataset: "posts", Format: "parquet"})
+		if (cmdutil.ExitCode(err) == cmdutil.ExitUsage) != tty {
+			t.Errorf("parquet to standard output, terminal %v: %v", tty, err)
 		}
 	}
 }

@@ -124,6 +124,9 @@ func validate(opts *Options) error {
 	if opts.Format == "" {
 		opts.Format = map[bool]string{true: "gexf", false: "csv"}[graph]
 	}
+	if opts.GEXFVersion == "" {
+		opts.GEXFVersion = export.GEXFVersions[0]
+	}
 	switch {
 	case graph && opts.Format != "gexf" && opts.Format != "graphml":
 		return cmdutil.FlagErrorf("export graph: --format must be gexf or graphml")
@@ -133,6 +136,8 @@ func validate(opts *Options) error {
 		return cmdutil.FlagErrorf("--csv-raw applies to CSV only")
 	case opts.CSVRaw && opts.Excel:
 		return cmdutil.FlagErrorf("--csv-raw and --excel do not go together: --excel makes a spreadsheet-safe file, --csv-raw one for analysis")
+	case opts.Format == "parquet" && (opts.Output == "" || opts.Output == "-") && opts.IO != nil && opts.IO.StdoutTTY:
+		return cmdutil.FlagErrorf("Parquet is binary: give -o FILE, or redirect standard output")
 	case !slices.Contains(export.GEXFVersions, opts.GEXFVersion):
 		return cmdutil.FlagErrorf("--gexf-version must be %s", strings.Join(export.GEXFVersions, " or "))
 	case opts.GEXFVersion != "1.2draft" && opts.Format != "gexf":
@@ -234,9 +239,6 @@ func Run(ctx context.Context, opts *Options) error {
 			return export.Graph(ctx, st, w, eo)
 		}
 		return export.Table(ctx, st, opts.Dataset, w, eo)
-	}
-	if opts.Format == "parquet" && !toFile && opts.IO.StdoutTTY {
-		return cmdutil.FlagErrorf("Parquet is binary: give -o FILE, or redirect standard output")
 	}
 	var stats export.Stats
 	if !toFile {
