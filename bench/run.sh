@@ -58,7 +58,10 @@ for n in $SIZES; do
     read -r s kb < <(timed "$bin" --db "$db" report --since 120d --format json); echo "  $n report: ${s}s ${kb}KB"; row+=", \"report_s\": $s, \"report_kb\": $kb"
   fi
   if "$bin" export --help >/dev/null 2>&1; then
-    read -r s kb < <(timed "$bin" --db "$db" export posts --format csv -o "$out/posts-$n.csv"); echo "  $n export posts csv: ${s}s ${kb}KB"; row+=", \"export_s\": $s, \"export_kb\": $kb"
+    read -r s kb < <(timed "$bin" --db "$db" export posts --format csv -o "$out/posts-$n.csv"); echo "  $n export posts csv: ${s}s ${kb}KB $(stat -c %s "$out/posts-$n.csv") bytes"; row+=", \"export_s\": $s, \"export_kb\": $kb, \"export_bytes\": $(stat -c %s "$out/posts-$n.csv")"
+    if "$bin" export --help 2>&1 | grep -q parquet; then
+      read -r s kb < <(timed "$bin" --db "$db" export posts --format parquet -o "$out/posts-$n.parquet"); echo "  $n export posts parquet: ${s}s ${kb}KB $(stat -c %s "$out/posts-$n.parquet") bytes"; row+=", \"export_parquet_s\": $s, \"export_parquet_kb\": $kb, \"export_parquet_bytes\": $(stat -c %s "$out/posts-$n.parquet")"
+    fi
   fi
   json+="$sep$row}"; sep=", "
 done

@@ -63,3 +63,6 @@ func BenchmarkExportPostsCSVPrivate100k(b *testing.B) {
 	p, _ := NewPseudonymizer("bench")
 	benchmarkExportWith(b, 100_000, "posts", Options{Format: "csv", Filter: store.ExportFilter{ExcludeOptedOut: true}, Pseudonymizer: p})
 }
+
+func BenchmarkExportPostsParquet100k(b *testing.B) { benchmarkExport(b, 100_000, "posts", "parquet") }
+func BenchmarkExportPostsParquet1M(b *testing.B)   { benchmarkExport(b, 1_000_000, "posts", "parquet") }

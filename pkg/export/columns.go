@@ -17,14 +17,17 @@ import (
 type Kind string
 
 const (
-	KindID    Kind = "id"    // identifier, always text, never a number
-	KindText  Kind = "text"  // free text
-	KindTime  Kind = "time"  // ISO 8601 / RFC 3339; empty when unknown
-	KindInt   Kind = "int"   // whole number
-	KindFloat Kind = "float" // decimal number, never in scientific notation
-	KindBool  Kind = "bool"  // 1/0 in CSV, true/false in JSONL
-	KindList  Kind = "list"  // space-separated in CSV, an array in JSONL
-	KindJSON  Kind = "json"  // embedded JSON; JSONL only
+	KindID   Kind = "id"   // identifier, always text, never a number
+	KindText Kind = "text" // free text
+	KindTime Kind = "time" // ISO 8601 / RFC 3339; empty when unknown
+	// KindLocalTime is a time with the offset of --tz; Parquet keeps its wall
+	// clock as a timestamp without time zone.
+	KindLocalTime Kind = "local time"
+	KindInt       Kind = "int"   // whole number
+	KindFloat     Kind = "float" // decimal number, never in scientific notation
+	KindBool      Kind = "bool"  // 1/0 in CSV, true/false in JSONL
+	KindList      Kind = "list"  // space-separated in CSV, an array in JSONL and Parquet
+	KindJSON      Kind = "json"  // embedded JSON; never in CSV
 )
 
 // Column is one exported field.
@@ -32,8 +35,9 @@ type Column struct {
 	Name string
 	Kind Kind
 	Doc  string
-	// JSONLOnly columns (raw JSON) are left out of CSV.
-	JSONLOnly bool
+	// NotInCSV columns (raw JSON) are never in CSV, in JSONL by default and
+	// in Parquet when --columns names them.
+	NotInCSV bool
 }
 
 // rowContext is what a column needs besides the row.
@@ -176,7 +180,7 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return c.identifying(r.LocalID) }},
 	{Column{"created_at", KindTime, "when it was posted, UTC", false},
 		func(r *store.PostRow, c *rowContext) any { return r.CreatedAt }},
-	{Column{"created_local", KindTime, "the same instant in the export's time zone (--tz), with its offset", false},
+	{Column{"created_local", KindLocalTime, "the same instant in the export's time zone (--tz), with its offset", false},
 		func(r *store.PostRow, c *rowContext) any { return localTime(r.CreatedAt, c.loc) }},
 	{Column{"edited_at", KindTime, "last edit, UTC; empty when never edited", false},
 		func(r *store.PostRow, c *rowContext) any { return r.EditedAt }},
@@ -242,8 +246,10 @@ var postFields = []field[store.PostRow]{
 		func(r *store.PostRow, c *rowContext) any { return c.community(r.CommunityID) }},
 	{Column{"verdict", KindText, "that community's verdict", false},
 		func(r *store.PostRow, c *rowContext) any { return r.Verdict }},
-	{Column{"raw", KindJSON, "the status JSON as the server served it (JSONL only; left out with --pseudonymize)", true},
+	{Column{"raw", KindJSON, "the status JSON as the server served it, on one line (JSONL; Parquet when named in --columns; left out with --pseudonymize)", true},
 		func(r *store.PostRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
+	{Column{"source", KindList, "how the harvest reached the post: tag:TAG@HOST for a tag timeline of an instance, conversation@HOST for a thread's context fetched there", false},
+		func(r *store.PostRow, c *rowContext) any { return r.Sources }},
 }
 
 func postText(c *rowContext, r *store.PostRow, text string) string {
@@ -311,7 +317,7 @@ var accountFields = []field[store.AccountRow]{
 		func(r *store.AccountRow, c *rowContext) any { return r.Verdict }},
 	{Column{"note", KindText, "profile text (HTML); empty with --pseudonymize", false},
 		func(r *store.AccountRow, c *rowContext) any { return c.note(r.Note) }},
-	{Column{"raw", KindJSON, "the account JSON as served (JSONL only; left out with --pseudonymize)", true},
+	{Column{"raw", KindJSON, "the account JSON as served, on one line (JSONL; Parquet when named in --columns; left out with --pseudonymize)", true},
 		func(r *store.AccountRow, c *rowContext) any { return rawJSON(c, r.Raw) }},
 }
 
@@ -355,7 +361,7 @@ func Formats(dataset string) []string {
 	if dataset == "graph" {
 		return []string{"gexf", "graphml"}
 	}
-	return []string{"csv", "jsonl"}
+	return TableFormats
 }
 
 // Columns returns a tabular dataset's columns in their stable order.
@@ -375,7 +381,7 @@ func Columns(dataset string) ([]Column, error) {
 
 // SelectColumns checks names against the dataset's columns and returns
 // their indexes in the order given; no names selects every column the
-// format carries (raw only in JSONL).
+// format carries by default (raw only in JSONL).
 func SelectColumns(dataset, format string, names []string) ([]int, error) {
 	cols, err := Columns(dataset)
 	if err != nil {
@@ -384,7 +390,7 @@ func SelectColumns(dataset, format string, names []string) ([]int, error) {
 	var idx []int
 	if len(names) == 0 {
 		for i, c := range cols {
-			if !c.JSONLOnly || format == "jsonl" {
+			if !c.NotInCSV || format == "jsonl" {
 				idx = append(idx, i)
 			}
 		}
@@ -397,8 +403,8 @@ func SelectColumns(dataset, format string, names []string) ([]int, error) {
 		if i < 0 {
 			return nil, fmt.Errorf("unknown %s column %q; the columns are: %s", dataset, n, columnNames(cols))
 		}
-		if cols[i].JSONLOnly && format != "jsonl" {
-			return nil, fmt.Errorf("column %q is only in JSONL exports (--format jsonl)", n)
+		if cols[i].NotInCSV && format == "csv" {
+			return nil, fmt.Errorf("column %q is not in CSV exports: use --format jsonl or parquet", n)
 		}
 		if seen[n] {
 			return nil, fmt.Errorf("column %q given twice", n)
@@ -432,26 +438,45 @@ func WriteColumnsDoc(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString(`# Export columns
 
-Generated from pkg/export/columns.go (` + "`go test ./pkg/export -run TestColumnsDoc -update`" + `); the
-order is stable: new columns are only ever appended. ` + "`--columns a,b,c`" + ` selects and reorders.
+Generated from pkg/export/columns.go (` + "`" + `go test ./pkg/export -run TestColumnsDoc -update` + "`" + `); the
+order is stable: new columns are only ever appended. ` + "`" + `--columns a,b,c` + "`" + ` selects and reorders.
 
-Conventions, in CSV and JSONL alike:
+Which format for what:
+
+| format | for | text |
+|---|---|---|
+| ` + "`" + `csv` + "`" + ` (default) | spreadsheets (Excel, LibreOffice, Google Sheets) | spreadsheet-safe: a cell starting with ` + "`" + `=` + "`" + `, ` + "`" + `+` + "`" + `, ` + "`" + `-` + "`" + `, ` + "`" + `@` + "`" + `, tab or CR gets a leading ` + "`" + `'` + "`" + `; the command says how many |
+| ` + "`" + `csv --csv-raw` + "`" + ` | R, pandas, DuckDB, shell tools that want CSV | exactly as stored |
+| ` + "`" + `jsonl` + "`" + ` | scripts, ` + "`" + `jq` + "`" + `, archiving; the only format with ` + "`" + `raw` + "`" + ` by default | exactly as stored |
+| ` + "`" + `parquet` + "`" + ` | pandas, R arrow, Polars, DuckDB at scale: typed, compressed, fast | exactly as stored |
+
+Conventions:
 
 - **id** columns are text, never numbers: Mastodon's 18-digit ids would lose digits as numbers.
-  With ` + "`--excel`" + `, an id made only of digits is written as ` + "`=\"109...\"`" + ` so Excel shows it whole
+  With ` + "`" + `--excel` + "`" + `, an id made only of digits is written as ` + "`" + `="109..."` + "`" + ` so Excel shows it whole
   (the one formula copharvest writes; its content is digits only).
-- **time** columns are ISO 8601 (RFC 3339): UTC with ` + "`Z`" + `, milliseconds when the server gave them;
-  ` + "`created_local`" + ` is the same instant in ` + "`--tz`" + ` with its offset. Empty when unknown.
-- **bool** columns are ` + "`1`/`0`" + ` in CSV (empty when the server did not say), ` + "`true`/`false`" + ` in JSONL.
-- **list** columns are space-separated in CSV (tags, accounts and URLs hold no spaces), arrays in JSONL.
-- **float** columns never use scientific notation.
-- **text** cells starting with ` + "`=`, `+`, `-`, `@`" + `, tab or carriage return get a leading ` + "`'`" + ` in CSV
-  (OWASP CSV injection), so a spreadsheet shows them as text and never runs them. JSONL is unchanged.
+- **time** columns are ISO 8601 (RFC 3339): UTC with ` + "`" + `Z` + "`" + `, milliseconds when the server gave them;
+  empty (null) when unknown. In Parquet: timestamps (microseconds, UTC).
+- **local time** (` + "`" + `created_local` + "`" + `) is the same instant in ` + "`" + `--tz` + "`" + ` with its offset; in Parquet a
+  timestamp without time zone holding the wall clock of ` + "`" + `--tz` + "`" + `.
+- **bool** columns are ` + "`" + `1` + "`" + `/` + "`" + `0` + "`" + ` in CSV (empty when the server did not say), ` + "`" + `true` + "`" + `/` + "`" + `false` + "`" + ` in JSONL,
+  booleans (null when not said) in Parquet.
+- **int** columns are 64-bit integers, **float** columns never use scientific notation (doubles in Parquet).
+- **list** columns are JSON arrays in JSONL and lists of strings in Parquet. In CSV the items are
+  separated by a single space, which no item contains: whitespace inside an item (valid tags,
+  accounts and URLs have none; in a URL ` + "`" + `%20` + "`" + ` is the same address) is percent-encoded.
+- **text** is UTF-8; a byte that is not valid UTF-8 (a misbehaving server) becomes U+FFFD in every
+  format. In JSONL every record is one line: newlines, U+2028 and U+2029 are escaped, and ` + "`" + `raw` + "`" + ` is
+  the server's JSON re-encoded compact (null when the server's JSON was invalid).
+- **text** cells starting with ` + "`" + `=` + "`" + `, ` + "`" + `+` + "`" + `, ` + "`" + `-` + "`" + `, ` + "`" + `@` + "`" + `, tab or carriage return get a leading ` + "`" + `'` + "`" + ` in CSV
+  (OWASP CSV injection), so a spreadsheet shows them as text and never runs them; ` + "`" + `--csv-raw` + "`" + `
+  leaves them alone. JSONL and Parquet are never changed. Empty text is null in Parquet.
 - CSV is RFC 4180 via Go's encoding/csv: cells with commas, quotes or newlines are quoted.
-  ` + "`--excel`" + ` adds a UTF-8 byte order mark and CRLF line ends.
-- Deleted posts are tombstones: ` + "`deleted`" + ` is 1 and every content column is empty.
-- ` + "`--pseudonymize`" + ` replaces accounts (also @mentions inside text) and post uris by keyed hashes
-  (HMAC-SHA256 with the config's ` + "`salt`" + ` or ` + "`--salt`" + `: the same key gives the same pseudonyms in
+  ` + "`" + `--excel` + "`" + ` adds a UTF-8 byte order mark and CRLF line ends.
+- ` + "`" + `raw` + "`" + ` is in JSONL by default, in Parquet when ` + "`" + `--columns` + "`" + ` names it (a JSON column), never in CSV.
+- Deleted posts are tombstones: ` + "`" + `deleted` + "`" + ` is 1 and every content column is empty.
+- ` + "`" + `--pseudonymize` + "`" + ` replaces accounts (also @mentions inside text) and post uris by keyed hashes
+  (HMAC-SHA256 with the config's ` + "`" + `salt` + "`" + ` or ` + "`" + `--salt` + "`" + `: the same key gives the same pseudonyms in
   every export) and empties the columns that name a person (urls, local ids, names, notes, raw).
   Links to an account's profile or post become its pseudonym (for a post, the pseudonym of its
   Mastodon uri, as in the ` + "`uri`" + ` column); the display names of the accounts a post involves
@@ -462,6 +487,9 @@ Conventions, in CSV and JSONL alike:
   their profile or posts in ` + "`text`" + `, ` + "`spoiler_text`" + `, ` + "`links`" + ` and ` + "`note`" + `, their display name in text,
   their entries in ` + "`mentions`" + `, and ` + "`in_reply_to_author`" + `, ` + "`in_reply_to_uri`" + ` and ` + "`thread_root_uri`" + ` when
   they point at them. A ` + "`raw`" + ` JSON or profile note that still names them is left empty.
+- With ` + "`" + `-o FILE` + "`" + `, ` + "`" + `datapackage.json` + "`" + ` in the same directory describes the file: a
+  [Frictionless Data Package](https://specs.frictionlessdata.io/data-package/) whose Table Schema
+  gives each column's type, and whose ` + "`" + `copharvest` + "`" + ` section says how it was made (see README).
 `)
 	for _, ds := range Datasets {
 		cols, _ := Columns(ds)
@@ -471,16 +499,32 @@ Conventions, in CSV and JSONL alike:
 		}
 	}
 	b.WriteString(`
-## graph (GEXF 1.3, GraphML)
+## graph (GEXF 1.2draft or 1.3, GraphML)
 
-` + "`copharvest export graph --format gexf|graphml`" + ` writes a directed multigraph for Gephi, NodeXL,
-igraph and vosonSML. Nodes are accounts (id = acct or pseudonym) with attributes ` + "`instance`" + ` (` + "`other`" + `
-for a small instance with ` + "`--pseudonymize`" + `),
-` + "`community`" + `, ` + "`verdict`" + `, ` + "`posts`" + ` and ` + "`opted_out`" + `. Edges are one per (source, target, kind),
-kind one of reply, mention, boost, favourite, with ` + "`weight`" + ` = the number of such interactions,
-` + "`first`" + ` and ` + "`last`" + ` (UTC times). In GEXF the kind is also the edge's ` + "`kind`" + ` attribute, so Gephi keeps
-parallel edges of different kinds apart.
+` + "`" + `copharvest export graph --format gexf|graphml` + "`" + ` writes a directed multigraph for Gephi, networkx,
+NodeXL, igraph and vosonSML. Nodes are accounts (id = acct or pseudonym; characters XML cannot
+hold, and ` + "`" + `%` + "`" + `, are percent-encoded, so no two accounts share an id) with attributes ` + "`" + `instance` + "`" + ` (` + "`other`" + ` for a small instance with ` + "`--pseudonymize`" + `),
+` + "`" + `community` + "`" + `, ` + "`" + `verdict` + "`" + `, ` + "`" + `posts` + "`" + ` and ` + "`" + `opted_out` + "`" + `. Edges are one per (source, target, kind), kind one
+of reply, mention, boost, favourite, with ` + "`" + `weight` + "`" + ` = the number of such interactions (GEXF's own
+edge weight; a GraphML key named ` + "`" + `weight` + "`" + `), ` + "`" + `kind` + "`" + `, ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` (UTC times). Self-loops (an
+account replying to or mentioning itself) are left out unless ` + "`" + `--self-loops` + "`" + `. GEXF is 1.2draft by
+default, which Gephi, networkx and igraph read; ` + "`" + `--gexf-version 1.3` + "`" + ` also writes the kind as the
+edge's ` + "`" + `kind` + "`" + `, so Gephi keeps parallel edges of different kinds apart.
 `)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// SelectedColumns is the columns an export writes: SelectColumns' choice.
+func SelectedColumns(dataset, format string, names []string) ([]Column, error) {
+	idx, err := SelectColumns(dataset, format, names)
+	if err != nil {
+		return nil, err
+	}
+	all, _ := Columns(dataset)
+	cols := make([]Column, len(idx))
+	for i, j := range idx {
+		cols[i] = all[j]
+	}
+	return cols, nil
 }

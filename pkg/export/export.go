@@ -1,6 +1,7 @@
 // Package export writes the research exports: posts, accounts, edges and
-// community memberships as CSV or JSONL with stable, documented columns
-// (docs/columns.md), and the interaction network as GEXF 1.3 or GraphML.
+// community memberships as CSV, JSONL or Parquet with stable, documented
+// columns (docs/columns.md), the interaction network as GEXF or GraphML,
+// and a Frictionless Data Package descriptor that says how they were made.
 // Rows stream from the store to the writer; nothing holds a whole table.
 package export
 
@@ -8,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -67,8 +69,17 @@ func newRowContext(ctx context.Context, st *store.Store, opts Options) (*rowCont
 // Options of one export.
 type Options struct {
 	Filter store.ExportFilter
-	// Format: csv or jsonl for tables; gexf or graphml for the graph.
+	// Format: csv, jsonl or parquet for tables; gexf or graphml for the graph.
 	Format string
+	// CSVRaw writes CSV text unaltered (no formula neutralising), for
+	// analysis pipelines rather than spreadsheets.
+	CSVRaw bool
+	// GEXFVersion is 1.2draft (the default: Gephi, networkx and igraph read
+	// it) or 1.3 (Gephi 0.9.3 and later).
+	GEXFVersion string
+	// SelfLoops keeps an account's replies to and mentions of itself in the
+	// graph; network measures usually want them left out.
+	SelfLoops bool
 	// Columns to write, in this order; nil writes all (see SelectColumns).
 	Columns []string
 	// Excel adds a UTF-8 byte order mark, CRLF line ends and keeps long
@@ -91,12 +102,19 @@ type Options struct {
 type Stats struct {
 	Rows  int // rows, or nodes for the graph
 	Edges int // graph only
+	// SelfLoops left out of the graph.
+	SelfLoops int
+	// Neutralized CSV cells: text that got a leading ' (spreadsheet-safe CSV).
+	Neutralized int
 }
+
+// TableFormats are the formats of the tabular exports.
+var TableFormats = []string{"csv", "jsonl", "parquet"}
 
 // Table writes a tabular dataset (posts, accounts, edges, communities).
 func Table(ctx context.Context, st *store.Store, dataset string, w io.Writer, opts Options) (Stats, error) {
-	if opts.Format != "csv" && opts.Format != "jsonl" {
-		return Stats{}, fmt.Errorf("export %s: --format must be csv or jsonl, not %q", dataset, opts.Format)
+	if !slices.Contains(TableFormats, opts.Format) {
+		return Stats{}, fmt.Errorf("export %s: the format must be csv, jsonl or parquet, not %q", dataset, opts.Format)
 	}
 	idx, err := SelectColumns(dataset, opts.Format, opts.Columns)
 	if err != nil {
@@ -107,22 +125,27 @@ func Table(ctx context.Context, st *store.Store, dataset string, w io.Writer, op
 		return Stats{}, fmt.Errorf("export %s: %w", dataset, err)
 	}
 	var rw rowWriter
-	if opts.Format == "csv" {
-		if rw, err = newCSVWriter(w, opts.Excel); err != nil {
+	var cw *csvWriter
+	switch opts.Format {
+	case "csv":
+		if cw, err = newCSVWriter(w, opts.Excel, opts.CSVRaw); err != nil {
 			return Stats{}, err
 		}
-	} else {
+		rw = cw
+	case "jsonl":
 		rw = newJSONLWriter(w)
+	case "parquet":
+		rw = newParquetWriter(w, dataset)
 	}
 	var stats Stats
 	switch dataset {
 	case "posts":
-		withRaw := opts.Format == "jsonl" && opts.Pseudonymizer == nil && selects(postFields, idx, "raw")
+		withRaw := opts.Pseudonymizer == nil && selects(postFields, idx, "raw")
 		err = writeTable(rw, postFields, idx, rc, &stats, func(fn func(*store.PostRow) error) error {
 			return st.ExportPosts(ctx, opts.Filter, withRaw, fn)
 		})
 	case "accounts":
-		withRaw := opts.Format == "jsonl" && opts.Pseudonymizer == nil && selects(accountFields, idx, "raw")
+		withRaw := opts.Pseudonymizer == nil && selects(accountFields, idx, "raw")
 		err = writeTable(rw, accountFields, idx, rc, &stats, func(fn func(*store.AccountRow) error) error {
 			return st.ExportAccounts(ctx, opts.Filter, withRaw, fn)
 		})
@@ -134,6 +157,9 @@ func Table(ctx context.Context, st *store.Store, dataset string, w io.Writer, op
 		err = writeTable(rw, membershipFields, idx, rc, &stats, func(fn func(*store.MembershipRow) error) error {
 			return st.ExportMemberships(ctx, opts.Filter, fn)
 		})
+	}
+	if cw != nil {
+		stats.Neutralized = cw.neutralized
 	}
 	if err != nil {
 		return stats, fmt.Errorf("export %s: %w", dataset, err)

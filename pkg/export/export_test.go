@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,7 +191,7 @@ func TestColumnsSelectReorderAndReject(t *testing.T) {
 	}
 	all, _ := Columns("posts")
 	header, _ = readCSV(t, export(t, st, "posts", Options{Format: "csv"}))
-	if len(header) != len(all)-1 || header[0] != "uri" || header[len(header)-1] != "verdict" {
+	if len(header) != len(all)-1 || header[0] != "uri" || header[len(header)-2] != "verdict" || header[len(header)-1] != "source" || slices.Contains(header, "raw") {
 		t.Errorf("default CSV columns: %q", header)
 	}
 }

@@ -7,21 +7,35 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oeru/copharvest/pkg/store"
 )
 
+// GEXFVersions are the GEXF versions Graph writes; the first is the default
+// because every reader knows it (networkx reads only 1.1draft and 1.2draft).
+var GEXFVersions = []string{"1.2draft", "1.3"}
+
 // Graph writes the interaction network: accounts as nodes (with instance,
 // community, verdict, posts, opted_out), one directed edge per (source,
 // target, kind) with weight = how many such interactions and their first
-// and last time. Format gexf (GEXF 1.3, Gephi) or graphml (NodeXL, igraph,
-// vosonSML). Nodes stream first, then edges, as both formats require.
+// and last time; self-loops only with opts.SelfLoops. Format gexf (Gephi,
+// networkx) or graphml (NodeXL, igraph, vosonSML). Nodes stream first, then
+// edges, as both formats require.
 func Graph(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Stats, error) {
 	var g graphWriter
 	switch opts.Format {
 	case "gexf":
-		g = &gexfWriter{}
+		switch opts.GEXFVersion {
+		case "", "1.2draft":
+			g = &gexfWriter{ns: "http://www.gexf.net/1.2draft", version: "1.2"}
+		case "1.3":
+			g = &gexfWriter{ns: "http://gexf.net/1.3", version: "1.3"}
+		default:
+			return Stats{}, fmt.Errorf("export graph: GEXF version must be 1.2draft or 1.3, not %q", opts.GEXFVersion)
+		}
 	case "graphml":
 		g = &graphmlWriter{}
 	default:
@@ -44,7 +58,7 @@ func Graph(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 	var stats Stats
 	err = st.ExportAccounts(ctx, opts.Filter, false, func(a *store.AccountRow) error {
 		stats.Rows++
-		g.node(x, graphNode{ID: rc.account(a.Acct), Instance: rc.instance(instanceOf(a.Acct)), Community: rc.community(a.CommunityID),
+		g.node(x, graphNode{ID: nodeID(rc.account(a.Acct)), Instance: rc.instance(instanceOf(a.Acct)), Community: rc.community(a.CommunityID),
 			Verdict: a.Verdict, Posts: a.Posts, OptedOut: a.OptedOut})
 		return x.err
 	})
@@ -53,7 +67,11 @@ func Graph(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 	}
 	g.between(x)
 	err = st.ExportTies(ctx, opts.Filter, func(t *store.TieRow) error {
-		g.edge(x, stats.Edges, graphEdge{Source: rc.account(t.Source), Target: rc.account(t.Target), Kind: t.Kind,
+		if t.Source == t.Target && !opts.SelfLoops {
+			stats.SelfLoops++
+			return nil
+		}
+		g.edge(x, stats.Edges, graphEdge{Source: nodeID(rc.account(t.Source)), Target: nodeID(rc.account(t.Target)), Kind: t.Kind,
 			Count: t.Count, First: t.First, Last: t.Last})
 		stats.Edges++
 		return x.err
@@ -66,6 +84,36 @@ func Graph(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 		return stats, x.err
 	}
 	return stats, bw.Flush()
+}
+
+// nodeID is an account as a node id that survives XML: characters XML 1.0
+// cannot hold (control characters, U+FFFE, invalid UTF-8) and "%" itself
+// are percent-encoded, byte by byte. Real accounts contain none of them and
+// keep their name; two accounts that differ only in such characters keep
+// two ids (XML escaping would turn both into U+FFFD and merge them).
+func nodeID(acct string) string {
+	if utf8.ValidString(acct) && strings.IndexFunc(acct, func(r rune) bool { return r == '%' || !xmlChar(r) }) < 0 {
+		return acct
+	}
+	var b strings.Builder
+	for i := 0; i < len(acct); {
+		r, size := utf8.DecodeRuneInString(acct[i:])
+		if r == '%' || !xmlChar(r) || (r == utf8.RuneError && size == 1) {
+			for _, c := range []byte(acct[i : i+size]) {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
+		} else {
+			b.WriteString(acct[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+// xmlChar: the Char production of XML 1.0.
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || (r >= 0x20 && r <= 0xD7FF) ||
+		(r >= 0xE000 && r <= 0xFFFD) || (r >= 0x10000 && r <= 0x10FFFF)
 }
 
 type graphNode struct {
@@ -127,12 +175,15 @@ func windowText(f store.ExportFilter) string {
 	return s
 }
 
-// gexfWriter writes GEXF 1.3 (http://gexf.net/1.3).
-type gexfWriter struct{}
+// gexfWriter writes GEXF 1.2draft or 1.3. The weight is the edge's own
+// weight attribute, which Gephi and networkx read as the weight; the kind
+// is an attribute (and in 1.3 also the edge kind, so Gephi keeps parallel
+// edges of different kinds apart).
+type gexfWriter struct{ ns, version string }
 
-func (gexfWriter) begin(x *xmlOut, now time.Time, f store.ExportFilter) {
+func (g gexfWriter) begin(x *xmlOut, now time.Time, f store.ExportFilter) {
 	x.raw(`<?xml version="1.0" encoding="UTF-8"?>
-<gexf xmlns="http://gexf.net/1.3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://gexf.net/1.3 http://gexf.net/1.3/gexf.xsd" version="1.3">
+<gexf xmlns="` + g.ns + `" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="` + g.ns + ` ` + g.ns + `/gexf.xsd" version="` + g.version + `">
   <meta lastmodifieddate="` + now.UTC().Format("2006-01-02") + `">
     <creator>copharvest</creator>
     <description>`)
@@ -149,7 +200,6 @@ func (gexfWriter) begin(x *xmlOut, now time.Time, f store.ExportFilter) {
     </attributes>
     <attributes class="edge" mode="static">
       <attribute id="kind" title="kind" type="string"/>
-      <attribute id="count" title="count" type="integer"/>
       <attribute id="first" title="first" type="string"/>
       <attribute id="last" title="last" type="string"/>
     </attributes>
@@ -173,15 +223,16 @@ func (gexfWriter) node(x *xmlOut, n graphNode) {
 
 func (gexfWriter) between(x *xmlOut) { x.raw("    </nodes>\n    <edges>\n") }
 
-func (gexfWriter) edge(x *xmlOut, i int, e graphEdge) {
+func (g gexfWriter) edge(x *xmlOut, i int, e graphEdge) {
 	x.raw(`      <edge id="e` + strconv.Itoa(i) + `"`)
 	x.attr("source", e.Source)
 	x.attr("target", e.Target)
-	x.attr("kind", e.Kind)
+	if g.version == "1.3" {
+		x.attr("kind", e.Kind)
+	}
 	x.attr("label", e.Kind)
 	x.raw(` weight="` + strconv.FormatInt(e.Count, 10) + `">` + "\n        <attvalues>\n")
-	for _, kv := range [][2]string{{"kind", e.Kind}, {"count", strconv.FormatInt(e.Count, 10)},
-		{"first", formatTime(e.First)}, {"last", formatTime(e.Last)}} {
+	for _, kv := range [][2]string{{"kind", e.Kind}, {"first", formatTime(e.First)}, {"last", formatTime(e.Last)}} {
 		x.raw(`          <attvalue for="` + kv[0] + `"`)
 		x.attr("value", kv[1])
 		x.raw("/>\n")

@@ -20,12 +20,12 @@ import (
 // declared nodes.
 
 type gexfDoc struct {
-	XMLName xml.Name `xml:"http://gexf.net/1.3 gexf"`
+	XMLName xml.Name `xml:"gexf"`
 	Version string   `xml:"version,attr"`
 	Meta    struct {
 		LastModified string `xml:"lastmodifieddate,attr"`
-		Creator      string `xml:"http://gexf.net/1.3 creator"`
-	} `xml:"http://gexf.net/1.3 meta"`
+		Creator      string `xml:"creator"`
+	} `xml:"meta"`
 	Graphs []struct {
 		Mode            string `xml:"mode,attr"`
 		DefaultEdgeType string `xml:"defaultedgetype,attr"`
@@ -36,22 +36,22 @@ type gexfDoc struct {
 				ID    string `xml:"id,attr"`
 				Title string `xml:"title,attr"`
 				Type  string `xml:"type,attr"`
-			} `xml:"http://gexf.net/1.3 attribute"`
+			} `xml:"attribute"`
 			Nodes []struct {
 				ID        string     `xml:"id,attr"`
 				Label     string     `xml:"label,attr"`
-				AttValues []attValue `xml:"http://gexf.net/1.3 attvalues>attvalue"`
-			} `xml:"http://gexf.net/1.3 node"`
+				AttValues []attValue `xml:"attvalues>attvalue"`
+			} `xml:"node"`
 			Edges []struct {
 				ID        string     `xml:"id,attr"`
 				Source    string     `xml:"source,attr"`
 				Target    string     `xml:"target,attr"`
 				Kind      string     `xml:"kind,attr"`
 				Weight    string     `xml:"weight,attr"`
-				AttValues []attValue `xml:"http://gexf.net/1.3 attvalues>attvalue"`
-			} `xml:"http://gexf.net/1.3 edge"`
+				AttValues []attValue `xml:"attvalues>attvalue"`
+			} `xml:"edge"`
 		} `xml:",any"`
-	} `xml:"http://gexf.net/1.3 graph"`
+	} `xml:"graph"`
 }
 
 type attValue struct {
@@ -79,14 +79,20 @@ func validValue(typ, v string) bool {
 	return err == nil
 }
 
-// ValidateGEXF checks a document against GEXF 1.3's structure.
+// gexfNamespaces are the namespaces of the GEXF versions copharvest writes.
+var gexfNamespaces = map[string]string{"1.2": "http://www.gexf.net/1.2draft", "1.3": "http://gexf.net/1.3"}
+
+// ValidateGEXF checks a document against the structure of GEXF 1.2draft or
+// 1.3 (the same for the elements copharvest writes, but for the edge's
+// kind, only in 1.3).
 func validateGEXF(data string) (nodes, edges int, err error) {
 	var doc gexfDoc
 	if err := xml.Unmarshal([]byte(data), &doc); err != nil {
-		return 0, 0, fmt.Errorf("not XML in the GEXF 1.3 namespace: %w", err)
+		return 0, 0, fmt.Errorf("not GEXF: %w", err)
 	}
-	if doc.Version != "1.3" {
-		return 0, 0, fmt.Errorf("version %q", doc.Version)
+	ns := doc.XMLName.Space
+	if gexfNamespaces[doc.Version] != ns {
+		return 0, 0, fmt.Errorf("version %q in namespace %q", doc.Version, ns)
 	}
 	if _, err := time.Parse("2006-01-02", doc.Meta.LastModified); err != nil {
 		return 0, 0, fmt.Errorf("lastmodifieddate %q is not an xs:date", doc.Meta.LastModified)
@@ -104,7 +110,7 @@ func validateGEXF(data string) (nodes, edges int, err error) {
 	stage := 0 // attributes (0), nodes (1), edges (2): the schema's order
 	for _, c := range g.Children {
 		order := map[string]int{"attributes": 0, "nodes": 1, "edges": 2}[c.XMLName.Local]
-		if c.XMLName.Space != "http://gexf.net/1.3" || order < stage {
+		if c.XMLName.Space != ns || order < stage {
 			return 0, 0, fmt.Errorf("element %v out of place", c.XMLName)
 		}
 		stage = order
@@ -138,6 +144,9 @@ func validateGEXF(data string) (nodes, edges int, err error) {
 				edgeIDs[e.ID] = true
 				if !nodeIDs[e.Source] || !nodeIDs[e.Target] {
 					return 0, 0, fmt.Errorf("edge %s: %q -> %q names an undeclared node", e.ID, e.Source, e.Target)
+				}
+				if e.Kind != "" && doc.Version != "1.3" {
+					return 0, 0, fmt.Errorf("edge %s: kind is a GEXF 1.3 attribute", e.ID)
 				}
 				if _, err := strconv.ParseFloat(e.Weight, 64); e.Weight != "" && err != nil {
 					return 0, 0, fmt.Errorf("edge %s weight %q", e.ID, e.Weight)
@@ -271,8 +280,12 @@ func TestGEXFAndGraphMLStructure(t *testing.T) {
 	p, _ := NewPseudonymizer("k")
 	// Six accounts; one edge per (source, target, kind) the store aggregates.
 	for _, pseudo := range []*Pseudonymizer{nil, p} {
-		for format, validate := range map[string]func(string) (int, int, error){"gexf": validateGEXF, "graphml": validateGraphML} {
-			data := export(t, st, "graph", Options{Format: format, Pseudonymizer: pseudo})
+		for format, validate := range map[string]func(string) (int, int, error){"gexf": validateGEXF, "gexf1.3": validateGEXF, "graphml": validateGraphML} {
+			opts := Options{Format: format, Pseudonymizer: pseudo}
+			if format == "gexf1.3" {
+				opts.Format, opts.GEXFVersion = "gexf", "1.3"
+			}
+			data := export(t, st, "graph", opts)
 			nodes, edges, err := validate(data)
 			if err != nil {
 				t.Fatalf("%s (pseudonymised %v): %v", format, pseudo != nil, err)
@@ -281,16 +294,21 @@ func TestGEXFAndGraphMLStructure(t *testing.T) {
 				t.Errorf("%s: %d nodes, want the 6 accounts", format, nodes)
 			}
 			var want int
-			st.ExportTies(t.Context(), store.ExportFilter{}, func(*store.TieRow) error { want++; return nil })
+			st.ExportTies(t.Context(), store.ExportFilter{}, func(r *store.TieRow) error {
+				if r.Source != r.Target {
+					want++
+				}
+				return nil
+			})
 			if edges != want || want < 10 {
-				t.Errorf("%s: %d edges, want %d (one per source, target, kind)", format, edges, want)
+				t.Errorf("%s: %d edges, want %d (one per source, target, kind; no self-loops)", format, edges, want)
 			}
 		}
 	}
-	gexf := export(t, st, "graph", Options{Format: "gexf"})
+	gexf := export(t, st, "graph", Options{Format: "gexf", GEXFVersion: "1.3"})
 	for _, want := range []string{`kind="reply"`, `kind="mention"`, `kind="boost"`, `kind="favourite"`, `<attvalue for="verdict"`} {
 		if !strings.Contains(gexf, want) {
-			t.Errorf("GEXF lacks %s", want)
+			t.Errorf("GEXF 1.3 lacks %s", want)
 		}
 	}
 }
@@ -298,12 +316,14 @@ func TestGEXFAndGraphMLStructure(t *testing.T) {
 func TestValidatorsRejectBrokenGraphs(t *testing.T) {
 	st := course(t)
 	gexf := export(t, st, "graph", Options{Format: "gexf"})
+	gexf13 := export(t, st, "graph", Options{Format: "gexf", GEXFVersion: "1.3"})
 	graphml := export(t, st, "graph", Options{Format: "graphml"})
 	for name, broken := range map[string]string{
-		"undeclared node": strings.Replace(gexf, `source="bo@`, `source="zz@`, 1),
-		"bad integer":     strings.Replace(gexf, `<attvalue for="posts" value="4"`, `<attvalue for="posts" value="four"`, 1),
-		"wrong namespace": strings.Replace(gexf, "http://gexf.net/1.3\" xmlns:xsi", "http://gexf.net/1.2draft\" xmlns:xsi", 1),
-		"edge type":       strings.Replace(gexf, `defaultedgetype="directed"`, `defaultedgetype="sideways"`, 1),
+		"undeclared node":  strings.Replace(gexf, `source="bo@`, `source="zz@`, 1),
+		"bad integer":      strings.Replace(gexf, `<attvalue for="posts" value="4"`, `<attvalue for="posts" value="four"`, 1),
+		"wrong namespace":  strings.Replace(gexf13, "http://gexf.net/1.3\" xmlns:xsi", "http://www.gexf.net/1.2draft\" xmlns:xsi", 1),
+		"kind in 1.2draft": strings.Replace(gexf, `label="reply"`, `kind="reply" label="reply"`, 1),
+		"edge type":        strings.Replace(gexf, `defaultedgetype="directed"`, `defaultedgetype="sideways"`, 1),
 	} {
 		if _, _, err := validateGEXF(broken); err == nil {
 			t.Errorf("GEXF validator accepted %s", name)

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/oeru/copharvest/pkg/csvsafe"
@@ -20,14 +22,19 @@ type rowWriter interface {
 	flush() error
 }
 
-// csvWriter writes RFC 4180 CSV that survives spreadsheets.
+// csvWriter writes RFC 4180 CSV that survives spreadsheets, or with raw
+// set the values unaltered for analysis pipelines.
 type csvWriter struct {
 	w     *csv.Writer
 	excel bool
+	raw   bool
 	cells []string
+	// neutralized counts the cells that got a leading ' so the command can
+	// say that the text differs from the post.
+	neutralized int
 }
 
-func newCSVWriter(w io.Writer, excel bool) (*csvWriter, error) {
+func newCSVWriter(w io.Writer, excel, raw bool) (*csvWriter, error) {
 	if excel {
 		// The byte order mark tells Excel the file is UTF-8.
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
@@ -36,7 +43,7 @@ func newCSVWriter(w io.Writer, excel bool) (*csvWriter, error) {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = excel
-	return &csvWriter{w: cw, excel: excel}, nil
+	return &csvWriter{w: cw, excel: excel, raw: raw}, nil
 }
 
 func (c *csvWriter) header(cols []Column) error {
@@ -63,9 +70,9 @@ func (c *csvWriter) cell(kind Kind, v any) string {
 			// a formula that yields the text keeps every digit.
 			return `="` + v + `"`
 		}
-		return csvsafe.Neutralize(v)
+		return c.safe(v)
 	case []string:
-		return csvsafe.Neutralize(strings.Join(v, " "))
+		return c.safe(joinList(v))
 	case bool:
 		if v {
 			return "1"
@@ -81,6 +88,49 @@ func (c *csvWriter) cell(kind Kind, v any) string {
 		return formatTime(v)
 	}
 	return ""
+}
+
+// safe makes s a CSV cell: valid UTF-8 (a bad byte becomes U+FFFD, as in
+// JSONL and Parquet) and, unless raw, never a spreadsheet formula.
+func (c *csvWriter) safe(s string) string {
+	s = validUTF8(s)
+	if c.raw {
+		return s
+	}
+	n := csvsafe.Neutralize(s)
+	if len(n) != len(s) {
+		c.neutralized++
+	}
+	return n
+}
+
+// ListSeparator joins the items of a list cell in CSV. Items never contain
+// it: joinList percent-encodes whitespace inside an item (valid tags,
+// accounts and URLs have none; in a URL %20 is the same address).
+const ListSeparator = " "
+
+func joinList(items []string) string {
+	var b strings.Builder
+	for i, item := range items {
+		if i > 0 {
+			b.WriteString(ListSeparator)
+		}
+		if strings.IndexFunc(item, unicode.IsSpace) < 0 {
+			b.WriteString(item)
+			continue
+		}
+		for _, r := range item {
+			if unicode.IsSpace(r) {
+				var buf [utf8.UTFMax]byte
+				for _, c := range buf[:utf8.EncodeRune(buf[:], r)] {
+					fmt.Fprintf(&b, "%%%02X", c)
+				}
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	return b.String()
 }
 
 func (c *csvWriter) flush() error {
@@ -166,7 +216,7 @@ func appendJSONValue(b []byte, v any) []byte {
 		if len(v) == 0 {
 			return append(b, "null"...)
 		}
-		return append(b, v...)
+		return appendCompactJSON(b, v)
 	}
 	return append(b, "null"...)
 }
@@ -208,4 +258,51 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	return append(b, '"')
+}
+
+// appendCompactJSON appends valid JSON v on one line: whitespace between
+// tokens dropped (servers may pretty-print), invalid UTF-8 inside strings
+// replaced by U+FFFD, and U+2028/U+2029 escaped, so a JSON Lines record
+// never spans two lines for any reader. v must be valid JSON (json.Valid).
+func appendCompactJSON(b []byte, v []byte) []byte {
+	inString := false
+	for i := 0; i < len(v); {
+		c := v[i]
+		if !inString {
+			switch c {
+			case ' ', '\t', '\n', '\r':
+			case '"':
+				inString = true
+				b = append(b, c)
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			switch c {
+			case '\\':
+				b = append(b, c, v[i+1]) // an escape: copy it whole (json.Valid guarantees the byte after)
+				i += 2
+				continue
+			case '"':
+				inString = false
+			}
+			b = append(b, c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(v[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, '\\', 'u', '2', '0', '2', "0123456789abcdef"[r&0xf])
+		default:
+			b = append(b, v[i:i+size]...)
+		}
+		i += size
+	}
+	return b
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -46,6 +47,9 @@ type PostRow struct {
 	SpoilerText, Text string
 	Tags, Mentions    []string
 	Links             []string
+	// Sources says how the harvest reached the post: "tag:TAG@HOST" for a
+	// tag timeline, "conversation@HOST" for a thread's context.
+	Sources           []string
 	Replies, Reblogs  int64
 	Favourites        int64
 	MediaCount        int64
@@ -84,9 +88,11 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 			COALESCE((SELECT instance || char(10) || local_id FROM post_ids WHERE post_id = p.id ORDER BY rowid LIMIT 1), ''),
 			a.acct, ` + optedOut("a") + `, p.created_at, COALESCE(p.edited_at, ''), COALESCE(p.deleted_at, ''),
 			COALESCE(p.language, ''), COALESCE(p.visibility, ''), p.sensitive, COALESCE(p.spoiler_text, ''), COALESCE(p.text, ''),
-			COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
-			COALESCE((SELECT group_concat(acct, ' ') FROM post_mentions WHERE post_id = p.id), ''),
-			COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
+			(SELECT json_group_array(tag) FROM (SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag)),
+			(SELECT json_group_array(acct) FROM (SELECT acct FROM post_mentions WHERE post_id = p.id ORDER BY acct)),
+			(SELECT json_group_array(url) FROM (SELECT url FROM post_links WHERE post_id = p.id ORDER BY url)),
+			(SELECT json_group_array(CASE WHEN tag = '' THEN 'conversation@' || instance ELSE 'tag:' || tag || '@' || instance END)
+				FROM (SELECT instance, tag FROM post_sources WHERE post_id = p.id ORDER BY tag = '', instance, tag)),
 			p.replies_count, p.reblogs_count, p.favourites_count, p.media_count,
 			COALESCE(q.uri, ''), COALESCE(qa.acct, p.in_reply_to_acct, ''),
 			CASE WHEN p.in_reply_to_post IS NULL THEN p.uri || char(10) || a.acct ELSE (
@@ -113,13 +119,13 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 	var (
 		r                                 PostRow
 		localID, created, edited, deleted string
-		tags, mentions, links             string
+		tags, mentions, links, sources    string
 		root                              sql.NullString
 	)
 	for rows.Next() {
 		r = PostRow{}
 		if err := rows.Scan(&r.ID, &r.URI, &r.URL, &localID, &r.Author, &r.AuthorOptedOut, &created, &edited, &deleted,
-			&r.Language, &r.Visibility, &r.Sensitive, &r.SpoilerText, &r.Text, &tags, &mentions, &links,
+			&r.Language, &r.Visibility, &r.Sensitive, &r.SpoilerText, &r.Text, &tags, &mentions, &links, &sources,
 			&r.Replies, &r.Reblogs, &r.Favourites, &r.MediaCount, &r.InReplyToURI, &r.InReplyToAuthor, &root,
 			&r.Classified, &r.ClassifierVersion, &r.DomainScore, &r.CommunityScore, &r.PracticeScore,
 			&r.Domain, &r.Community, &r.Practice, &r.Rules, &r.CommunityID, &r.Verdict, &r.Raw); err != nil {
@@ -130,7 +136,14 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 		r.EditedAt = parseOptionalTime(edited)
 		r.DeletedAt = parseOptionalTime(deleted)
 		r.ThreadRootURI, r.ThreadRootAuthor, _ = strings.Cut(root.String, "\n")
-		r.Tags, r.Mentions, r.Links = strings.Fields(tags), strings.Fields(mentions), strings.Fields(links)
+		for _, l := range []struct {
+			dst *[]string
+			src string
+		}{{&r.Tags, tags}, {&r.Mentions, mentions}, {&r.Links, links}, {&r.Sources, sources}} {
+			if *l.dst, err = jsonStrings(l.src); err != nil {
+				return fmt.Errorf("read the lists of post %s: %w", r.URI, err)
+			}
+		}
 		if !r.DeletedAt.IsZero() {
 			// A tombstone never carries content, whatever a row still holds.
 			r.Text, r.SpoilerText, r.Mentions, r.Links, r.Raw = "", "", nil, nil, ""
@@ -525,4 +538,22 @@ func (s *Store) DisplayNames(ctx context.Context, fn func(acct, name string) err
 		}
 	}
 	return rows.Err()
+}
+
+// jsonStrings decodes a json_group_array of text. Lists travel as JSON, not
+// joined by a separator, because a hostile server can put any character in
+// a tag, account or link. The common case (no escapes) is split directly:
+// without a backslash no value can hold a quote, so `","` only separates.
+func jsonStrings(s string) ([]string, error) {
+	if s == "[]" || s == "" {
+		return nil, nil
+	}
+	if !strings.ContainsRune(s, '\\') && strings.HasPrefix(s, `["`) && strings.HasSuffix(s, `"]`) {
+		return strings.Split(s[2:len(s)-2], `","`), nil
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		return nil, err
+	}
+	return list, nil
 }

@@ -95,7 +95,7 @@ func TestGraphDefaultsToGEXF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out, `<gexf xmlns="http://gexf.net/1.3"`) || strings.Contains(out, "cy@mastodon.social") {
+	if !strings.Contains(out, `<gexf xmlns="http://www.gexf.net/1.2draft"`) || strings.Contains(out, "cy@mastodon.social") {
 		t.Errorf("graph output:\n%s", out[:min(300, len(out))])
 	}
 	if !strings.Contains(stderr, "5 nodes") {

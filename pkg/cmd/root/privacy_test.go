@@ -3,6 +3,7 @@ package root
 import (
 	"html"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -82,6 +83,8 @@ func decoded(t *testing.T, format string, data []byte) string {
 		// JSON escapes nothing of the traces' characters except '/', which
 		// Go writes unescaped; XML and HTML escape none of them.
 		return html.UnescapeString(string(data))
+	case "parquet":
+		return parquetText(t, data)
 	}
 	t.Fatalf("no decoder for the %s format in this test: add one so the no-trace check covers it", format)
 	return ""
@@ -156,4 +159,34 @@ func TestOptedOutPersonLeavesNoTrace(t *testing.T) {
 	if all, _ := os.ReadFile(path); !strings.Contains(string(all), "jean-luc") {
 		t.Error("without --exclude-opted-out the person is missing: the fixture is wrong")
 	}
+}
+
+// parquetText reads a Parquet file with DuckDB (npm @duckdb/node-api under
+// testdata/tools, installed by .ci/run) and returns its rows as JSON text,
+// so the no-trace check reads the values, not compressed bytes.
+func parquetText(t *testing.T, data []byte) string {
+	t.Helper()
+	tools, _ := filepath.Abs("../../../testdata/tools")
+	_, err := os.Stat(filepath.Join(tools, "node_modules/@duckdb/node-api"))
+	if err == nil {
+		_, err = exec.LookPath("node")
+	}
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("DuckDB for node is missing in CI (.ci/run installs it): %v", err)
+		}
+		t.Skipf("DuckDB for node is not installed (cd testdata/tools && npm ci): %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "x.parquet")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("node", filepath.Join(tools, "duckdb-query.js"), "SELECT * FROM read_parquet('"+path+"')").Output()
+	if err != nil {
+		t.Fatalf("duckdb: %v", err)
+	}
+	if !strings.Contains(string(out), "{") {
+		t.Fatalf("duckdb read no rows from the Parquet file: %s", out)
+	}
+	return html.UnescapeString(string(out))
 }
