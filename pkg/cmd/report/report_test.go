@@ -115,6 +115,9 @@ func TestPseudonymizedReportNamesNobody(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v\n%s", err, stderr)
 		}
+		if format == "markdown" { // every punctuation character is backslash-escaped
+			out = strings.ReplaceAll(out, `\`, "")
+		}
 		for _, acct := range []string{exporttest.Ana, exporttest.Bo, exporttest.Cy, exporttest.Dee, exporttest.Eve, exporttest.Mal} {
 			user, _, _ := strings.Cut(acct, "@")
 			if strings.Contains(out, acct) || strings.Contains(out, "@"+user) || strings.Contains(out, "/"+user+"/") {

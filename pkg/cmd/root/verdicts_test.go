@@ -258,7 +258,10 @@ func TestWrittenCourseVerdicts(t *testing.T) {
 }
 
 // TestCodedCourseVerdicts runs the project's hand-coded course (what
-// copharvest demo loads) with default flags.
+// copharvest demo loads) with default flags. With the learned classifier
+// the French-speaking group (kiri+marie_c) talks a lot but shares little
+// practice: a community of interest; the two people nobody answered are a
+// news bot and a spammer, whose posts are off the domain.
 func TestCodedCourseVerdicts(t *testing.T) {
 	srv := mastodontest.NewServer(mastodontest.Options{})
 	defer srv.Close()
@@ -273,10 +276,10 @@ func TestCodedCourseVerdicts(t *testing.T) {
 		"mele_t+tevita":         community.GenuineCoP,
 		"aroha+hannah":          community.EmergingCoP,
 		"daniel_o+ruth_k":       community.EmergingCoP,
-		"kiri+marie_c":          community.EmergingCoP,
+		"kiri+marie_c":          community.CommunityOfInterest,
 		"carlos+lucia":          community.OffDomain,
 		"precinct_fan+retro_tv": community.OffDomain,
-		"unconnected":           community.Network,
+		"unconnected":           community.OffDomain,
 	}
 	got := map[string]community.Verdict{}
 	for _, c := range res.Communities {
