@@ -218,8 +218,10 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 		return err
 	}
 	if cur.Newest == "" {
-		page, err := c.TagPage(ctx, tag, mastodon.Newest, "", mastodon.PageLimit)
-		if err != nil {
+		// No := in this block: the deferred expandAfter must see and set
+		// the function's err, or a failed conversation reads as success.
+		var page mastodon.Page
+		if page, err = c.TagPage(ctx, tag, mastodon.Newest, "", mastodon.PageLimit); err != nil {
 			return err
 		}
 		if len(page.Statuses) == 0 {
@@ -232,12 +234,12 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 		}
 		cur.Newest, cur.Oldest, cur.OldestAt = bounds(page.Statuses)
 		cur.BackfillDone = !page.HasOlder
-		if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
+		if err = h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
 			return err
 		}
 	} else {
 		defer func() { err = h.expandAfter(ctx, c, err) }()
-		if err := h.pages(ctx, c, tr, mastodon.Newer, &cur); err != nil {
+		if err = h.pages(ctx, c, tr, mastodon.Newer, &cur); err != nil {
 			return err
 		}
 	}

@@ -238,3 +238,43 @@ func TestMaxDurationPartialThenContinues(t *testing.T) {
 		t.Errorf("runs table: %+v", runs)
 	}
 }
+
+// A first sync whose every /context call fails must not say "ok": the run
+// is recorded as failed or partial, the exit status says so, and a healthy
+// rerun fetches every conversation left pending.
+func TestFirstSyncContextFailuresAreNotOK(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 60, Tags: []string{"cop"}, ReplyShare: 0.5, Seed: 7})
+	srv.InjectFault("/api/v1/statuses/", mastodontest.Fault{Status: 500}, 1<<20)
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	o.NoInteractions = true
+	cfg.Refresh = 0 // the conversations alone must decide the outcome
+	err := Run(context.Background(), o)
+	if code := cmdutil.ExitCode(err); code != cmdutil.ExitError && code != cmdutil.ExitPartial {
+		t.Fatalf("exit %d (%v) when every conversation failed\n%s", code, err, output())
+	}
+	if strings.Contains(output(), "sync ok") {
+		t.Errorf("summary says ok:\n%s", output())
+	}
+	read := func() (string, int) {
+		st, err := store.Open(context.Background(), cfg.DB, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		runs, _ := st.LastRuns(context.Background(), 1)
+		sum, _ := st.Summarize(context.Background())
+		return runs[0].Status, sum.PendingThreads
+	}
+	if status, pending := read(); status == "ok" || pending == 0 {
+		t.Fatalf("run recorded as %q with %d pending threads", status, pending)
+	}
+	srv.ClearFaults()
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("healthy rerun: %v", err)
+	}
+	if status, pending := read(); status != "ok" || pending != 0 {
+		t.Errorf("after a healthy rerun: run %q, %d threads pending", status, pending)
+	}
+}
