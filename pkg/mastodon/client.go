@@ -95,6 +95,7 @@ func New(opts Options) (*Client, error) {
 		base:       opts.HTTP,
 		userAgent:  opts.UserAgent,
 		token:      opts.Token,
+		origin:     inst,
 		maxRetries: opts.MaxRetries,
 		minBackoff: opts.MinBackoff,
 		maxBackoff: opts.MaxBackoff,
@@ -118,6 +119,9 @@ func New(opts Options) (*Client, error) {
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if req.URL.Host != u.Host {
 				return fmt.Errorf("refusing redirect to another host (%s)", req.URL.Host)
+			}
+			if req.URL.Scheme != u.Scheme {
+				return fmt.Errorf("refusing redirect from %s to %s (the token must not travel unencrypted)", u.Scheme, req.URL.Scheme)
 			}
 			if len(via) >= 5 {
 				return errors.New("too many redirects")

@@ -47,6 +47,7 @@ type transport struct {
 	base       http.RoundTripper
 	userAgent  string
 	token      string
+	origin     string // scheme://host the token belongs to; sent nowhere else
 	maxRetries int
 	minBackoff time.Duration
 	maxBackoff time.Duration
@@ -89,7 +90,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req.Header.Set("Accept", "application/json")
 	// go-mastodon always sends "Bearer <token>", even an empty one, which some
 	// servers answer with 401 "invalid token" instead of serving anonymously.
-	if t.token == "" {
+	// The token goes only to the instance it was given for, over the same
+	// scheme: a redirect must never carry it elsewhere or to plain http.
+	if t.token == "" || req.URL.Scheme+"://"+req.URL.Host != t.origin {
 		req.Header.Del("Authorization")
 	} else if req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", "Bearer "+t.token)

@@ -3,6 +3,7 @@ package mastodon
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -179,5 +180,41 @@ func TestNormalize(t *testing.T) {
 	}
 	if CompareIDs("99", "100") >= 0 || CompareIDs("01M83JN9RD8ZGGE98JQHT9A52D", "01M83JN9T9X5CWZ3JTM2CH23EF") >= 0 {
 		t.Error("CompareIDs does not order snowflakes or ULIDs")
+	}
+}
+
+// An https instance redirecting to http on the same host must never send the
+// token in clear text. The two servers both answer as example.com (the name
+// in httptest's certificate): https on 443, plain http on 80.
+func TestRedirectToHTTPSameHostRefused(t *testing.T) {
+	var leaked atomic.Value
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("[]"))
+	}))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://example.com"+r.URL.RequestURI(), http.StatusMovedPermanently)
+	}))
+	defer secure.Close()
+	base := secure.Client().Transport.(*http.Transport).Clone()
+	base.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		target := strings.TrimPrefix(plain.URL, "http://")
+		if strings.HasSuffix(addr, ":443") {
+			target = strings.TrimPrefix(secure.URL, "https://")
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, target)
+	}
+	c, err := New(Options{Instance: "https://example.com", Token: "secret-token", HTTP: base, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.TagPage(context.Background(), "cop", Newest, "", 40)
+	if got, _ := leaked.Load().(string); strings.Contains(got, "secret-token") {
+		t.Fatalf("the token went over plain http: %q", got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "http") {
+		t.Errorf("a downgrade redirect gave %v, want a clear refusal", err)
 	}
 }
