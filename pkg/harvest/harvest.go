@@ -79,6 +79,7 @@ type Result struct {
 	Warnings        []string
 	InstanceErrors  map[string]error
 	SkippedPrivate  int
+	Rejected        int // malformed statuses recorded in the rejected table
 }
 
 // IDOrderError: the server returned ids on the wrong side of the cursor. We
@@ -88,6 +89,9 @@ type IDOrderError struct {
 }
 
 func (e *IDOrderError) Error() string {
+	if e.ID == "" {
+		return fmt.Sprintf("tag #%s: the page after cursor %s held no status with an id; stopping this tag (its statuses are in the rejected table)", e.Tag, e.Cursor)
+	}
 	return fmt.Sprintf("tag #%s: the server returned id %s, not %s than the cursor %s; stopping this tag, nothing from that page was stored", e.Tag, e.ID, e.Direction, e.Cursor)
 }
 
@@ -307,6 +311,13 @@ func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult
 		if err := checkOrder(tr.Tag, list, cursor(), want); err != nil {
 			return err
 		}
+		if newest, _, _ := bounds(list); newest == "" {
+			// Not one status has an id: the page cannot move the cursor.
+			if err := h.savePage(ctx, c, tr, list, *cur); err != nil {
+				return err
+			}
+			return &IDOrderError{Tag: tr.Tag, Cursor: cursor()}
+		}
 		if dir == mastodon.Newer {
 			cur.Newest, _, _ = bounds(list)
 		} else {
@@ -342,9 +353,13 @@ func (h *Harvester) expandAfter(ctx context.Context, c *mastodon.Client, err err
 }
 
 // bounds returns the newest and oldest ids of a page and the oldest's time.
+// Statuses without an id (rejected) do not count.
 func bounds(list []mastodon.Status) (newest, oldest string, oldestAt time.Time) {
 	for _, s := range list {
 		id := string(s.ID)
+		if id == "" {
+			continue
+		}
 		if newest == "" || mastodon.CompareIDs(id, newest) > 0 {
 			newest = id
 		}
@@ -357,6 +372,9 @@ func bounds(list []mastodon.Status) (newest, oldest string, oldestAt time.Time) 
 
 func checkOrder(tag string, list []mastodon.Status, cursor string, want int) error {
 	for _, s := range list {
+		if s.ID == "" {
+			continue // rejected when stored
+		}
 		if mastodon.CompareIDs(string(s.ID), cursor) != want {
 			dir := "newer"
 			if want < 0 {
@@ -368,9 +386,17 @@ func checkOrder(tag string, list []mastodon.Status, cursor string, want int) err
 	return nil
 }
 
-func (h *Harvester) convert(host string, list []mastodon.Status) ([]store.Post, error) {
+// convert turns served statuses into posts. A status that cannot be a post
+// (no id, uri, account or date) is recorded in the rejected table under tag
+// and skipped: one bad status must not stall its page.
+func (h *Harvester) convert(ctx context.Context, host, tag string, list []mastodon.Status) ([]store.Post, error) {
 	posts := make([]store.Post, 0, len(list))
+	var rejected []store.Rejected
 	for _, s := range list {
+		if reason := malformed(s); reason != "" {
+			rejected = append(rejected, store.Rejected{LocalID: string(s.ID), Reason: reason, Raw: s.Raw})
+			continue
+		}
 		if !storable(s) {
 			h.mu.Lock()
 			h.res.SkippedPrivate++
@@ -379,15 +405,28 @@ func (h *Harvester) convert(host string, list []mastodon.Status) ([]store.Post, 
 		}
 		p, err := toPost(s, host)
 		if err != nil {
-			return nil, err
+			rejected = append(rejected, store.Rejected{LocalID: string(s.ID), Reason: err.Error(), Raw: s.Raw})
+			continue
 		}
 		posts = append(posts, p)
+	}
+	if len(rejected) > 0 {
+		n, err := h.st.SaveRejected(context.WithoutCancel(ctx), host, tag, rejected)
+		if err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		h.res.Rejected += n
+		h.mu.Unlock()
+		if n > 0 {
+			h.warn(host, tag, fmt.Sprintf("%s sent %d malformed status(es) (%s); kept in the rejected table and skipped", host, n, rejected[0].Reason))
+		}
 	}
 	return posts, nil
 }
 
 func (h *Harvester) savePage(ctx context.Context, c *mastodon.Client, tr *TagResult, list []mastodon.Status, cur store.Cursor) error {
-	posts, err := h.convert(c.Host(), list)
+	posts, err := h.convert(ctx, c.Host(), tr.Tag, list)
 	if err != nil {
 		return fmt.Errorf("tag #%s: %w", tr.Tag, err)
 	}

@@ -30,7 +30,7 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 	keep := context.WithoutCancel(ctx)
 
 	save := func(tag string, list []mastodon.Status) error {
-		posts, err := h.convert(host, list)
+		posts, err := h.convert(ctx, host, tag, list)
 		if err != nil {
 			return err
 		}

@@ -183,4 +183,18 @@ CREATE TABLE account_communities (
 	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`, // 4: each post's thread root, for classification and exports.
 	`ALTER TABLE posts ADD COLUMN thread_root INTEGER REFERENCES posts(id);
 CREATE INDEX posts_thread_root ON posts(thread_root);`,
+	// 5 (hardening): statuses a server sent that cannot be stored, kept as
+	// served so a bad post never stalls a tag; runs count them.
+	`CREATE TABLE rejected (
+	id          INTEGER PRIMARY KEY,
+	instance    TEXT NOT NULL,
+	tag         TEXT,                  -- NULL: from a conversation or a refresh
+	local_id    TEXT,
+	reason      TEXT NOT NULL,
+	raw         TEXT NOT NULL,         -- the status's JSON as served
+	raw_sha256  TEXT NOT NULL,
+	rejected_at TEXT NOT NULL,
+	UNIQUE(instance, raw_sha256)
+);
+ALTER TABLE runs ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;`,
 }

@@ -121,8 +121,8 @@ func Print(w io.Writer, rep Report, markdown bool) error {
 		span = s.Oldest.Format("2006-01-02") + " .. " + s.Newest.Format("2006-01-02")
 	}
 	fmt.Fprintf(w, "Database %s\n\n", rep.Database)
-	if err := tableprinter.Render(w, markdown, []string{"posts", "accounts", "threads", "replies", "deleted", "boosts", "favourites", "pending conversations", "span"},
-		[][]string{{itoa(s.Posts), itoa(s.Accounts), itoa(s.Threads), itoa(s.Replies), itoa(s.Deleted), itoa(s.Boosts), itoa(s.Favourites), itoa(s.PendingThreads), span}}); err != nil {
+	if err := tableprinter.Render(w, markdown, []string{"posts", "accounts", "threads", "replies", "deleted", "boosts", "favourites", "pending conversations", "rejected", "span"},
+		[][]string{{itoa(s.Posts), itoa(s.Accounts), itoa(s.Threads), itoa(s.Replies), itoa(s.Deleted), itoa(s.Boosts), itoa(s.Favourites), itoa(s.PendingThreads), itoa(s.Rejected), span}}); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)

@@ -231,7 +231,7 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 
 	status, exitErr := outcome(ctx, res, runErr, len(sources))
 	rec := store.Run{ID: runID, Status: status, Requests: res.Requests, New: res.New, Updated: res.Updated,
-		Deleted: res.Deleted, Waits: res.Waits, Waited: res.Waited}
+		Deleted: res.Deleted, Waits: res.Waits, Waited: res.Waited, Rejected: res.Rejected}
 	if exitErr != nil {
 		rec.Error = exitErr.Error()
 	}
@@ -243,10 +243,14 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 			log.Error(err.Error())
 		}
 	}
-	summary := fmt.Sprintf("sync %s: %d new, %d updated, %d deleted posts; %d requests (%d for conversations, %d for the refresh), %d waits (%s) in %s",
-		status, res.New, res.Updated, res.Deleted, res.Requests, res.ThreadRequests, res.RefreshRequests, res.Waits, res.Waited.Round(time.Second), now().Sub(start).Round(time.Millisecond))
+	rejected := ""
+	if res.Rejected > 0 {
+		rejected = fmt.Sprintf(", %d rejected as malformed", res.Rejected)
+	}
+	summary := fmt.Sprintf("sync %s: %d new, %d updated, %d deleted posts%s; %d requests (%d for conversations, %d for the refresh), %d waits (%s) in %s",
+		status, res.New, res.Updated, res.Deleted, rejected, res.Requests, res.ThreadRequests, res.RefreshRequests, res.Waits, res.Waited.Round(time.Second), now().Sub(start).Round(time.Millisecond))
 	if cfg.LogFormat == "json" {
-		log.Info("sync finished", "status", status, "new", res.New, "updated", res.Updated, "deleted", res.Deleted, "requests", res.Requests,
+		log.Info("sync finished", "status", status, "new", res.New, "updated", res.Updated, "deleted", res.Deleted, "rejected", res.Rejected, "requests", res.Requests,
 			"thread_requests", res.ThreadRequests, "refresh_requests", res.RefreshRequests, "waits", res.Waits, "waited_ms", res.Waited.Milliseconds(), "run", runID)
 	} else {
 		if !cfg.Quiet {

@@ -278,3 +278,28 @@ func TestFirstSyncContextFailuresAreNotOK(t *testing.T) {
 		t.Errorf("after a healthy rerun: run %q, %d threads pending", status, pending)
 	}
 }
+
+func TestRejectedCountedInSummaryRunAndStatus(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 50, Tags: []string{"cop"}, Seed: 8})
+	srv.InjectFault("/api/v1/timelines/tag/cop", mastodontest.Fault{BlankID: true}, 1)
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	cfg.Quiet, cfg.Refresh = true, 0
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(output(), "1 rejected as malformed") {
+		t.Errorf("summary does not count the rejected status:\n%s", output())
+	}
+	st, err := store.Open(context.Background(), cfg.DB, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, _ := st.LastRuns(context.Background(), 1)
+	sum, _ := st.Summarize(context.Background())
+	if len(runs) != 1 || runs[0].Rejected != 1 || sum.Rejected != 1 || sum.Posts != 49 {
+		t.Errorf("runs %+v, summary rejected %d, posts %d", runs, sum.Rejected, sum.Posts)
+	}
+}
