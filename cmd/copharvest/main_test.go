@@ -179,3 +179,68 @@ func TestKill9Torture(t *testing.T) {
 		t.Errorf("%d conversations never fetched", got)
 	}
 }
+
+// asReader runs cmd as someone who may read the database but not write it
+// or its directory: as root, the user nobody; otherwise ourselves with the
+// directory made read-only.
+func asReader(t *testing.T, cmd *exec.Cmd, dir string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if err := os.Chmod(dir, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(dir, 0o755) })
+		return
+	}
+	// nobody must reach the binary, the database and the config directory.
+	for _, d := range []string{filepath.Dir(binary), dir, filepath.Dir(dir)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+}
+
+// A facilitator who may read but not write the cron user's database (file
+// 0644, directory not writable) can run every command that only reads, both
+// after a sync of this version and on a file whose WAL files are gone.
+func TestReadOnlyDatabaseServesReaders(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 80, Tags: []string{"cop"}, ReplyShare: 0.4, Seed: 5})
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	if out, err := command(context.Background(), db, srv.URL, "sync", "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("sync: %v\n%s", err, out)
+	}
+	if err := os.Chmod(db, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []string{"after a sync", "without WAL files"} {
+		if stage == "without WAL files" {
+			os.Remove(db + "-wal")
+			os.Remove(db + "-shm")
+		}
+		before, _ := os.ReadDir(dir)
+		info0, _ := os.Stat(db)
+		for _, args := range [][]string{{"status"}, {"report"}, {"export", "posts", "--format", "csv"}} {
+			cmd := command(context.Background(), db, srv.URL, args...)
+			asReader(t, cmd, dir)
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			if err := cmd.Run(); err != nil {
+				t.Errorf("%s: %s: %v\n%s", stage, args[0], err, errOut.String())
+			} else if out.Len() == 0 {
+				t.Errorf("%s: %s printed nothing", stage, args[0])
+			}
+			if os.Geteuid() != 0 {
+				os.Chmod(dir, 0o755)
+			}
+		}
+		after, _ := os.ReadDir(dir)
+		info1, _ := os.Stat(db)
+		if len(after) != len(before) || !info1.ModTime().Equal(info0.ModTime()) || info1.Size() != info0.Size() {
+			t.Errorf("%s: readers changed the directory or the file: %v -> %v", stage, before, after)
+		}
+	}
+}

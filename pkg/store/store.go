@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Store is an open database. Writes go through one connection (SQLite has one
@@ -101,11 +101,32 @@ func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	s := &Store{path: path, w: w, now: time.Now}
-	if err := w.PingContext(ctx); err != nil {
+	err = w.PingContext(ctx)
+	if readOnly && err != nil && cannotInitWAL(err) {
+		// A reader who may not write the directory cannot create the WAL
+		// index. With no -wal file no writer has the database open and
+		// everything is in the main file: read it as immutable.
+		w.Close()
+		if _, statErr := os.Stat(path + "-wal"); !errors.Is(statErr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cannot read %s: its directory is not writable and its WAL index (%s-shm) is missing; ask its owner to run copharvest sync once (it leaves the index in place), or copy the file: %w", path, filepath.Base(path), err)
+		}
+		dsn += "&immutable=1"
+		if w, err = sql.Open("sqlite", dsn); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+		w.SetMaxOpenConns(1)
+		s.w = w
+		err = w.PingContext(ctx)
+	}
+	if err != nil {
 		w.Close()
 		return nil, classifyOpenError(path, err)
 	}
 	if !readOnly {
+		if err := persistWAL(ctx, w); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
 		if err := s.migrate(ctx); err != nil {
 			w.Close()
 			return nil, err
@@ -122,6 +143,32 @@ func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	r.SetMaxOpenConns(4)
 	s.r = r
 	return s, nil
+}
+
+// cannotInitWAL: SQLite could not create or open the WAL files (a
+// read-only connection in a directory it may not write).
+func cannotInitWAL(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "readonly database") || strings.Contains(msg, "unable to open")
+}
+
+// persistWAL keeps the -wal and -shm files when the writer closes, so that
+// people who may read the database but not write its directory can still
+// open it read-only (SQLite cannot create them for a reader).
+func persistWAL(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		fc, ok := dc.(sqlite.FileControl)
+		if !ok {
+			return errors.New("the SQLite driver cannot keep the WAL file")
+		}
+		_, err := fc.FileControlPersistWAL("main", 1)
+		return err
+	})
 }
 
 func escapePath(p string) string {
