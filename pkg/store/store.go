@@ -58,6 +58,16 @@ func (e *TooNewError) Error() string {
 	return fmt.Sprintf("database %s has schema version %d; this copharvest knows up to %d: upgrade copharvest", e.Path, e.Have, e.Support)
 }
 
+// DamagedError: the file fails SQLite's quick_check. Nothing is written to
+// it: writing into a damaged file spreads the damage.
+type DamagedError struct {
+	Path, Detail string
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("database %s is damaged (%s); nothing was written to it. Restore it from a backup, or recover what SQLite can read: sqlite3 %s .recover | sqlite3 recovered.db", e.Path, e.Detail, e.Path)
+}
+
 var sqliteHeader = []byte("SQLite format 3\x00")
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -80,6 +90,15 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 		case <-time.After(time.Duration(20+attempt*10) * time.Millisecond):
 		}
 	}
+}
+
+// OpenExisting opens an existing database for writing; unlike Open it never
+// creates one, so a mistyped path is an error rather than a new empty file.
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("database %s does not exist: check --db, or run copharvest sync first", path)
+	}
+	return Open(ctx, path, false)
 }
 
 func isBusy(err error) bool {
@@ -123,6 +142,10 @@ func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 		return nil, classifyOpenError(path, err)
 	}
 	if !readOnly {
+		if err := s.quickCheck(ctx); err != nil {
+			w.Close()
+			return nil, err
+		}
 		if err := persistWAL(ctx, w); err != nil {
 			w.Close()
 			return nil, fmt.Errorf("open database %s: %w", path, err)
@@ -205,6 +228,9 @@ func checkFile(path string, readOnly bool) error {
 	head := make([]byte, len(sqliteHeader))
 	n, err := io.ReadFull(f, head)
 	if n == 0 && (err == io.EOF || err == nil) {
+		if readOnly {
+			return fmt.Errorf("database %s is empty: run copharvest sync first", path)
+		}
 		return nil // an empty file: SQLite makes it a database
 	}
 	if !bytes.Equal(head[:n], sqliteHeader) {
@@ -220,9 +246,37 @@ func checkFile(path string, readOnly bool) error {
 	return nil
 }
 
+// quickCheck runs SQLite's quick_check before a writer's first write.
+func (s *Store) quickCheck(ctx context.Context) error {
+	rows, err := s.w.QueryContext(ctx, `PRAGMA quick_check(3)`)
+	if err != nil {
+		return classifyOpenError(s.path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return classifyOpenError(s.path, err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return classifyOpenError(s.path, err)
+	}
+	if len(problems) > 0 {
+		return &DamagedError{Path: s.path, Detail: strings.Join(problems, "; ")}
+	}
+	return nil
+}
+
 func classifyOpenError(path string, err error) error {
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "malformed") || strings.Contains(msg, "SQLITE_CORRUPT"):
+		return &DamagedError{Path: path, Detail: msg}
 	case strings.Contains(msg, "file is not a database"):
 		return &NotSQLiteError{Path: path}
 	case strings.Contains(msg, "readonly") || strings.Contains(msg, "unable to open"):

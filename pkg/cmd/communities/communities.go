@@ -89,7 +89,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	by, _ := analysis.ParseGrouping(opts.By)
 	weeks, _ := cmdutil.ParseWeeks(opts.Window)
-	st, err := store.Open(ctx, cfg.DB, false)
+	st, err := store.OpenExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

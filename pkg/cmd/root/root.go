@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -88,7 +89,35 @@ config file (` + config.DefaultPath() + `), then the defaults.
 		loginCmd.NewCmdLogout(f, nil),
 		versionCmd.NewCmdVersion(f),
 	)
+	usageArgs(cmd)
 	return cmd
+}
+
+// usageArgs makes every command's argument check a usage error (exit 2),
+// as it is for flags.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
+}
+
+// Execute runs the command tree. Cobra reports an unknown subcommand of the
+// root with an untyped error; it is a usage error like any other.
+func Execute(ctx context.Context, cmd *cobra.Command) error {
+	err := cmd.ExecuteContext(ctx)
+	var flagErr *cmdutil.FlagError
+	if err != nil && !errors.As(err, &flagErr) && strings.HasPrefix(err.Error(), "unknown command ") {
+		return &cmdutil.FlagError{Err: err}
+	}
+	return err
 }
 
 // Main runs copharvest with the process's arguments and returns the exit status.
@@ -112,7 +141,7 @@ func Main() int {
 	ctx = interrupt.WithSoftStop(ctx, soft)
 	f := &cmdutil.Factory{IOStreams: io, Now: time.Now, Getenv: os.Getenv}
 	cmd := NewCmdRoot(f)
-	err := cmd.ExecuteContext(ctx)
+	err := Execute(ctx, cmd)
 	if err != nil {
 		var silent *cmdutil.SilentError
 		if !errors.As(err, &silent) {
