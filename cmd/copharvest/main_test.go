@@ -178,6 +178,12 @@ func TestKill9Torture(t *testing.T) {
 	if got := queryInt(t, db, `SELECT COUNT(*) FROM posts WHERE needs_context = 1`); got != 0 {
 		t.Errorf("%d conversations never fetched", got)
 	}
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM posts p WHERE p.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM classifications c WHERE c.post_id = p.id)`); got != 0 {
+		t.Errorf("%d posts left unclassified", got)
+	}
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM runs WHERE status = 'running'`); got != 0 {
+		t.Errorf("%d runs of killed processes still shown as running", got)
+	}
 }
 
 // asReader runs cmd as someone who may read the database but not write it

@@ -81,3 +81,18 @@ func (l *Lock) Release() error {
 	l.f = nil
 	return err
 }
+
+// Held reports whether a live process holds the lock of dbPath. known is
+// false when that cannot be told (the lock file is unreadable, or the
+// platform has no flock).
+func Held(dbPath string) (held, known bool) {
+	f, err := os.Open(dbPath + ".lock")
+	if errors.Is(err, os.ErrNotExist) {
+		return false, true
+	}
+	if err != nil {
+		return false, false
+	}
+	defer f.Close()
+	return probe(f)
+}

@@ -37,6 +37,20 @@ func (s *Store) StartRun(ctx context.Context, instances, tags []string) (int64, 
 	return id, nil
 }
 
+// DeadRunError is what a run left "running" by a process that died says.
+const DeadRunError = "the process was killed or crashed before recording how the run ended; what it stored is kept"
+
+// CloseDeadRuns marks runs still "running" as failed. Call it only while
+// holding the sync lock: then no live process owns such a run.
+func (s *Store) CloseDeadRuns(ctx context.Context) (int, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = 'failed', error = ? WHERE status = 'running'`, DeadRunError)
+	if err != nil {
+		return 0, fmt.Errorf("close dead runs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // FinishRun records how a sync ended. It uses its own context so that an
 // interrupted run is still recorded.
 func (s *Store) FinishRun(r Run) error {

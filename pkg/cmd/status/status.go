@@ -12,9 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/lock"
 	"github.com/oeru/copharvest/pkg/store"
 	"github.com/oeru/copharvest/pkg/tableprinter"
 )
@@ -26,6 +28,7 @@ type Options struct {
 	Now    func() time.Time
 	Format string
 	Runs   int
+	Check  bool
 }
 
 // NewCmdStatus builds the command.
@@ -37,6 +40,11 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: `Show what the database holds: posts per tag and instance, the paging
 cursors, conversations still to fetch, and the last sync runs. Warns when the
 last successful sync is older than max_age (config; default 2h).
+
+With --check, status is a monitoring probe: it exits 5 when the last
+successful sync is older than max_age, the last run failed (or died without
+recording an outcome), posts are unclassified, or the last run rejected
+malformed posts; each problem is one line on stderr.
 
 ` + cmdutil.ExitCodesHelp,
 		Args: cobra.NoArgs,
@@ -52,15 +60,20 @@ last successful sync is older than max_age (config; default 2h).
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, markdown or json")
 	cmd.Flags().IntVar(&opts.Runs, "runs", 5, "how many recent runs to show")
+	cmd.Flags().BoolVar(&opts.Check, "check", false, "exit 5 when the harvest needs attention (for monitoring)")
 	return cmd
 }
 
 // Report is status's data, also its JSON output.
 type Report struct {
-	Database string        `json:"database"`
-	Summary  store.Summary `json:"summary"`
-	Runs     []store.Run   `json:"runs"`
-	Warning  string        `json:"warning,omitempty"`
+	Database     string        `json:"database"`
+	Summary      store.Summary `json:"summary"`
+	Unclassified int           `json:"unclassified"`
+	Runs         []store.Run   `json:"runs"`
+	Warning      string        `json:"warning,omitempty"`
+	// Problems are what --check fails on; Warning is the first of them
+	// about sync freshness.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Run prints the status of the configured database.
@@ -78,17 +91,25 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if rep.Warning != "" {
+	if opts.Check {
+		for _, p := range rep.Problems {
+			fmt.Fprintln(opts.IO.ErrOut, "check: "+p)
+		}
+	} else if rep.Warning != "" {
 		fmt.Fprintln(opts.IO.ErrOut, "warning: "+rep.Warning)
 	}
 	switch opts.Format {
 	case "json":
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		err = enc.Encode(rep)
 	default:
-		return Print(opts.IO.Out, rep, opts.Format == "markdown")
+		err = Print(opts.IO.Out, rep, opts.Format == "markdown")
 	}
+	if err == nil && opts.Check && len(rep.Problems) > 0 {
+		return &cmdutil.SilentError{Code: cmdutil.ExitCheck}
+	}
+	return err
 }
 
 // Collect gathers the report; demo uses it too.
@@ -101,7 +122,11 @@ func Collect(ctx context.Context, st *store.Store, runs int, maxAge time.Duratio
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Database: st.Path(), Summary: sum, Runs: last}
+	unclassified, err := st.Unclassified(ctx, classify.Version)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Database: st.Path(), Summary: sum, Unclassified: unclassified, Runs: last}
 	switch {
 	case len(last) == 0:
 		rep.Warning = "no sync has run on this database yet"
@@ -110,7 +135,38 @@ func Collect(ctx context.Context, st *store.Store, runs int, maxAge time.Duratio
 	case maxAge > 0 && now.Sub(sum.LastSuccess) > maxAge:
 		rep.Warning = fmt.Sprintf("the last successful sync ended %s ago (at %s), longer than max_age %s", now.Sub(sum.LastSuccess).Round(time.Minute), sum.LastSuccess.Format(time.RFC3339), maxAge)
 	}
+	if rep.Warning != "" {
+		rep.Problems = append(rep.Problems, rep.Warning)
+	}
+	// A run still "running" whose process no longer holds the lock died.
+	held, known := lock.Held(st.Path())
+	for i := range rep.Runs {
+		if rep.Runs[i].Status == "running" && known && !held {
+			rep.Runs[i].Status, rep.Runs[i].Error = "failed", store.DeadRunError
+		}
+	}
+	if r := lastFinished(rep.Runs); r != nil {
+		switch {
+		case r.Status == "failed":
+			rep.Problems = append(rep.Problems, fmt.Sprintf("the last run (%d, %s) failed: %s", r.ID, r.StartedAt.Format(time.RFC3339), r.Error))
+		case r.Rejected > 0:
+			rep.Problems = append(rep.Problems, fmt.Sprintf("the last run (%d) rejected %d malformed posts (see the rejected table)", r.ID, r.Rejected))
+		}
+	}
+	if unclassified > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d posts are unclassified: run copharvest classify (or sync)", unclassified))
+	}
 	return rep, nil
+}
+
+// lastFinished is the newest run that is not running.
+func lastFinished(runs []store.Run) *store.Run {
+	for i := range runs {
+		if runs[i].Status != "running" {
+			return &runs[i]
+		}
+	}
+	return nil
 }
 
 // Print writes the report as tables.

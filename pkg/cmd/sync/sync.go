@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/harvest"
@@ -197,6 +198,11 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 		}
 		sources = append(sources, harvest.Source{Client: c})
 	}
+	if n, err := st.CloseDeadRuns(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn(fmt.Sprintf("%d earlier run(s) ended without recording an outcome (killed or crashed); marked failed", n))
+	}
 	runID, err := st.StartRun(ctx, cfg.Instances, cfg.Tags)
 	if err != nil {
 		return err
@@ -220,8 +226,14 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 	})
 	progress.done()
 	// New and changed posts are classified at once, so reports never see
-	// an unclassified post.
-	if res.New+res.Updated > 0 {
+	// an unclassified post; so are posts a killed run left unclassified.
+	leftover := 0
+	if res.New+res.Updated == 0 {
+		if leftover, err = st.Unclassified(ctx, classify.Version); err != nil {
+			log.Error(err.Error())
+		}
+	}
+	if res.New+res.Updated+leftover > 0 {
 		if c, err := cmdutil.Classifier(cfg); err != nil {
 			log.Error(err.Error())
 		} else if _, err := analysis.ClassifyStore(context.WithoutCancel(ctx), st, c, false); err != nil {

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -302,4 +303,53 @@ func TestRejectedCountedInSummaryRunAndStatus(t *testing.T) {
 	if len(runs) != 1 || runs[0].Rejected != 1 || sum.Rejected != 1 || sum.Posts != 49 {
 		t.Errorf("runs %+v, summary rejected %d, posts %d", runs, sum.Rejected, sum.Posts)
 	}
+}
+
+// A sync killed after storing posts but before classifying them leaves
+// unclassified posts and a run marked running; the next sync, even with
+// nothing new to fetch, classifies them and closes the dead run.
+func TestIdleSyncClassifiesLeftoversAndClosesDeadRuns(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 40, Tags: []string{"cop"}, Seed: 9})
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	o.NoInteractions = true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), cfg.DB, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a crash leaves: classifications lost, a run never finished.
+	if _, err := st.StartRun(context.Background(), cfg.Instances, cfg.Tags); err != nil {
+		t.Fatal(err)
+	}
+	unclassified := func() int {
+		var n int
+		st.DB().QueryRow(`SELECT COUNT(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM classifications c WHERE c.post_id = p.id)`).Scan(&n)
+		return n
+	}
+	raw, err := sql.Open("sqlite", "file:"+cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DELETE FROM classifications`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if unclassified() == 0 {
+		t.Fatal("setup: posts still classified")
+	}
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("idle sync: %v\n%s", err, output())
+	}
+	if n := unclassified(); n != 0 {
+		t.Errorf("%d posts still unclassified after an idle sync", n)
+	}
+	runs, _ := st.LastRuns(context.Background(), 3)
+	if len(runs) != 3 || runs[1].Status == "running" || !strings.Contains(runs[1].Error, "killed") {
+		t.Errorf("the dead run: %+v", runs)
+	}
+	st.Close()
 }
