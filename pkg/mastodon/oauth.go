@@ -29,7 +29,7 @@ func (c *Client) RegisterApp(ctx context.Context, name, website string) (App, er
 		Website:      website,
 	})
 	if err != nil {
-		return App{}, fmt.Errorf("register the app on %s: %w", c.instance, translate(err))
+		return App{}, fmt.Errorf("register the app on %s: %w", c.instance, translate(err, c.cfg.AccessToken != ""))
 	}
 	return App{ClientID: app.ClientID, ClientSecret: app.ClientSecret, AuthorizeURL: app.AuthURI}, nil
 }
@@ -38,7 +38,7 @@ func (c *Client) RegisterApp(ctx context.Context, name, website string) (App, er
 func (c *Client) ExchangeCode(ctx context.Context, app App, code string) (string, error) {
 	mc := &gomastodon.Client{Client: c.http, Config: &gomastodon.Config{Server: c.instance, ClientID: app.ClientID, ClientSecret: app.ClientSecret}}
 	if err := mc.GetUserAccessToken(ctx, code, OOBRedirect); err != nil {
-		return "", fmt.Errorf("exchange the code on %s: %w", c.instance, translate(err))
+		return "", fmt.Errorf("exchange the code on %s: %w", c.instance, translate(err, c.cfg.AccessToken != ""))
 	}
 	return mc.Config.AccessToken, nil
 }
@@ -47,7 +47,7 @@ func (c *Client) ExchangeCode(ctx context.Context, app App, code string) (string
 func (c *Client) VerifyCredentials(ctx context.Context) (string, error) {
 	acc, err := c.api(nil).GetAccountCurrentUser(ctx)
 	if err != nil {
-		return "", fmt.Errorf("check the token on %s: %w", c.instance, translate(err))
+		return "", fmt.Errorf("check the token on %s: %w", c.instance, translate(err, c.cfg.AccessToken != ""))
 	}
 	return acc.Acct, nil
 }

@@ -353,3 +353,16 @@ func TestIdleSyncClassifiesLeftoversAndClosesDeadRuns(t *testing.T) {
 	}
 	st.Close()
 }
+
+func TestWrongTokenNamedAsWrong(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{Token: "right"})
+	defer srv.Close()
+	o, _, _ := opts(t, []string{srv.URL}, "wrong")
+	err := Run(context.Background(), o)
+	if cmdutil.ExitCode(err) != cmdutil.ExitError {
+		t.Fatalf("exit %d for %v, want 1", cmdutil.ExitCode(err), err)
+	}
+	if !strings.Contains(err.Error(), "rejected the token") || strings.Contains(err.Error(), "Give a token") {
+		t.Errorf("a wrong token is not named as wrong: %v", err)
+	}
+}
