@@ -250,3 +250,44 @@ func TestReadOnlyDatabaseServesReaders(t *testing.T) {
 		}
 	}
 }
+
+// login without a code registers the app and prints where to authorize it;
+// a second process given the code with --code uses the same app, so the
+// code is good. The app is registered once per instance.
+func TestLoginCodeAcrossTwoProcesses(t *testing.T) {
+	const token = "tok-two-processes-secret"
+	srv := mastodontest.NewServer(mastodontest.Options{Token: token})
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "c.db")
+	first := command(context.Background(), db, srv.URL, "login")
+	first.Stdin = strings.NewReader("")
+	out, err := first.CombinedOutput()
+	if exitCode(err) != 2 || !strings.Contains(string(out), "/oauth/authorize") || !strings.Contains(string(out), "--code") {
+		t.Fatalf("login without a code: exit %d\n%s", exitCode(err), out)
+	}
+	out, err = command(context.Background(), db, srv.URL, "login", "--code", mastodontest.GoodCode).CombinedOutput()
+	if err != nil {
+		t.Fatalf("login --code in a second process: %v\n%s", err, out)
+	}
+	if n := srv.CountRequests("/api/v1/apps"); n != 1 {
+		t.Errorf("the app was registered %d times, want once", n)
+	}
+	tokens := filepath.Join(filepath.Dir(db), "copharvest", "tokens.yaml")
+	info, err := os.Stat(tokens)
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("tokens file: %v %v", info, err)
+	}
+	data, _ := os.ReadFile(tokens)
+	for _, want := range []string{"client_id: fake-client-1", "client_secret:", "token: " + token} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("tokens.yaml lacks %q", want)
+		}
+	}
+	if strings.Contains(string(out), token) {
+		t.Error("login printed the token")
+	}
+	// The saved token works for sync.
+	if out, err := command(context.Background(), db, srv.URL, "sync", "--quiet").CombinedOutput(); err != nil {
+		t.Errorf("sync with the saved token: %v\n%s", err, out)
+	}
+}

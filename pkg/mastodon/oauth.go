@@ -3,6 +3,7 @@ package mastodon
 import (
 	"context"
 	"fmt"
+	"net/url"
 
 	gomastodon "github.com/mattn/go-mastodon"
 )
@@ -32,6 +33,13 @@ func (c *Client) RegisterApp(ctx context.Context, name, website string) (App, er
 		return App{}, fmt.Errorf("register the app on %s: %w", c.instance, translate(err, c.cfg.AccessToken != ""))
 	}
 	return App{ClientID: app.ClientID, ClientSecret: app.ClientSecret, AuthorizeURL: app.AuthURI}, nil
+}
+
+// App is the app registered earlier with these credentials, with the URL
+// where the user authorizes it.
+func (c *Client) App(clientID, clientSecret string) App {
+	q := url.Values{"client_id": {clientID}, "redirect_uri": {OOBRedirect}, "response_type": {"code"}, "scope": {"read"}}
+	return App{ClientID: clientID, ClientSecret: clientSecret, AuthorizeURL: c.instance + "/oauth/authorize?" + q.Encode()}
 }
 
 // ExchangeCode trades the code the user pasted for an access token.
