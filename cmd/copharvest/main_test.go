@@ -291,3 +291,32 @@ func TestLoginCodeAcrossTwoProcesses(t *testing.T) {
 		t.Errorf("sync with the saved token: %v\n%s", err, out)
 	}
 }
+
+// Server text with terminal escapes (ESC sequences, OSC title changes, CR,
+// BEL) is neutralised before it is printed or stored in runs.error, and in
+// what status replays from there.
+func TestServerTextTerminalEscapesNeutralised(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 10, Tags: []string{"cop"}, Seed: 3})
+	hostile := `{"error":"\u001b]0;pwned\u0007\u001b[2J\rall fine \u009b31m"}`
+	srv.InjectFault("/api/v1/timelines/tag/", mastodontest.Fault{Status: 403, Body: hostile}, 1000) // 4xx: not retried
+	db := filepath.Join(t.TempDir(), "c.db")
+	out, err := command(context.Background(), db, srv.URL, "sync").CombinedOutput()
+	if exitCode(err) == 0 {
+		t.Fatalf("sync succeeded against a failing server:\n%s", out)
+	}
+	status, _ := command(context.Background(), db, srv.URL, "status").CombinedOutput()
+	stored := ""
+	conn, _ := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	defer conn.Close()
+	conn.QueryRow(`SELECT COALESCE(error, '') FROM runs ORDER BY id DESC LIMIT 1`).Scan(&stored)
+	if !strings.Contains(stored, "all fine") {
+		t.Fatalf("runs.error lacks the server's message: %q", stored)
+	}
+	for name, text := range map[string]string{"sync output": string(out), "status output": string(status), "runs.error": stored} {
+		if i := strings.IndexAny(text, "\x1b\x07\r\u009b"); i >= 0 {
+			t.Errorf("%s holds a raw control character at %d: %q", name, i, text)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	gomastodon "github.com/mattn/go-mastodon"
+
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // ErrUnauthorized means the server wants a (valid) access token.
@@ -109,6 +111,8 @@ func translate(err error, withToken bool) error {
 	}
 	var api *gomastodon.APIError
 	if errors.As(err, &api) {
+		// The message is the server's text: never let it drive a terminal.
+		api.Message = text.ForTerminal(api.Message)
 		switch api.StatusCode {
 		case 401:
 			if withToken {

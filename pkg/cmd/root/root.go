@@ -31,6 +31,7 @@ import (
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/interrupt"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // NewCmdRoot builds the root command and every subcommand on f. It fills
@@ -142,16 +143,26 @@ func Main() int {
 	f := &cmdutil.Factory{IOStreams: io, Now: time.Now, Getenv: os.Getenv}
 	cmd := NewCmdRoot(f)
 	err := Execute(ctx, cmd)
-	if err != nil {
-		var silent *cmdutil.SilentError
-		if !errors.As(err, &silent) {
-			msg := err.Error()
-			var flagErr *cmdutil.FlagError
-			if errors.As(err, &flagErr) && !errors.Is(err, context.Canceled) {
-				msg += "\nRun 'copharvest --help' for usage."
-			}
-			fmt.Fprintln(io.ErrOut, "copharvest: "+msg)
-		}
-	}
+	PrintError(f, err)
 	return cmdutil.ExitCode(err)
+}
+
+// PrintError writes the error that ends the command on stderr: a
+// "copharvest: ..." line, or with --log-format json one JSON object like
+// every other message, carrying the exit status.
+func PrintError(f *cmdutil.Factory, err error) {
+	var silent *cmdutil.SilentError
+	if err == nil || errors.As(err, &silent) {
+		return
+	}
+	msg := text.ForTerminal(err.Error())
+	if cfg, cerr := f.Config(); cerr == nil && cfg.LogFormat == "json" {
+		cmdutil.NewLogger(f.IOStreams.ErrOut, "json").Error(msg, "exit_code", cmdutil.ExitCode(err))
+		return
+	}
+	var flagErr *cmdutil.FlagError
+	if errors.As(err, &flagErr) && !errors.Is(err, context.Canceled) {
+		msg += "\nRun 'copharvest --help' for usage."
+	}
+	fmt.Fprintln(f.IOStreams.ErrOut, "copharvest: "+msg)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,5 +150,21 @@ func TestMistypedDBIsNotCreated(t *testing.T) {
 		if _, err := os.Stat(db); !os.IsNotExist(err) {
 			t.Errorf("%s created %s", command, db)
 		}
+	}
+}
+
+func TestFinalErrorIsJSONUnderLogFormatJSON(t *testing.T) {
+	io, _, _, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: io, Now: time.Now, Getenv: func(string) string { return "" }}
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs([]string{"status", "--log-format", "json", "--db", filepath.Join(t.TempDir(), "none.db")})
+	err := Execute(context.Background(), cmd)
+	PrintError(f, err)
+	var line struct {
+		Level, Msg string
+		ExitCode   int `json:"exit_code"`
+	}
+	if jerr := json.Unmarshal(errOut.Bytes(), &line); jerr != nil || line.Level != "ERROR" || !strings.Contains(line.Msg, "does not exist") || line.ExitCode != 1 {
+		t.Errorf("final error under --log-format json: %q (%v)", errOut.String(), jerr)
 	}
 }

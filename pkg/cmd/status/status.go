@@ -19,6 +19,7 @@ import (
 	"github.com/oeru/copharvest/pkg/lock"
 	"github.com/oeru/copharvest/pkg/store"
 	"github.com/oeru/copharvest/pkg/tableprinter"
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // Options are status's inputs.
@@ -148,7 +149,7 @@ func Collect(ctx context.Context, st *store.Store, runs int, maxAge time.Duratio
 	if r := lastFinished(rep.Runs); r != nil {
 		switch {
 		case r.Status == "failed":
-			rep.Problems = append(rep.Problems, fmt.Sprintf("the last run (%d, %s) failed: %s", r.ID, r.StartedAt.Format(time.RFC3339), r.Error))
+			rep.Problems = append(rep.Problems, fmt.Sprintf("the last run (%d, %s) failed: %s", r.ID, r.StartedAt.Format(time.RFC3339), text.ForTerminal(r.Error)))
 		case r.Rejected > 0:
 			rep.Problems = append(rep.Problems, fmt.Sprintf("the last run (%d) rejected %d malformed posts (see the rejected table)", r.ID, r.Rejected))
 		}
@@ -213,7 +214,7 @@ func Print(w io.Writer, rep Report, markdown bool) error {
 			took = r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 		}
 		rows = append(rows, []string{strconv.FormatInt(r.ID, 10), r.StartedAt.Format(time.RFC3339), took, r.Status,
-			itoa(r.New), itoa(r.Updated), strconv.FormatInt(r.Requests, 10), itoa(r.Waits), r.Error})
+			itoa(r.New), itoa(r.Updated), strconv.FormatInt(r.Requests, 10), itoa(r.Waits), text.ForTerminal(r.Error)})
 	}
 	return tableprinter.Render(w, markdown, []string{"run", "started (UTC)", "took", "status", "new", "updated", "requests", "waits", "error"}, rows)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/oeru/copharvest/pkg/lock"
 	"github.com/oeru/copharvest/pkg/mastodon"
 	"github.com/oeru/copharvest/pkg/store"
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // Options are sync's inputs; tests fill them directly.
@@ -245,7 +246,7 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 	rec := store.Run{ID: runID, Status: status, Requests: res.Requests, New: res.New, Updated: res.Updated,
 		Deleted: res.Deleted, Waits: res.Waits, Waited: res.Waited, Rejected: res.Rejected}
 	if exitErr != nil {
-		rec.Error = exitErr.Error()
+		rec.Error = text.ForTerminal(exitErr.Error()) // status replays it on a terminal
 	}
 	if err := st.FinishRun(rec); err != nil {
 		log.Error(err.Error())
