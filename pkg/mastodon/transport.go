@@ -3,12 +3,15 @@ package mastodon
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,6 +111,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if hint := tlsHint(req.URL, err); hint != "" {
+				// Retrying cannot fix a server that does not speak TLS or
+				// a certificate we do not trust.
+				return nil, &NetworkError{Path: req.URL.Path, Attempts: attempt + 1, Err: fmt.Errorf("%w; %s", err, hint)}
 			}
 			if !retriable || attempt >= t.maxRetries {
 				return nil, &NetworkError{Path: req.URL.Path, Attempts: attempt + 1, Err: err}
@@ -357,4 +365,19 @@ func (t *transport) stats() Stats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return Stats{Requests: t.requests, Waits: t.waitEvents, Waited: t.waited}
+}
+
+// tlsHint explains the TLS failures that no retry can fix ("" for others).
+func tlsHint(u *url.URL, err error) string {
+	var header tls.RecordHeaderError
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &header) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Sprintf("the server at %s speaks plain http, not https: if that is intended (a local test server), give --instance http://%s", u.Host, u.Host)
+	case errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &verify):
+		return fmt.Sprintf("the certificate of %s cannot be trusted; check the address", u.Host)
+	}
+	return ""
 }

@@ -218,3 +218,26 @@ func TestRedirectToHTTPSameHostRefused(t *testing.T) {
 		t.Errorf("a downgrade redirect gave %v, want a clear refusal", err)
 	}
 }
+
+// host:port without a scheme means https; a plain-http server there gets a
+// clear explanation at once, not six TLS failures over ten seconds.
+func TestPlainHTTPServerGivenWithoutSchemeExplainedAtOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	hostPort := strings.TrimPrefix(srv.URL, "http://")
+	c, err := New(Options{Instance: hostPort, MinBackoff: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.TagPage(context.Background(), "cop", Newest, "", 40)
+	if err == nil || !strings.Contains(err.Error(), "http://"+hostPort) {
+		t.Fatalf("https to a plain-http server: %v, want a hint naming http://%s", err, hostPort)
+	}
+	if took := time.Since(start); took > time.Second || c.Stats().Requests > 1 {
+		t.Errorf("took %s and %d requests: the error was retried", took, c.Stats().Requests)
+	}
+}
