@@ -67,7 +67,8 @@ type transport struct {
 	skew       time.Duration
 	haveQuota  bool
 	requests   int64
-	waited     time.Duration
+	waited     time.Duration // on the clock: overlapping waits count once
+	waitUntil  time.Time     // end of the latest wait
 	waitEvents int
 }
 
@@ -344,8 +345,19 @@ func (t *transport) backoff(ctx context.Context, reason WaitReason, attempt int,
 }
 
 func (t *transport) wait(ctx context.Context, w Wait) error {
+	// Parallel workers often wait out the same reset: count the time on
+	// the clock during which something waited, not the sum of the waits.
 	t.mu.Lock()
-	t.waited += w.Duration
+	start := t.now()
+	end := start.Add(w.Duration)
+	switch {
+	case !start.Before(t.waitUntil):
+		t.waited += w.Duration
+		t.waitUntil = end
+	case end.After(t.waitUntil):
+		t.waited += end.Sub(t.waitUntil)
+		t.waitUntil = end
+	}
 	t.waitEvents++
 	t.mu.Unlock()
 	if t.onWait != nil {

@@ -241,3 +241,18 @@ func TestPlainHTTPServerGivenWithoutSchemeExplainedAtOnce(t *testing.T) {
 		t.Errorf("took %s and %d requests: the error was retried", took, c.Stats().Requests)
 	}
 }
+
+// Waits of parallel workers overlap: the time spent waiting is their union
+// on the clock, not their sum.
+func TestWaitedIsWallClockNotSumOfParallelWaits(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tr := &transport{now: func() time.Time { return clock }, sleep: func(context.Context, time.Duration) error { return nil }}
+	for range 4 { // four workers meet the same 10s reset at once
+		tr.wait(context.Background(), Wait{Duration: 10 * time.Second})
+	}
+	clock = clock.Add(5 * time.Second) // one more, overlapping by 5s
+	tr.wait(context.Background(), Wait{Duration: 10 * time.Second})
+	if s := tr.stats(); s.Waits != 5 || s.Waited != 15*time.Second {
+		t.Errorf("%d waits, waited %s; want 5 waits and 15s", s.Waits, s.Waited)
+	}
+}
