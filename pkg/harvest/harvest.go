@@ -101,6 +101,16 @@ type Harvester struct {
 	opts Options
 	mu   sync.Mutex
 	res  Result
+	// fetched holds the uris this run stored: the refresh does not re-read
+	// what it has just fetched.
+	fetched map[string]bool
+	// access caches /api/v2/instance per instance: asked at most once a run.
+	access map[string]accessResult
+}
+
+type accessResult struct {
+	access mastodon.HashtagAccess
+	err    error
 }
 
 // Run syncs every source and tag. It returns the result so far together with
@@ -109,7 +119,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
-	h := &Harvester{st: st, opts: opts}
+	h := &Harvester{st: st, opts: opts, fetched: map[string]bool{}, access: map[string]accessResult{}}
 	h.res.InstanceErrors = map[string]error{}
 	var firstErr error
 	for _, src := range opts.Sources {
@@ -175,30 +185,12 @@ func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
 	if err := h.expand(ctx, c); err != nil {
 		return err
 	}
-	var firstErr error
-	for _, tag := range h.opts.Tags {
-		tr := TagResult{Instance: c.Host(), Tag: tag}
-		err := h.tag(ctx, c, &tr)
-		tr.Err = err
-		h.res.Tags = append(h.res.Tags, tr)
-		h.res.New += tr.New
-		h.res.Updated += tr.Updated
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, mastodon.ErrUnauthorized) || errors.Is(err, ErrStopped) {
-				return err
-			}
-			var idErr *IDOrderError
-			if !errors.As(err, &idErr) && !errors.Is(err, mastodon.ErrNotFound) {
-				return err
-			}
-			if errors.Is(err, mastodon.ErrNotFound) {
-				h.warn(c.Host(), tag, fmt.Sprintf("%s has no tag #%s (404)", c.Host(), tag))
-				continue
-			}
-			if firstErr == nil {
-				firstErr = err
-			}
-		}
+	fatal, firstErr := h.allTags(ctx, c)
+	// Conversations are fetched once every tag is paged: a thread's root is
+	// then stored whichever tag brought it, and one /context call on it
+	// covers the thread. Posts not expanded stay flagged for the next run.
+	if err := h.expandAfter(ctx, c, fatal); err != nil {
+		return err
 	}
 	if h.opts.Refresh > 0 && firstErr == nil {
 		if err := h.refresh(ctx, c, h.now().Add(-h.opts.Refresh)); err != nil {
@@ -213,39 +205,60 @@ func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
 	return firstErr
 }
 
+// allTags pages every tag of an instance. fatal stops the instance; tagErr
+// is the first error that stopped only its tag.
+func (h *Harvester) allTags(ctx context.Context, c *mastodon.Client) (fatal, tagErr error) {
+	for _, tag := range h.opts.Tags {
+		tr := TagResult{Instance: c.Host(), Tag: tag}
+		err := h.tag(ctx, c, &tr)
+		tr.Err = err
+		h.res.Tags = append(h.res.Tags, tr)
+		h.res.New += tr.New
+		h.res.Updated += tr.Updated
+		switch {
+		case err == nil:
+		case ctx.Err() != nil || errors.Is(err, mastodon.ErrUnauthorized) || errors.Is(err, ErrStopped):
+			return err, tagErr
+		case errors.Is(err, mastodon.ErrNotFound):
+			h.warn(c.Host(), tag, fmt.Sprintf("%s has no tag #%s (404)", c.Host(), tag))
+		case errors.As(err, new(*IDOrderError)):
+			if tagErr == nil {
+				tagErr = err
+			}
+		default:
+			return err, tagErr
+		}
+	}
+	return nil, tagErr
+}
+
 // tag pages one tag timeline: forward from the newest stored id, then
 // backwards until the beginning (or --since).
-func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) (err error) {
+func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) error {
 	host, tag := c.Host(), tr.Tag
 	cur, err := h.st.Cursor(ctx, host, tag)
 	if err != nil {
 		return err
 	}
 	if cur.Newest == "" {
-		// No := in this block: the deferred expandAfter must see and set
-		// the function's err, or a failed conversation reads as success.
-		var page mastodon.Page
-		if page, err = c.TagPage(ctx, tag, mastodon.Newest, "", mastodon.PageLimit); err != nil {
+		page, err := c.TagPage(ctx, tag, mastodon.Newest, "", mastodon.PageLimit)
+		if err != nil {
 			return err
 		}
 		if len(page.Statuses) == 0 {
 			h.explainEmpty(ctx, c, tag)
 			return nil
 		}
-		defer func() { err = h.expandAfter(ctx, c, err) }()
 		if allLocal(page.Statuses) {
 			h.explainLocalOnly(ctx, c, tag)
 		}
 		cur.Newest, cur.Oldest, cur.OldestAt = bounds(page.Statuses)
 		cur.BackfillDone = !page.HasOlder
-		if err = h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
+		if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
 			return err
 		}
-	} else {
-		defer func() { err = h.expandAfter(ctx, c, err) }()
-		if err = h.pages(ctx, c, tr, mastodon.Newer, &cur); err != nil {
-			return err
-		}
+	} else if err := h.pages(ctx, c, tr, mastodon.Newer, &cur); err != nil {
+		return err
 	}
 	return h.pages(ctx, c, tr, mastodon.Older, &cur)
 }
@@ -338,10 +351,9 @@ func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult
 	return nil
 }
 
-// expandAfter fetches the conversations of the posts a tag brought in, once
-// its paging is over: by then a reply's root (older, so on a later page) is
-// usually stored too, and one /context call on the root covers the thread.
-// Posts not expanded because of an error stay flagged for the next run.
+// expandAfter fetches the conversations of the posts the tags brought in,
+// unless err (what stopped the tags) means the instance cannot be asked
+// more: a soft stop or a tag stopped on bad ids still expands.
 func (h *Harvester) expandAfter(ctx context.Context, c *mastodon.Client, err error) error {
 	if err != nil && (ctx.Err() != nil || !errors.As(err, new(*IDOrderError)) && !errors.Is(err, ErrStopped)) {
 		return err
@@ -410,6 +422,11 @@ func (h *Harvester) convert(ctx context.Context, host, tag string, list []mastod
 		}
 		posts = append(posts, p)
 	}
+	h.mu.Lock()
+	for _, p := range posts {
+		h.fetched[p.URI] = true
+	}
+	h.mu.Unlock()
 	if len(rejected) > 0 {
 		n, err := h.st.SaveRejected(context.WithoutCancel(ctx), host, tag, rejected)
 		if err != nil {
@@ -457,15 +474,29 @@ func allLocal(list []mastodon.Status) bool {
 // the server (Mastodon 4.5) hides remote posts in tag feeds from this client.
 // It costs one request, on a tag's first sync only.
 func (h *Harvester) explainLocalOnly(ctx context.Context, c *mastodon.Client, tag string) {
-	access, err := c.TagFeedAccess(ctx)
+	access, err := h.tagFeedAccess(ctx, c)
 	if err != nil || access.Remote == "" || access.Remote == "public" {
 		return
 	}
 	h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s: only posts from %s itself came back, because this server serves other servers' posts in hashtag feeds as %q; log in (copharvest login) to see them", tag, c.Host(), c.Host(), access.Remote))
 }
 
+// tagFeedAccess asks /api/v2/instance once per instance and run.
+func (h *Harvester) tagFeedAccess(ctx context.Context, c *mastodon.Client) (mastodon.HashtagAccess, error) {
+	h.mu.Lock()
+	r, ok := h.access[c.Host()]
+	h.mu.Unlock()
+	if !ok {
+		r.access, r.err = c.TagFeedAccess(ctx)
+		h.mu.Lock()
+		h.access[c.Host()] = r
+		h.mu.Unlock()
+	}
+	return r.access, r.err
+}
+
 func (h *Harvester) explainEmpty(ctx context.Context, c *mastodon.Client, tag string) {
-	access, err := c.TagFeedAccess(ctx)
+	access, err := h.tagFeedAccess(ctx, c)
 	switch {
 	case err != nil || (access.Local == "" && access.Remote == ""):
 		h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s returned no posts: the tag is unused there, or the server hides tag timelines from anonymous clients (try --token)", tag, c.Host()))

@@ -366,3 +366,33 @@ func TestWrongTokenNamedAsWrong(t *testing.T) {
 		t.Errorf("a wrong token is not named as wrong: %v", err)
 	}
 }
+
+// The first sync of a fresh, live course (every post inside the refresh
+// window) with the default settings costs exactly the ideal number of
+// requests: no refresh of what it has just fetched, /api/v2/instance at most
+// once per instance.
+func TestFirstSyncCostsTheIdealRequestCount(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	tags := []string{"cop", "ds4oers"}
+	all := mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 150, Tags: tags, ReplyShare: 0.6, Seed: 12,
+		Start: time.Now().Add(-72 * time.Hour), Days: 2})
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	cfg.Tags = tags
+	if time.Duration(cfg.Refresh) < 72*time.Hour {
+		t.Fatalf("setup: the default refresh window %s does not cover the course", time.Duration(cfg.Refresh))
+	}
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	ideal := mastodontest.IdealRequests(all, tags, false, true)
+	instance := srv.CountRequests("/api/v2/instance")
+	if instance > 1 {
+		t.Errorf("/api/v2/instance asked %d times", instance)
+	}
+	got := len(srv.Requests())
+	if got != ideal.Total()+instance {
+		t.Errorf("first sync sent %d requests, the ideal is %d (%+v) + %d for /api/v2/instance\n%s", got, ideal.Total(), ideal, instance, output())
+	}
+	t.Logf("first sync: %d requests = %+v + %d instance", got, ideal, instance)
+}
