@@ -56,6 +56,13 @@ type Event struct {
 	Posts    int // statuses in the page / threads fetched
 	New      int
 	Message  string
+	// Reached is the time of the oldest post of the tag read so far;
+	// BackfillDone: the tag is read back to its beginning.
+	Reached      time.Time
+	BackfillDone bool
+	// Requests and Waits so far on this instance's client.
+	Requests int64
+	Waits    int
 }
 
 // TagResult is one (instance, tag) of a run.
@@ -456,7 +463,9 @@ func (h *Harvester) savePage(ctx context.Context, c *mastodon.Client, tr *TagRes
 	tr.Pages++
 	tr.New += wr.New
 	tr.Updated += wr.Updated
-	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: len(list), New: wr.New})
+	stats := c.Stats()
+	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: len(list), New: wr.New,
+		Reached: cur.OldestAt, BackfillDone: cur.BackfillDone, Requests: stats.Requests, Waits: stats.Waits})
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
@@ -208,7 +209,7 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	progress := newProgress(opts.IO, cfg.Quiet, log)
+	progress := newProgress(opts.IO, cfg.Quiet, log, since)
 	interactions := !opts.NoInteractions
 	if cfg.Interactions != nil && !*cfg.Interactions {
 		interactions = false
@@ -303,21 +304,29 @@ func outcome(ctx context.Context, res harvest.Result, err error, instances int) 
 	return "failed", joined
 }
 
-// progress draws one updating line on a terminal; elsewhere it stays quiet
-// and the summary line says it all.
+// progress shows a live bar on a terminal (pages, posts, requests, waits,
+// and how far back the backfill has reached: with --since, the share done
+// and an estimate of the time left). Off a terminal it stays quiet and the
+// summary line says it all.
 type progress struct {
 	io      *iostreams.IOStreams
 	log     *slog.Logger
 	draw    bool
+	since   time.Time
+	bar     *progressbar.ProgressBar
+	key     string    // instance and tag the bar is about
+	start   time.Time // how far back the tag was read when the bar began
 	pages   int
 	posts   int
 	newSeen int
-	drawn   bool
 }
 
-func newProgress(io *iostreams.IOStreams, quiet bool, log *slog.Logger) *progress {
-	return &progress{io: io, log: log, draw: io.ShowProgress() && !quiet}
+func newProgress(io *iostreams.IOStreams, quiet bool, log *slog.Logger, since time.Time) *progress {
+	return &progress{io: io, log: log, draw: io.ShowProgress() && !quiet, since: since}
 }
+
+// barSteps is the bar's resolution when the share done is known.
+const barSteps = 1000
 
 func (p *progress) event(e harvest.Event) {
 	switch e.Kind {
@@ -328,17 +337,47 @@ func (p *progress) event(e harvest.Event) {
 		p.pages++
 		p.posts += e.Posts
 		p.newSeen += e.New
-		if p.draw {
-			fmt.Fprintf(p.io.ErrOut, "\r\033[K%s #%s: %d pages, %d posts, %d new", e.Instance, e.Tag, p.pages, p.posts, p.newSeen)
-			p.drawn = true
+		if !p.draw {
+			return
+		}
+		if key := e.Instance + " #" + e.Tag; key != p.key || p.bar == nil {
+			p.clear()
+			p.key, p.start = key, e.Reached
+			max := int64(-1) // unknown: a spinner
+			if !p.since.IsZero() && e.Reached.After(p.since) {
+				max = barSteps
+			}
+			p.bar = progressbar.NewOptions64(max,
+				progressbar.OptionSetWriter(p.io.ErrOut),
+				progressbar.OptionSetWidth(20),
+				progressbar.OptionSetPredictTime(max > 0),
+				progressbar.OptionShowDescriptionAtLineEnd(),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+			)
+		}
+		desc := fmt.Sprintf("%s: %d pages, %d posts (%d new), %d requests, %d waits", p.key, p.pages, p.posts, p.newSeen, e.Requests, e.Waits)
+		if !e.Reached.IsZero() && !e.BackfillDone {
+			desc += ", back to " + e.Reached.Format("2006-01-02")
+		}
+		p.bar.Describe(desc)
+		switch {
+		case e.BackfillDone && p.bar.GetMax64() > 0:
+			p.bar.Set64(barSteps)
+		case p.bar.GetMax64() > 0 && p.start.After(p.since):
+			done := float64(p.start.Sub(e.Reached)) / float64(p.start.Sub(p.since))
+			p.bar.Set64(int64(min(max(done, 0), 1) * barSteps))
+		default:
+			p.bar.Add64(1) // turns the spinner
 		}
 	}
 }
 
 func (p *progress) clear() {
-	if p.drawn {
-		fmt.Fprint(p.io.ErrOut, "\r\033[K")
-		p.drawn = false
+	if p.bar != nil {
+		p.bar.Clear()
+		p.bar = nil
+		p.key = ""
 	}
 }
 

@@ -396,3 +396,31 @@ func TestFirstSyncCostsTheIdealRequestCount(t *testing.T) {
 	}
 	t.Logf("first sync: %d requests = %+v + %d instance", got, ideal, instance)
 }
+
+// On a terminal a long backfill shows a live bar with pages, posts,
+// requests, waits and, with --since, the share done; off a terminal nothing
+// but the per-tag lines and the summary.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 400, Tags: []string{"cop"}, Seed: 14,
+		Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Days: 60})
+	for _, tty := range []bool{true, false} {
+		o, cfg, output := opts(t, []string{srv.URL}, "")
+		o.IO.StderrTTY = tty
+		o.Since = "2026-10-15"
+		o.NoInteractions = true
+		cfg.Refresh = 0
+		if err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		out := output()
+		drew := strings.Contains(out, "\r") && strings.Contains(out, "pages") && strings.Contains(out, "requests") && strings.Contains(out, "%")
+		if drew != tty {
+			t.Errorf("terminal %v: progress drawn %v:\n%q", tty, drew, out)
+		}
+		if !strings.Contains(out, "sync ok: ") {
+			t.Errorf("terminal %v: no summary line:\n%q", tty, out)
+		}
+	}
+}
