@@ -105,7 +105,7 @@ func Run(ctx context.Context, opts *Options) error {
 		enc.SetIndent("", "  ")
 		err = enc.Encode(rep)
 	default:
-		err = Print(opts.IO.Out, rep, opts.Format == "markdown")
+		err = PrintWidth(opts.IO.Out, rep, opts.Format == "markdown", opts.IO.Width)
 	}
 	if err == nil && opts.Check && len(rep.Problems) > 0 {
 		return &cmdutil.SilentError{Code: cmdutil.ExitCheck}
@@ -172,13 +172,21 @@ func lastFinished(runs []store.Run) *store.Run {
 
 // Print writes the report as tables.
 func Print(w io.Writer, rep Report, markdown bool) error {
+	return PrintWidth(w, rep, markdown, 0)
+}
+
+// PrintWidth writes the report as tables that fit width columns (0: any).
+func PrintWidth(w io.Writer, rep Report, markdown bool, width int) error {
+	render := func(headers []string, rows [][]string) error {
+		return tableprinter.RenderWidth(w, markdown, width, headers, rows)
+	}
 	s := rep.Summary
 	span := "-"
 	if !s.Oldest.IsZero() {
 		span = s.Oldest.Format("2006-01-02") + " .. " + s.Newest.Format("2006-01-02")
 	}
 	fmt.Fprintf(w, "Database %s\n\n", rep.Database)
-	if err := tableprinter.Render(w, markdown, []string{"posts", "accounts", "threads", "replies", "deleted", "boosts", "favourites", "pending conversations", "rejected", "span"},
+	if err := render([]string{"posts", "accounts", "threads", "replies", "deleted", "boosts", "favourites", "pending conversations", "rejected", "span"},
 		[][]string{{itoa(s.Posts), itoa(s.Accounts), itoa(s.Threads), itoa(s.Replies), itoa(s.Deleted), itoa(s.Boosts), itoa(s.Favourites), itoa(s.PendingThreads), itoa(s.Rejected), span}}); err != nil {
 		return err
 	}
@@ -193,7 +201,7 @@ func Print(w io.Writer, rep Report, markdown bool) error {
 		}
 		rows = append(rows, []string{t.Instance, "#" + t.Tag, itoa(t.Posts), t.Cursor.Newest, t.Cursor.Oldest, backfill})
 	}
-	if err := tableprinter.Render(w, markdown, []string{"instance", "tag", "posts", "newest id", "oldest id", "backfill"}, rows); err != nil {
+	if err := render([]string{"instance", "tag", "posts", "newest id", "oldest id", "backfill"}, rows); err != nil {
 		return err
 	}
 	if len(s.Instances) > 1 {
@@ -202,7 +210,7 @@ func Print(w io.Writer, rep Report, markdown bool) error {
 		for _, in := range s.Instances {
 			rows = append(rows, []string{in.Instance, itoa(in.Posts)})
 		}
-		if err := tableprinter.Render(w, markdown, []string{"instance", "posts"}, rows); err != nil {
+		if err := render([]string{"instance", "posts"}, rows); err != nil {
 			return err
 		}
 	}
@@ -216,7 +224,7 @@ func Print(w io.Writer, rep Report, markdown bool) error {
 		rows = append(rows, []string{strconv.FormatInt(r.ID, 10), r.StartedAt.Format(time.RFC3339), took, r.Status,
 			itoa(r.New), itoa(r.Updated), strconv.FormatInt(r.Requests, 10), itoa(r.Waits), text.ForTerminal(r.Error)})
 	}
-	return tableprinter.Render(w, markdown, []string{"run", "started (UTC)", "took", "status", "new", "updated", "requests", "waits", "error"}, rows)
+	return render([]string{"run", "started (UTC)", "took", "status", "new", "updated", "requests", "waits", "error"}, rows)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
@@ -97,5 +98,36 @@ func TestCheckExitCodeForMonitoring(t *testing.T) {
 	}
 	if code, msg := check(time.Now()); code != cmdutil.ExitCheck || !strings.Contains(msg, "unclassified") {
 		t.Errorf("with an unclassified post: exit %d %s", code, msg)
+	}
+}
+
+// A run left "running" by a killed process shows as failed (no process holds
+// the lock), and the tables fit the terminal.
+func TestDeadRunShownAndTablesFitTheTerminal(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "s.db")
+	st, err := store.Open(ctx, db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, _ := st.StartRun(ctx, []string{"https://x"}, []string{"cop"})
+	st.FinishRun(store.Run{ID: id, Status: "failed", Error: strings.Repeat("the server kept answering HTTP 502 Bad Gateway ", 4)})
+	st.StartRun(ctx, []string{"https://x"}, []string{"cop"}) // killed: never finished
+	st.Close()
+	io, _, out, _ := iostreams.Test()
+	io.Width = 100
+	cfg := config.Default()
+	cfg.DB = db
+	o := &Options{IO: io, Config: func() (*config.Config, error) { return cfg, nil }, Now: time.Now, Format: "table", Runs: 5}
+	if err := Run(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "running") || !strings.Contains(out.String(), "killed") {
+		t.Errorf("the dead run is not shown as such:\n%s", out.String())
+	}
+	for _, line := range strings.Split(out.String(), "\n") {
+		if n := utf8.RuneCountInString(line); n > 100 {
+			t.Errorf("a line of %d columns on a 100-column terminal: %q", n, line)
+		}
 	}
 }
