@@ -83,3 +83,27 @@ func TestEmptyOrMissingFileForReadersAndExistingOnly(t *testing.T) {
 		t.Error("OpenExisting created the file")
 	}
 }
+
+// The WAL file stays for readers after a writer closes, but empty.
+func TestWALKeptEmptyAfterClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	st, err := Open(context.Background(), path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := post("https://a.example/s/1", "1", time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC))
+	if _, err := st.SavePage(context.Background(), "a.example", "cop", []Post{p}, Cursor{Newest: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{path + "-wal", path + "-shm"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s gone after close: readers without write access to the directory need it", f)
+		}
+	}
+	if wal, _ := os.Stat(path + "-wal"); wal != nil && wal.Size() != 0 {
+		t.Errorf("the WAL holds %d bytes after close", wal.Size())
+	}
+}

@@ -27,6 +27,8 @@ type Store struct {
 	w    *sql.DB
 	r    *sql.DB
 	now  func() time.Time
+	// writable: opened for writing (checkpoints its WAL on Close).
+	writable bool
 }
 
 // NotSQLiteError: the path exists but is not a SQLite database. We refuse to
@@ -150,6 +152,7 @@ func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 			w.Close()
 			return nil, fmt.Errorf("open database %s: %w", path, err)
 		}
+		s.writable = true
 		if err := s.migrate(ctx); err != nil {
 			w.Close()
 			return nil, err
@@ -360,6 +363,13 @@ func (s *Store) Close() error {
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
+	}
+	if s.writable {
+		// The WAL file stays for readers (persistWAL); empty it, so that
+		// no old page images linger on disk beside the database.
+		if _, err := s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil && !isBusy(err) {
+			errs = append(errs, fmt.Errorf("checkpoint %s: %w", s.path, err))
+		}
 	}
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
