@@ -116,7 +116,11 @@ func OpenForClassifying(ctx context.Context, cfg *config.Config, readOnly bool) 
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := store.Open(ctx, cfg.DB, readOnly)
+	open := store.OpenExisting // a mistyped --db must not become a new empty database
+	if readOnly {
+		open = func(ctx context.Context, path string) (*store.Store, error) { return store.Open(ctx, path, true) }
+	}
+	st, err := open(ctx, cfg.DB)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -41,7 +41,10 @@ func ExplainAPIError(instance string, err error) error {
 	var notMastodon *mastodon.NotMastodonError
 	var netErr *mastodon.NetworkError
 	var rl *mastodon.RateLimitError
+	var rejected *mastodon.TokenRejectedError
 	switch {
+	case errors.As(err, &rejected):
+		return fmt.Errorf("%s: the server rejected the token copharvest sent (wrong, expired or revoked): %s.\nCheck --token and COPHARVEST_TOKEN (or MASTODON_TOKEN), or run `copharvest login --instance %s` again", instance, rejected.Message, instance)
 	case errors.Is(err, mastodon.ErrUnauthorized):
 		return fmt.Errorf("%s: %w.\nGive a token: run `copharvest login --instance %s`, or pass --token, or set COPHARVEST_TOKEN (or MASTODON_TOKEN)", instance, err, instance)
 	case errors.As(err, &notMastodon):

@@ -15,6 +15,7 @@ const (
 	ExitUsage   = 2 // bad flags, arguments or configuration
 	ExitPartial = 3 // stopped early (interrupt, time budget, rate limit, one instance failing); what was fetched is kept
 	ExitLocked  = 4 // another copharvest holds the database lock
+	ExitCheck   = 5 // status --check found a problem (stale, failed, unclassified, rejected)
 )
 
 // FlagError is a usage error: bad flag, argument or config value.
@@ -75,4 +76,5 @@ const ExitCodesHelp = `Exit status:
   2  usage error: bad flag, argument or configuration value
   3  partial: stopped early by Ctrl-C, --max-duration, a rate limit or one failing
      instance; everything fetched so far is kept and the next run continues
-  4  another copharvest process holds the database lock`
+  4  another copharvest process holds the database lock
+  5  status --check: the harvest needs attention (see its messages)`

@@ -14,6 +14,7 @@ import (
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
 	"github.com/oeru/copharvest/pkg/mastodon"
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // Factory carries what commands depend on, so tests can swap each part.
@@ -151,9 +152,9 @@ func (h *textHandler) Handle(_ context.Context, r slog.Record) error {
 	case r.Level >= slog.LevelWarn:
 		b.WriteString("warning: ")
 	}
-	b.WriteString(r.Message)
+	b.WriteString(text.ForTerminal(r.Message))
 	write := func(a slog.Attr) bool {
-		fmt.Fprintf(&b, " %s=%v", a.Key, a.Value)
+		fmt.Fprintf(&b, " %s=%s", a.Key, text.ForTerminal(a.Value.String()))
 		return true
 	}
 	for _, a := range h.attrs {

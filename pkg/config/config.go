@@ -177,7 +177,7 @@ func Parse(cfg *Config, path string, data []byte) error {
 		if !errors.As(err, &te) {
 			fmt.Sscanf(strings.TrimPrefix(msg, "yaml: line "), "%d", &line)
 		}
-		return &FileError{Path: path, Line: line, Err: errors.New(strings.TrimPrefix(msg, "yaml: "))}
+		return &FileError{Path: path, Line: line, Err: errors.New(redactYAML(err))}
 	}
 	if len(doc.Content) == 0 {
 		return nil // empty file
@@ -208,7 +208,7 @@ func Parse(cfg *Config, path string, data []byte) error {
 		if err := v.Decode(dst); err != nil {
 			var te *yaml.TypeError
 			if errors.As(err, &te) && len(te.Errors) > 0 {
-				err = errors.New(strings.TrimPrefix(te.Errors[0], fmt.Sprintf("line %d: ", v.Line)))
+				err = errors.New(quotedValue.ReplaceAllString(strings.TrimPrefix(te.Errors[0], fmt.Sprintf("line %d: ", v.Line)), "a value"))
 			}
 			return &FileError{Path: path, Line: v.Line, Key: k.Value, Err: err}
 		}

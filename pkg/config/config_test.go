@@ -122,3 +122,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestMalformedTokensFileNeverShowsTheToken(t *testing.T) {
+	const secret = "Zq8vX1-very-secret-token-value"
+	for _, body := range []string{
+		"https://mastodon.oeru.org: " + secret + "\n",
+		"https://mastodon.oeru.org:\n  token: [" + secret + "\n",
+		"https://mastodon.oeru.org:\n  token: {a: " + secret + "}\n",
+	} {
+		path := filepath.Join(t.TempDir(), "tokens.yaml")
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadTokens(path)
+		if err == nil {
+			t.Fatalf("malformed tokens file accepted: %q", body)
+		}
+		if strings.Contains(err.Error(), secret[:6]) || !strings.Contains(err.Error(), "line") {
+			t.Errorf("error shows token characters or no line: %v", err)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -35,7 +37,7 @@ func LoadTokens(path string) (map[string]Credential, error) {
 	}
 	creds := map[string]Credential{}
 	if err := yaml.Unmarshal(data, &creds); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s is not a valid tokens file (instance: {token: ...} entries): %s", path, redactYAML(err))
 	}
 	return creds, nil
 }
@@ -66,4 +68,15 @@ func SaveTokens(path string, creds map[string]Credential) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// quotedValue is how yaml errors quote the text they failed on.
+var quotedValue = regexp.MustCompile("`[^`]*`")
+
+// redactYAML keeps a yaml error's line numbers and kinds but drops the
+// values it quotes: in a file of tokens, those are the secrets.
+func redactYAML(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.ReplaceAll(msg, "unmarshal errors:\n", "")
+	return strings.Join(strings.Fields(quotedValue.ReplaceAllString(msg, "a value")), " ")
 }

@@ -157,6 +157,28 @@ func toPost(s mastodon.Status, host string) (store.Post, error) {
 	return p, nil
 }
 
+// malformed says why a served status cannot be stored as a post ("" when
+// it can).
+func malformed(s mastodon.Status) string {
+	var missing []string
+	if s.ID == "" {
+		missing = append(missing, "id")
+	}
+	if s.URI == "" {
+		missing = append(missing, "uri")
+	}
+	if s.Account.Acct == "" {
+		missing = append(missing, "account")
+	}
+	if s.CreatedAt.IsZero() {
+		missing = append(missing, "created_at")
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return "no " + strings.Join(missing, ", ")
+}
+
 // storable says whether a status may be kept: only posts anyone can see.
 func storable(s mastodon.Status) bool {
 	v := s.Visibility

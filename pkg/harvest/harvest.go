@@ -56,6 +56,13 @@ type Event struct {
 	Posts    int // statuses in the page / threads fetched
 	New      int
 	Message  string
+	// Reached is the time of the oldest post of the tag read so far;
+	// BackfillDone: the tag is read back to its beginning.
+	Reached      time.Time
+	BackfillDone bool
+	// Requests and Waits so far on this instance's client.
+	Requests int64
+	Waits    int
 }
 
 // TagResult is one (instance, tag) of a run.
@@ -79,6 +86,7 @@ type Result struct {
 	Warnings        []string
 	InstanceErrors  map[string]error
 	SkippedPrivate  int
+	Rejected        int // malformed statuses recorded in the rejected table
 }
 
 // IDOrderError: the server returned ids on the wrong side of the cursor. We
@@ -88,6 +96,9 @@ type IDOrderError struct {
 }
 
 func (e *IDOrderError) Error() string {
+	if e.ID == "" {
+		return fmt.Sprintf("tag #%s: the page after cursor %s held no status with an id; stopping this tag (its statuses are in the rejected table)", e.Tag, e.Cursor)
+	}
 	return fmt.Sprintf("tag #%s: the server returned id %s, not %s than the cursor %s; stopping this tag, nothing from that page was stored", e.Tag, e.ID, e.Direction, e.Cursor)
 }
 
@@ -97,6 +108,16 @@ type Harvester struct {
 	opts Options
 	mu   sync.Mutex
 	res  Result
+	// fetched holds the uris this run stored: the refresh does not re-read
+	// what it has just fetched.
+	fetched map[string]bool
+	// access caches /api/v2/instance per instance: asked at most once a run.
+	access map[string]accessResult
+}
+
+type accessResult struct {
+	access mastodon.HashtagAccess
+	err    error
 }
 
 // Run syncs every source and tag. It returns the result so far together with
@@ -105,7 +126,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = 4
 	}
-	h := &Harvester{st: st, opts: opts}
+	h := &Harvester{st: st, opts: opts, fetched: map[string]bool{}, access: map[string]accessResult{}}
 	h.res.InstanceErrors = map[string]error{}
 	var firstErr error
 	for _, src := range opts.Sources {
@@ -171,30 +192,12 @@ func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
 	if err := h.expand(ctx, c); err != nil {
 		return err
 	}
-	var firstErr error
-	for _, tag := range h.opts.Tags {
-		tr := TagResult{Instance: c.Host(), Tag: tag}
-		err := h.tag(ctx, c, &tr)
-		tr.Err = err
-		h.res.Tags = append(h.res.Tags, tr)
-		h.res.New += tr.New
-		h.res.Updated += tr.Updated
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, mastodon.ErrUnauthorized) || errors.Is(err, ErrStopped) {
-				return err
-			}
-			var idErr *IDOrderError
-			if !errors.As(err, &idErr) && !errors.Is(err, mastodon.ErrNotFound) {
-				return err
-			}
-			if errors.Is(err, mastodon.ErrNotFound) {
-				h.warn(c.Host(), tag, fmt.Sprintf("%s has no tag #%s (404)", c.Host(), tag))
-				continue
-			}
-			if firstErr == nil {
-				firstErr = err
-			}
-		}
+	fatal, firstErr := h.allTags(ctx, c)
+	// Conversations are fetched once every tag is paged: a thread's root is
+	// then stored whichever tag brought it, and one /context call on it
+	// covers the thread. Posts not expanded stay flagged for the next run.
+	if err := h.expandAfter(ctx, c, fatal); err != nil {
+		return err
 	}
 	if h.opts.Refresh > 0 && firstErr == nil {
 		if err := h.refresh(ctx, c, h.now().Add(-h.opts.Refresh)); err != nil {
@@ -209,9 +212,36 @@ func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
 	return firstErr
 }
 
+// allTags pages every tag of an instance. fatal stops the instance; tagErr
+// is the first error that stopped only its tag.
+func (h *Harvester) allTags(ctx context.Context, c *mastodon.Client) (fatal, tagErr error) {
+	for _, tag := range h.opts.Tags {
+		tr := TagResult{Instance: c.Host(), Tag: tag}
+		err := h.tag(ctx, c, &tr)
+		tr.Err = err
+		h.res.Tags = append(h.res.Tags, tr)
+		h.res.New += tr.New
+		h.res.Updated += tr.Updated
+		switch {
+		case err == nil:
+		case ctx.Err() != nil || errors.Is(err, mastodon.ErrUnauthorized) || errors.Is(err, ErrStopped):
+			return err, tagErr
+		case errors.Is(err, mastodon.ErrNotFound):
+			h.warn(c.Host(), tag, fmt.Sprintf("%s has no tag #%s (404)", c.Host(), tag))
+		case errors.As(err, new(*IDOrderError)):
+			if tagErr == nil {
+				tagErr = err
+			}
+		default:
+			return err, tagErr
+		}
+	}
+	return nil, tagErr
+}
+
 // tag pages one tag timeline: forward from the newest stored id, then
 // backwards until the beginning (or --since).
-func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) (err error) {
+func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) error {
 	host, tag := c.Host(), tr.Tag
 	cur, err := h.st.Cursor(ctx, host, tag)
 	if err != nil {
@@ -226,7 +256,6 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 			h.explainEmpty(ctx, c, tag)
 			return nil
 		}
-		defer func() { err = h.expandAfter(ctx, c, err) }()
 		if allLocal(page.Statuses) {
 			h.explainLocalOnly(ctx, c, tag)
 		}
@@ -235,11 +264,8 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 		if err := h.savePage(ctx, c, tr, page.Statuses, cur); err != nil {
 			return err
 		}
-	} else {
-		defer func() { err = h.expandAfter(ctx, c, err) }()
-		if err := h.pages(ctx, c, tr, mastodon.Newer, &cur); err != nil {
-			return err
-		}
+	} else if err := h.pages(ctx, c, tr, mastodon.Newer, &cur); err != nil {
+		return err
 	}
 	return h.pages(ctx, c, tr, mastodon.Older, &cur)
 }
@@ -305,6 +331,13 @@ func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult
 		if err := checkOrder(tr.Tag, list, cursor(), want); err != nil {
 			return err
 		}
+		if newest, _, _ := bounds(list); newest == "" {
+			// Not one status has an id: the page cannot move the cursor.
+			if err := h.savePage(ctx, c, tr, list, *cur); err != nil {
+				return err
+			}
+			return &IDOrderError{Tag: tr.Tag, Cursor: cursor()}
+		}
 		if dir == mastodon.Newer {
 			cur.Newest, _, _ = bounds(list)
 		} else {
@@ -325,10 +358,9 @@ func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult
 	return nil
 }
 
-// expandAfter fetches the conversations of the posts a tag brought in, once
-// its paging is over: by then a reply's root (older, so on a later page) is
-// usually stored too, and one /context call on the root covers the thread.
-// Posts not expanded because of an error stay flagged for the next run.
+// expandAfter fetches the conversations of the posts the tags brought in,
+// unless err (what stopped the tags) means the instance cannot be asked
+// more: a soft stop or a tag stopped on bad ids still expands.
 func (h *Harvester) expandAfter(ctx context.Context, c *mastodon.Client, err error) error {
 	if err != nil && (ctx.Err() != nil || !errors.As(err, new(*IDOrderError)) && !errors.Is(err, ErrStopped)) {
 		return err
@@ -340,9 +372,13 @@ func (h *Harvester) expandAfter(ctx context.Context, c *mastodon.Client, err err
 }
 
 // bounds returns the newest and oldest ids of a page and the oldest's time.
+// Statuses without an id (rejected) do not count.
 func bounds(list []mastodon.Status) (newest, oldest string, oldestAt time.Time) {
 	for _, s := range list {
 		id := string(s.ID)
+		if id == "" {
+			continue
+		}
 		if newest == "" || mastodon.CompareIDs(id, newest) > 0 {
 			newest = id
 		}
@@ -355,6 +391,9 @@ func bounds(list []mastodon.Status) (newest, oldest string, oldestAt time.Time) 
 
 func checkOrder(tag string, list []mastodon.Status, cursor string, want int) error {
 	for _, s := range list {
+		if s.ID == "" {
+			continue // rejected when stored
+		}
 		if mastodon.CompareIDs(string(s.ID), cursor) != want {
 			dir := "newer"
 			if want < 0 {
@@ -366,9 +405,17 @@ func checkOrder(tag string, list []mastodon.Status, cursor string, want int) err
 	return nil
 }
 
-func (h *Harvester) convert(host string, list []mastodon.Status) ([]store.Post, error) {
+// convert turns served statuses into posts. A status that cannot be a post
+// (no id, uri, account or date) is recorded in the rejected table under tag
+// and skipped: one bad status must not stall its page.
+func (h *Harvester) convert(ctx context.Context, host, tag string, list []mastodon.Status) ([]store.Post, error) {
 	posts := make([]store.Post, 0, len(list))
+	var rejected []store.Rejected
 	for _, s := range list {
+		if reason := malformed(s); reason != "" {
+			rejected = append(rejected, store.Rejected{LocalID: string(s.ID), Reason: reason, Raw: s.Raw})
+			continue
+		}
 		if !storable(s) {
 			h.mu.Lock()
 			h.res.SkippedPrivate++
@@ -377,15 +424,33 @@ func (h *Harvester) convert(host string, list []mastodon.Status) ([]store.Post, 
 		}
 		p, err := toPost(s, host)
 		if err != nil {
-			return nil, err
+			rejected = append(rejected, store.Rejected{LocalID: string(s.ID), Reason: err.Error(), Raw: s.Raw})
+			continue
 		}
 		posts = append(posts, p)
+	}
+	h.mu.Lock()
+	for _, p := range posts {
+		h.fetched[p.URI] = true
+	}
+	h.mu.Unlock()
+	if len(rejected) > 0 {
+		n, err := h.st.SaveRejected(context.WithoutCancel(ctx), host, tag, rejected)
+		if err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		h.res.Rejected += n
+		h.mu.Unlock()
+		if n > 0 {
+			h.warn(host, tag, fmt.Sprintf("%s sent %d malformed status(es) (%s); kept in the rejected table and skipped", host, n, rejected[0].Reason))
+		}
 	}
 	return posts, nil
 }
 
 func (h *Harvester) savePage(ctx context.Context, c *mastodon.Client, tr *TagResult, list []mastodon.Status, cur store.Cursor) error {
-	posts, err := h.convert(c.Host(), list)
+	posts, err := h.convert(ctx, c.Host(), tr.Tag, list)
 	if err != nil {
 		return fmt.Errorf("tag #%s: %w", tr.Tag, err)
 	}
@@ -398,7 +463,9 @@ func (h *Harvester) savePage(ctx context.Context, c *mastodon.Client, tr *TagRes
 	tr.Pages++
 	tr.New += wr.New
 	tr.Updated += wr.Updated
-	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: len(list), New: wr.New})
+	stats := c.Stats()
+	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: len(list), New: wr.New,
+		Reached: cur.OldestAt, BackfillDone: cur.BackfillDone, Requests: stats.Requests, Waits: stats.Waits})
 	return nil
 }
 
@@ -416,15 +483,29 @@ func allLocal(list []mastodon.Status) bool {
 // the server (Mastodon 4.5) hides remote posts in tag feeds from this client.
 // It costs one request, on a tag's first sync only.
 func (h *Harvester) explainLocalOnly(ctx context.Context, c *mastodon.Client, tag string) {
-	access, err := c.TagFeedAccess(ctx)
+	access, err := h.tagFeedAccess(ctx, c)
 	if err != nil || access.Remote == "" || access.Remote == "public" {
 		return
 	}
 	h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s: only posts from %s itself came back, because this server serves other servers' posts in hashtag feeds as %q; log in (copharvest login) to see them", tag, c.Host(), c.Host(), access.Remote))
 }
 
+// tagFeedAccess asks /api/v2/instance once per instance and run.
+func (h *Harvester) tagFeedAccess(ctx context.Context, c *mastodon.Client) (mastodon.HashtagAccess, error) {
+	h.mu.Lock()
+	r, ok := h.access[c.Host()]
+	h.mu.Unlock()
+	if !ok {
+		r.access, r.err = c.TagFeedAccess(ctx)
+		h.mu.Lock()
+		h.access[c.Host()] = r
+		h.mu.Unlock()
+	}
+	return r.access, r.err
+}
+
 func (h *Harvester) explainEmpty(ctx context.Context, c *mastodon.Client, tag string) {
-	access, err := c.TagFeedAccess(ctx)
+	access, err := h.tagFeedAccess(ctx, c)
 	switch {
 	case err != nil || (access.Local == "" && access.Remote == ""):
 		h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s returned no posts: the tag is unused there, or the server hides tag timelines from anonymous clients (try --token)", tag, c.Host()))

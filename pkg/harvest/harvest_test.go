@@ -66,36 +66,9 @@ func count(t testing.TB, st *store.Store, q string, args ...any) int {
 	return n
 }
 
-// expectedThreadCalls is how many /context calls an ideal harvester needs:
-// one per conversation root that the tag timeline leads to and that has
-// replies (or is reached through a reply).
+// expectedThreadCalls is how many /context calls an ideal harvester needs.
 func expectedThreadCalls(statuses []mastodontest.Status, tag string, omitReplies bool) int {
-	byID := map[string]mastodontest.Status{}
-	hasReplies := map[string]bool{}
-	for _, s := range statuses {
-		byID[s.ID] = s
-		if s.InReplyToID != "" {
-			hasReplies[s.InReplyToID] = true
-		}
-	}
-	roots := map[string]bool{}
-	for _, s := range statuses {
-		tagged := false
-		for _, tg := range s.Tags {
-			tagged = tagged || strings.EqualFold(tg.Name, tag)
-		}
-		if !tagged || (omitReplies && s.InReplyToID != "") {
-			continue
-		}
-		root := s
-		for root.InReplyToID != "" {
-			root = byID[root.InReplyToID]
-		}
-		if s.InReplyToID != "" || hasReplies[root.ID] {
-			roots[root.ID] = true
-		}
-	}
-	return len(roots)
+	return mastodontest.IdealRequests(statuses, []string{tag}, omitReplies, false).Contexts
 }
 
 func TestSyncThousandPostsBothIDKinds(t *testing.T) {
@@ -545,5 +518,24 @@ func TestLocalOnlyTagFeedExplained(t *testing.T) {
 	}
 	if len(res.Warnings) != 0 || count(t, st2, `SELECT COUNT(*) FROM posts`) != len(all) {
 		t.Errorf("with a token: warnings %q, %d posts of %d", res.Warnings, count(t, st2, `SELECT COUNT(*) FROM posts`), len(all))
+	}
+}
+
+// /api/v2/instance explains empty or local-only tag feeds; it is asked at
+// most once per instance in a run, however many tags need explaining.
+func TestInstanceInfoAskedOncePerRun(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{RemoteHashtagFeed: "authenticated"})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 30, Tags: []string{"cop", "ds4oers"}, Seed: 13})
+	st := openStore(t)
+	res, err := sync(t, context.Background(), st, false, []string{"cop", "ds4oers", "unusedtag"}, client(t, srv, "", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.CountRequests("/api/v2/instance"); n != 1 {
+		t.Errorf("/api/v2/instance asked %d times for three tags", n)
+	}
+	if len(res.Warnings) != 3 {
+		t.Errorf("want one explanation per tag, got %q", res.Warnings)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/oeru/copharvest/pkg/mastodon"
+	"github.com/oeru/copharvest/pkg/store"
 )
 
 // refresh re-reads the stored posts of one instance younger than the refresh
@@ -22,15 +23,27 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 		h.mu.Unlock()
 	}()
 	host := c.Host()
-	live, err := h.st.LivePosts(ctx, host, since)
-	if err != nil || len(live) == 0 {
+	stored, err := h.st.LivePosts(ctx, host, since)
+	if err != nil {
 		return err
+	}
+	// Posts this run fetched are as fresh as a refresh would make them.
+	var live []store.LivePost
+	h.mu.Lock()
+	for _, p := range stored {
+		if !h.fetched[p.URI] {
+			live = append(live, p)
+		}
+	}
+	h.mu.Unlock()
+	if len(live) == 0 {
+		return nil
 	}
 	seen := map[string]bool{}
 	keep := context.WithoutCancel(ctx)
 
 	save := func(tag string, list []mastodon.Status) error {
-		posts, err := h.convert(host, list)
+		posts, err := h.convert(ctx, host, tag, list)
 		if err != nil {
 			return err
 		}

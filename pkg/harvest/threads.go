@@ -154,7 +154,7 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 	x.done[j.target] = true
 	x.fetched += calls
 	x.mu.Unlock()
-	posts, err := h.convert(c.Host(), statuses)
+	posts, err := h.convert(ctx, c.Host(), "", statuses)
 	if err != nil {
 		return fmt.Errorf("conversation of %s: %w", j.target, err)
 	}

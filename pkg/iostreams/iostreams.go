@@ -20,11 +20,19 @@ type IOStreams struct {
 	StdoutTTY bool
 	StderrTTY bool
 	StdinTTY  bool
+	// Width is the terminal's width in columns when Out is one (0: not a
+	// terminal, no limit).
+	Width int
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
+	width := 0
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+		width = w
+	}
 	return &IOStreams{
+		Width:     width,
 		In:        os.Stdin,
 		Out:       os.Stdout,
 		ErrOut:    os.Stderr,

@@ -19,3 +19,16 @@ func tryLock(f *os.File) error {
 }
 
 func unlock(f *os.File) error { return syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
+
+// probe tries a shared lock: it fails while a holder has the exclusive one.
+func probe(f *os.File) (held, known bool) {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return true, true
+	}
+	if err != nil {
+		return false, false
+	}
+	syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false, true
+}

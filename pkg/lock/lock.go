@@ -92,3 +92,18 @@ func TryFile(f *os.File) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// Held reports whether a live process holds the lock of dbPath. known is
+// false when that cannot be told (the lock file is unreadable, or the
+// platform has no flock).
+func Held(dbPath string) (held, known bool) {
+	f, err := os.Open(dbPath + ".lock")
+	if errors.Is(err, os.ErrNotExist) {
+		return false, true
+	}
+	if err != nil {
+		return false, false
+	}
+	defer f.Close()
+	return probe(f)
+}

@@ -55,3 +55,21 @@ func TestStaleLockTakenOver(t *testing.T) {
 	}
 	l.Release()
 }
+
+func TestHeld(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "h.db")
+	if held, known := Held(db); held || !known {
+		t.Errorf("no lock file: held %v known %v", held, known)
+	}
+	l, err := Acquire(context.Background(), db, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held, known := Held(db); !held || !known {
+		t.Errorf("while held: held %v known %v", held, known)
+	}
+	l.Release()
+	if held, known := Held(db); held || !known {
+		t.Errorf("after release: held %v known %v", held, known)
+	}
+}

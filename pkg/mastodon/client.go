@@ -95,6 +95,7 @@ func New(opts Options) (*Client, error) {
 		base:       opts.HTTP,
 		userAgent:  opts.UserAgent,
 		token:      opts.Token,
+		origin:     inst,
 		maxRetries: opts.MaxRetries,
 		minBackoff: opts.MinBackoff,
 		maxBackoff: opts.MaxBackoff,
@@ -118,6 +119,9 @@ func New(opts Options) (*Client, error) {
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if req.URL.Host != u.Host {
 				return fmt.Errorf("refusing redirect to another host (%s)", req.URL.Host)
+			}
+			if req.URL.Scheme != u.Scheme {
+				return fmt.Errorf("refusing redirect from %s to %s (the token must not travel unencrypted)", u.Scheme, req.URL.Scheme)
 			}
 			if len(via) >= 5 {
 				return errors.New("too many redirects")
@@ -178,7 +182,7 @@ func (c *Client) TagPage(ctx context.Context, tag string, dir Direction, cursor 
 	var raw bytes.Buffer
 	list, err := c.api(&raw).GetTimelineHashtag(ctx, tag, false, pg)
 	if err != nil {
-		return Page{}, fmt.Errorf("tag #%s: %w", tag, translate(err))
+		return Page{}, fmt.Errorf("tag #%s: %w", tag, translate(err, c.cfg.AccessToken != ""))
 	}
 	statuses, err := withRaw(list, raw.Bytes())
 	if err != nil {
@@ -219,7 +223,7 @@ func (c *Client) Context(ctx context.Context, id string) (Thread, error) {
 	var raw bytes.Buffer
 	th, err := c.api(&raw).GetStatusContext(ctx, gomastodon.ID(id))
 	if err != nil {
-		return Thread{}, fmt.Errorf("context of %s: %w", id, translate(err))
+		return Thread{}, fmt.Errorf("context of %s: %w", id, translate(err, c.cfg.AccessToken != ""))
 	}
 	var parts struct {
 		Ancestors   json.RawMessage `json:"ancestors"`
@@ -250,7 +254,7 @@ func (c *Client) Status(ctx context.Context, id string) (Status, error) {
 	var raw bytes.Buffer
 	s, err := c.api(&raw).GetStatus(ctx, gomastodon.ID(id))
 	if err != nil {
-		return Status{}, fmt.Errorf("status %s: %w", id, translate(err))
+		return Status{}, fmt.Errorf("status %s: %w", id, translate(err, c.cfg.AccessToken != ""))
 	}
 	return Status{Status: s, Raw: append(json.RawMessage(nil), raw.Bytes()...)}, nil
 }
@@ -259,7 +263,7 @@ func (c *Client) Status(ctx context.Context, id string) (Status, error) {
 func (c *Client) History(ctx context.Context, id string) ([]*gomastodon.StatusHistory, error) {
 	h, err := c.api(nil).GetStatusHistory(ctx, gomastodon.ID(id))
 	if err != nil {
-		return nil, fmt.Errorf("history of %s: %w", id, translate(err))
+		return nil, fmt.Errorf("history of %s: %w", id, translate(err, c.cfg.AccessToken != ""))
 	}
 	return h, nil
 }
@@ -285,7 +289,7 @@ func (c *Client) accounts(ctx context.Context, id, what string, get func(*gomast
 		var raw bytes.Buffer
 		list, err := get(c.api(&raw), pg)
 		if err != nil {
-			return out, fmt.Errorf("%s of %s: %w", what, id, translate(err))
+			return out, fmt.Errorf("%s of %s: %w", what, id, translate(err, c.cfg.AccessToken != ""))
 		}
 		var raws []json.RawMessage
 		if err := json.Unmarshal(raw.Bytes(), &raws); err != nil || len(raws) != len(list) {

@@ -8,10 +8,21 @@ import (
 	"time"
 
 	gomastodon "github.com/mattn/go-mastodon"
+
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // ErrUnauthorized means the server wants a (valid) access token.
 var ErrUnauthorized = errors.New("the server refused the request without a valid access token")
+
+// TokenRejectedError is a 401 to a request that carried a token: the token
+// is wrong, expired or revoked (not missing). It is also ErrUnauthorized.
+type TokenRejectedError struct{ Message string }
+
+func (e *TokenRejectedError) Error() string {
+	return fmt.Sprintf("the server rejected the access token (wrong, expired or revoked): %s", e.Message)
+}
+func (e *TokenRejectedError) Is(target error) bool { return target == ErrUnauthorized }
 
 // ErrNotFound means the resource does not exist (a deleted status, or an
 // unknown tag on servers such as GoToSocial).
@@ -82,7 +93,9 @@ func (e *StatusError) Error() string {
 }
 
 // translate turns go-mastodon's errors into ours so callers can use errors.Is/As.
-func translate(err error) error {
+// translate maps go-mastodon's errors to ours; withToken says whether the
+// request carried a token, to tell a wrong token from a missing one.
+func translate(err error, withToken bool) error {
 	if err == nil {
 		return nil
 	}
@@ -98,8 +111,13 @@ func translate(err error) error {
 	}
 	var api *gomastodon.APIError
 	if errors.As(err, &api) {
+		// The message is the server's text: never let it drive a terminal.
+		api.Message = text.ForTerminal(api.Message)
 		switch api.StatusCode {
 		case 401:
+			if withToken {
+				return &TokenRejectedError{Message: api.Message}
+			}
 			return fmt.Errorf("%w (%s)", ErrUnauthorized, api.Message)
 		case 404:
 			return ErrNotFound

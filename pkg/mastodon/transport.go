@@ -3,12 +3,15 @@ package mastodon
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,6 +50,7 @@ type transport struct {
 	base       http.RoundTripper
 	userAgent  string
 	token      string
+	origin     string // scheme://host the token belongs to; sent nowhere else
 	maxRetries int
 	minBackoff time.Duration
 	maxBackoff time.Duration
@@ -63,7 +67,8 @@ type transport struct {
 	skew       time.Duration
 	haveQuota  bool
 	requests   int64
-	waited     time.Duration
+	waited     time.Duration // on the clock: overlapping waits count once
+	waitUntil  time.Time     // end of the latest wait
 	waitEvents int
 }
 
@@ -89,7 +94,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	req.Header.Set("Accept", "application/json")
 	// go-mastodon always sends "Bearer <token>", even an empty one, which some
 	// servers answer with 401 "invalid token" instead of serving anonymously.
-	if t.token == "" {
+	// The token goes only to the instance it was given for, over the same
+	// scheme: a redirect must never carry it elsewhere or to plain http.
+	if t.token == "" || req.URL.Scheme+"://"+req.URL.Host != t.origin {
 		req.Header.Del("Authorization")
 	} else if req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", "Bearer "+t.token)
@@ -105,6 +112,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if hint := tlsHint(req.URL, err); hint != "" {
+				// Retrying cannot fix a server that does not speak TLS or
+				// a certificate we do not trust.
+				return nil, &NetworkError{Path: req.URL.Path, Attempts: attempt + 1, Err: fmt.Errorf("%w; %s", err, hint)}
 			}
 			if !retriable || attempt >= t.maxRetries {
 				return nil, &NetworkError{Path: req.URL.Path, Attempts: attempt + 1, Err: err}
@@ -333,8 +345,19 @@ func (t *transport) backoff(ctx context.Context, reason WaitReason, attempt int,
 }
 
 func (t *transport) wait(ctx context.Context, w Wait) error {
+	// Parallel workers often wait out the same reset: count the time on
+	// the clock during which something waited, not the sum of the waits.
 	t.mu.Lock()
-	t.waited += w.Duration
+	start := t.now()
+	end := start.Add(w.Duration)
+	switch {
+	case !start.Before(t.waitUntil):
+		t.waited += w.Duration
+		t.waitUntil = end
+	case end.After(t.waitUntil):
+		t.waited += end.Sub(t.waitUntil)
+		t.waitUntil = end
+	}
 	t.waitEvents++
 	t.mu.Unlock()
 	if t.onWait != nil {
@@ -354,4 +377,19 @@ func (t *transport) stats() Stats {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return Stats{Requests: t.requests, Waits: t.waitEvents, Waited: t.waited}
+}
+
+// tlsHint explains the TLS failures that no retry can fix ("" for others).
+func tlsHint(u *url.URL, err error) string {
+	var header tls.RecordHeaderError
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	switch {
+	case errors.As(err, &header) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Sprintf("the server at %s speaks plain http, not https: if that is intended (a local test server), give --instance http://%s", u.Host, u.Host)
+	case errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &verify):
+		return fmt.Sprintf("the certificate of %s cannot be trusted; check the address", u.Host)
+	}
+	return ""
 }

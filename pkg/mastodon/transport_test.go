@@ -3,6 +3,7 @@ package mastodon
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -179,5 +180,79 @@ func TestNormalize(t *testing.T) {
 	}
 	if CompareIDs("99", "100") >= 0 || CompareIDs("01M83JN9RD8ZGGE98JQHT9A52D", "01M83JN9T9X5CWZ3JTM2CH23EF") >= 0 {
 		t.Error("CompareIDs does not order snowflakes or ULIDs")
+	}
+}
+
+// An https instance redirecting to http on the same host must never send the
+// token in clear text. The two servers both answer as example.com (the name
+// in httptest's certificate): https on 443, plain http on 80.
+func TestRedirectToHTTPSameHostRefused(t *testing.T) {
+	var leaked atomic.Value
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("Authorization"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("[]"))
+	}))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://example.com"+r.URL.RequestURI(), http.StatusMovedPermanently)
+	}))
+	defer secure.Close()
+	base := secure.Client().Transport.(*http.Transport).Clone()
+	base.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		target := strings.TrimPrefix(plain.URL, "http://")
+		if strings.HasSuffix(addr, ":443") {
+			target = strings.TrimPrefix(secure.URL, "https://")
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, target)
+	}
+	c, err := New(Options{Instance: "https://example.com", Token: "secret-token", HTTP: base, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.TagPage(context.Background(), "cop", Newest, "", 40)
+	if got, _ := leaked.Load().(string); strings.Contains(got, "secret-token") {
+		t.Fatalf("the token went over plain http: %q", got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "http") {
+		t.Errorf("a downgrade redirect gave %v, want a clear refusal", err)
+	}
+}
+
+// host:port without a scheme means https; a plain-http server there gets a
+// clear explanation at once, not six TLS failures over ten seconds.
+func TestPlainHTTPServerGivenWithoutSchemeExplainedAtOnce(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("[]"))
+	}))
+	defer srv.Close()
+	hostPort := strings.TrimPrefix(srv.URL, "http://")
+	c, err := New(Options{Instance: hostPort, MinBackoff: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = c.TagPage(context.Background(), "cop", Newest, "", 40)
+	if err == nil || !strings.Contains(err.Error(), "http://"+hostPort) {
+		t.Fatalf("https to a plain-http server: %v, want a hint naming http://%s", err, hostPort)
+	}
+	if took := time.Since(start); took > time.Second || c.Stats().Requests > 1 {
+		t.Errorf("took %s and %d requests: the error was retried", took, c.Stats().Requests)
+	}
+}
+
+// Waits of parallel workers overlap: the time spent waiting is their union
+// on the clock, not their sum.
+func TestWaitedIsWallClockNotSumOfParallelWaits(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tr := &transport{now: func() time.Time { return clock }, sleep: func(context.Context, time.Duration) error { return nil }}
+	for range 4 { // four workers meet the same 10s reset at once
+		tr.wait(context.Background(), Wait{Duration: 10 * time.Second})
+	}
+	clock = clock.Add(5 * time.Second) // one more, overlapping by 5s
+	tr.wait(context.Background(), Wait{Duration: 10 * time.Second})
+	if s := tr.stats(); s.Waits != 5 || s.Waited != 15*time.Second {
+		t.Errorf("%d waits, waited %s; want 5 waits and 15s", s.Waits, s.Waited)
 	}
 }

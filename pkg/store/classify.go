@@ -46,6 +46,17 @@ func (s *Store) UpdateThreadRoots(ctx context.Context) error {
 
 // ClassifyRows streams the posts to classify, oldest first: every live post,
 // or (onlyStale) those not yet classified by version.
+// Unclassified counts live posts without a classification by version.
+func (s *Store) Unclassified(ctx context.Context, version string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts p WHERE p.deleted_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM classifications c WHERE c.post_id = p.id AND c.version = ?)`, version).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count unclassified posts: %w", err)
+	}
+	return n, nil
+}
+
 func (s *Store) ClassifyRows(ctx context.Context, version string, onlyStale bool, fn func(*ClassifyRow) error) error {
 	if onlyStale {
 		return s.classifyRows(ctx, ` AND NOT EXISTS (SELECT 1 FROM classifications c WHERE c.post_id = p.id AND c.version = ?)`, []any{version}, fn)

@@ -22,6 +22,7 @@ type Run struct {
 	Deleted   int
 	Waits     int
 	Waited    time.Duration
+	Rejected  int // malformed statuses recorded in the rejected table
 	Error     string
 }
 
@@ -36,14 +37,28 @@ func (s *Store) StartRun(ctx context.Context, instances, tags []string) (int64, 
 	return id, nil
 }
 
+// DeadRunError is what a run left "running" by a process that died says.
+const DeadRunError = "the process was killed or crashed before recording how the run ended; what it stored is kept"
+
+// CloseDeadRuns marks runs still "running" as failed. Call it only while
+// holding the sync lock: then no live process owns such a run.
+func (s *Store) CloseDeadRuns(ctx context.Context) (int, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = 'failed', error = ? WHERE status = 'running'`, DeadRunError)
+	if err != nil {
+		return 0, fmt.Errorf("close dead runs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // FinishRun records how a sync ended. It uses its own context so that an
 // interrupted run is still recorded.
 func (s *Store) FinishRun(r Run) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := s.w.ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, requests = ?, new_posts = ?, updated_posts = ?,
-			deleted_posts = ?, waits = ?, waited_ms = ?, error = ? WHERE id = ?`,
-		s.stamp(), r.Status, r.Requests, r.New, r.Updated, r.Deleted, r.Waits, r.Waited.Milliseconds(), nullString(r.Error), r.ID)
+			deleted_posts = ?, waits = ?, waited_ms = ?, rejected = ?, error = ? WHERE id = ?`,
+		s.stamp(), r.Status, r.Requests, r.New, r.Updated, r.Deleted, r.Waits, r.Waited.Milliseconds(), r.Rejected, nullString(r.Error), r.ID)
 	if err != nil {
 		return fmt.Errorf("record run end: %w", err)
 	}
@@ -53,7 +68,7 @@ func (s *Store) FinishRun(r Run) error {
 // LastRuns returns the most recent runs, newest first.
 func (s *Store) LastRuns(ctx context.Context, n int) ([]Run, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, started_at, COALESCE(ended_at, ''), status, instances, tags, requests,
-		new_posts, updated_posts, deleted_posts, waits, waited_ms, COALESCE(error, '') FROM runs ORDER BY id DESC LIMIT ?`, n)
+		new_posts, updated_posts, deleted_posts, waits, waited_ms, rejected, COALESCE(error, '') FROM runs ORDER BY id DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("read runs: %w", err)
 	}
@@ -63,7 +78,7 @@ func (s *Store) LastRuns(ctx context.Context, n int) ([]Run, error) {
 		var r Run
 		var started, ended, inst, tags string
 		var waitedMS int64
-		if err := rows.Scan(&r.ID, &started, &ended, &r.Status, &inst, &tags, &r.Requests, &r.New, &r.Updated, &r.Deleted, &r.Waits, &waitedMS, &r.Error); err != nil {
+		if err := rows.Scan(&r.ID, &started, &ended, &r.Status, &inst, &tags, &r.Requests, &r.New, &r.Updated, &r.Deleted, &r.Waits, &waitedMS, &r.Rejected, &r.Error); err != nil {
 			return nil, err
 		}
 		r.StartedAt, _ = ParseTime(started)
@@ -89,6 +104,7 @@ type Summary struct {
 	Posts, Accounts, Threads, Replies, Deleted int
 	Boosts, Favourites                         int
 	PendingThreads, PendingInteractions        int
+	Rejected                                   int // malformed statuses kept aside
 	Oldest, Newest                             time.Time
 	Tags                                       []TagCount
 	Instances                                  []InstanceCount
@@ -117,9 +133,10 @@ func (s *Store) Summarize(ctx context.Context) (Summary, error) {
 			(SELECT COUNT(*) FROM posts WHERE needs_interactions = 1),
 			(SELECT MIN(created_at) FROM posts),
 			(SELECT MAX(created_at) FROM posts),
-			(SELECT MAX(ended_at) FROM runs WHERE status = 'ok')`).
+			(SELECT MAX(ended_at) FROM runs WHERE status = 'ok'),
+			(SELECT COUNT(*) FROM rejected)`).
 		Scan(&sum.Posts, &sum.Accounts, &sum.Threads, &sum.Replies, &sum.Deleted, &sum.Boosts, &sum.Favourites,
-			&sum.PendingThreads, &sum.PendingInteractions, &oldest, &newest, &lastOK)
+			&sum.PendingThreads, &sum.PendingInteractions, &oldest, &newest, &lastOK, &sum.Rejected)
 	if err != nil {
 		return sum, fmt.Errorf("summarize %s: %w", s.path, err)
 	}

@@ -187,4 +187,18 @@ CREATE INDEX posts_thread_root ON posts(thread_root);`,
 	// word wins over copies seen through other instances (which may lack
 	// noindex: Mastodon sends it for local accounts only).
 	`ALTER TABLE accounts ADD COLUMN flags_from_home INTEGER NOT NULL DEFAULT 0;`,
+	// 6: statuses a server sent that cannot be stored, kept as
+	// served so a bad post never stalls a tag; runs count them.
+	`CREATE TABLE rejected (
+	id          INTEGER PRIMARY KEY,
+	instance    TEXT NOT NULL,
+	tag         TEXT,                  -- NULL: from a conversation or a refresh
+	local_id    TEXT,
+	reason      TEXT NOT NULL,
+	raw         TEXT NOT NULL,         -- the status's JSON as served
+	raw_sha256  TEXT NOT NULL,
+	rejected_at TEXT NOT NULL,
+	UNIQUE(instance, raw_sha256)
+);
+ALTER TABLE runs ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;`,
 }

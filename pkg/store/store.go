@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Store is an open database. Writes go through one connection (SQLite has one
@@ -27,6 +27,8 @@ type Store struct {
 	w    *sql.DB
 	r    *sql.DB
 	now  func() time.Time
+	// writable: opened for writing (checkpoints its WAL on Close).
+	writable bool
 }
 
 // NotSQLiteError: the path exists but is not a SQLite database. We refuse to
@@ -58,6 +60,16 @@ func (e *TooNewError) Error() string {
 	return fmt.Sprintf("database %s has schema version %d; this copharvest knows up to %d: upgrade copharvest", e.Path, e.Have, e.Support)
 }
 
+// DamagedError: the file fails SQLite's quick_check. Nothing is written to
+// it: writing into a damaged file spreads the damage.
+type DamagedError struct {
+	Path, Detail string
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("database %s is damaged (%s); nothing was written to it. Restore it from a backup, or recover what SQLite can read: sqlite3 %s .recover | sqlite3 recovered.db", e.Path, e.Detail, e.Path)
+}
+
 var sqliteHeader = []byte("SQLite format 3\x00")
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -82,6 +94,15 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	}
 }
 
+// OpenExisting opens an existing database for writing; unlike Open it never
+// creates one, so a mistyped path is an error rather than a new empty file.
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("database %s does not exist: check --db, or run copharvest sync first", path)
+	}
+	return Open(ctx, path, false)
+}
+
 func isBusy(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
@@ -101,11 +122,37 @@ func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
 	s := &Store{path: path, w: w, now: time.Now}
-	if err := w.PingContext(ctx); err != nil {
+	err = w.PingContext(ctx)
+	if readOnly && err != nil && cannotInitWAL(err) {
+		// A reader who may not write the directory cannot create the WAL
+		// index. With no -wal file no writer has the database open and
+		// everything is in the main file: read it as immutable.
+		w.Close()
+		if _, statErr := os.Stat(path + "-wal"); !errors.Is(statErr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("cannot read %s: its directory is not writable and its WAL index (%s-shm) is missing; ask its owner to run copharvest sync once (it leaves the index in place), or copy the file: %w", path, filepath.Base(path), err)
+		}
+		dsn += "&immutable=1"
+		if w, err = sql.Open("sqlite", dsn); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+		w.SetMaxOpenConns(1)
+		s.w = w
+		err = w.PingContext(ctx)
+	}
+	if err != nil {
 		w.Close()
 		return nil, classifyOpenError(path, err)
 	}
 	if !readOnly {
+		if err := s.quickCheck(ctx); err != nil {
+			w.Close()
+			return nil, err
+		}
+		if err := persistWAL(ctx, w); err != nil {
+			w.Close()
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+		s.writable = true
 		if err := s.migrate(ctx); err != nil {
 			w.Close()
 			return nil, err
@@ -122,6 +169,32 @@ func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	r.SetMaxOpenConns(4)
 	s.r = r
 	return s, nil
+}
+
+// cannotInitWAL: SQLite could not create or open the WAL files (a
+// read-only connection in a directory it may not write).
+func cannotInitWAL(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "readonly database") || strings.Contains(msg, "unable to open")
+}
+
+// persistWAL keeps the -wal and -shm files when the writer closes, so that
+// people who may read the database but not write its directory can still
+// open it read-only (SQLite cannot create them for a reader).
+func persistWAL(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		fc, ok := dc.(sqlite.FileControl)
+		if !ok {
+			return errors.New("the SQLite driver cannot keep the WAL file")
+		}
+		_, err := fc.FileControlPersistWAL("main", 1)
+		return err
+	})
 }
 
 func escapePath(p string) string {
@@ -158,6 +231,9 @@ func checkFile(path string, readOnly bool) error {
 	head := make([]byte, len(sqliteHeader))
 	n, err := io.ReadFull(f, head)
 	if n == 0 && (err == io.EOF || err == nil) {
+		if readOnly {
+			return fmt.Errorf("database %s is empty: run copharvest sync first", path)
+		}
 		return nil // an empty file: SQLite makes it a database
 	}
 	if !bytes.Equal(head[:n], sqliteHeader) {
@@ -173,9 +249,37 @@ func checkFile(path string, readOnly bool) error {
 	return nil
 }
 
+// quickCheck runs SQLite's quick_check before a writer's first write.
+func (s *Store) quickCheck(ctx context.Context) error {
+	rows, err := s.w.QueryContext(ctx, `PRAGMA quick_check(3)`)
+	if err != nil {
+		return classifyOpenError(s.path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return classifyOpenError(s.path, err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return classifyOpenError(s.path, err)
+	}
+	if len(problems) > 0 {
+		return &DamagedError{Path: s.path, Detail: strings.Join(problems, "; ")}
+	}
+	return nil
+}
+
 func classifyOpenError(path string, err error) error {
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "malformed") || strings.Contains(msg, "SQLITE_CORRUPT"):
+		return &DamagedError{Path: path, Detail: msg}
 	case strings.Contains(msg, "file is not a database"):
 		return &NotSQLiteError{Path: path}
 	case strings.Contains(msg, "readonly") || strings.Contains(msg, "unable to open"):
@@ -259,6 +363,13 @@ func (s *Store) Close() error {
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
+	}
+	if s.writable {
+		// The WAL file stays for readers (persistWAL); empty it, so that
+		// no old page images linger on disk beside the database.
+		if _, err := s.w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil && !isBusy(err) {
+			errs = append(errs, fmt.Errorf("checkpoint %s: %w", s.path, err))
+		}
 	}
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)

@@ -117,7 +117,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	by, _ := analysis.ParseGrouping(opts.By)
-	st, err := store.Open(ctx, cfg.DB, false)
+	st, err := store.OpenExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/mastodon"
 )
 
 // Options of login and logout.
@@ -89,9 +90,26 @@ func Login(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cmdutil.FlagErrorf("%v", err)
 	}
-	app, err := anon.RegisterApp(ctx, "copharvest", "https://github.com/oeru/copharvest")
+	creds, err := config.LoadTokens(opts.TokensPath)
 	if err != nil {
-		return cmdutil.ExplainAPIError(instance, err)
+		return err
+	}
+	// The app is registered once per instance and kept beside the token: a
+	// code is only good for the app it was issued to, so `login --code`
+	// in a later run must use the same one.
+	saved := creds[instance]
+	var app mastodon.App
+	if saved.ClientID != "" && saved.ClientSecret != "" {
+		app = anon.App(saved.ClientID, saved.ClientSecret)
+	} else {
+		if app, err = anon.RegisterApp(ctx, "copharvest", "https://github.com/oeru/copharvest"); err != nil {
+			return cmdutil.ExplainAPIError(instance, err)
+		}
+		saved.ClientID, saved.ClientSecret = app.ClientID, app.ClientSecret
+		creds[instance] = saved
+		if err := config.SaveTokens(opts.TokensPath, creds); err != nil {
+			return err
+		}
 	}
 	code := strings.TrimSpace(opts.Code)
 	if code == "" {
@@ -116,10 +134,6 @@ func Login(ctx context.Context, opts *Options) error {
 	acct, err := authed.VerifyCredentials(ctx)
 	if err != nil {
 		return cmdutil.ExplainAPIError(instance, err)
-	}
-	creds, err := config.LoadTokens(opts.TokensPath)
-	if err != nil {
-		return err
 	}
 	creds[instance] = config.Credential{Token: token, ClientID: app.ClientID, ClientSecret: app.ClientSecret, Account: acct}
 	if err := config.SaveTokens(opts.TokensPath, creds); err != nil {

@@ -69,11 +69,14 @@ func TestLoginBadCodeAndNoCode(t *testing.T) {
 	if err := Login(context.Background(), opts); err == nil {
 		t.Fatal("a wrong code was accepted")
 	}
-	if _, err := os.Stat(opts.TokensPath); err == nil {
-		t.Error("a tokens file was written after a failed login")
+	// The registered app is kept (0600) so that a later --code can use it,
+	// but no token.
+	creds, err := config.LoadTokens(opts.TokensPath)
+	if err != nil || creds[srv.URL].ClientID == "" || creds[srv.URL].Token != "" {
+		t.Errorf("after a failed login: %v, app %q, token saved %v", err, creds[srv.URL].ClientID, creds[srv.URL].Token != "")
 	}
 	opts, _ = setup(t, srv, "")
-	err := Login(context.Background(), opts)
+	err = Login(context.Background(), opts)
 	if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--code") {
 		t.Errorf("no code: exit %d, %v", cmdutil.ExitCode(err), err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -31,6 +32,7 @@ import (
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/interrupt"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // NewCmdRoot builds the root command and every subcommand on f. It fills
@@ -90,7 +92,35 @@ config file (` + config.DefaultPath() + `), then the defaults.
 		loginCmd.NewCmdLogout(f, nil),
 		versionCmd.NewCmdVersion(f),
 	)
+	usageArgs(cmd)
 	return cmd
+}
+
+// usageArgs makes every command's argument check a usage error (exit 2),
+// as it is for flags.
+func usageArgs(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return &cmdutil.FlagError{Err: err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
+}
+
+// Execute runs the command tree. Cobra reports an unknown subcommand of the
+// root with an untyped error; it is a usage error like any other.
+func Execute(ctx context.Context, cmd *cobra.Command) error {
+	err := cmd.ExecuteContext(ctx)
+	var flagErr *cmdutil.FlagError
+	if err != nil && !errors.As(err, &flagErr) && strings.HasPrefix(err.Error(), "unknown command ") {
+		return &cmdutil.FlagError{Err: err}
+	}
+	return err
 }
 
 // Main runs copharvest with the process's arguments and returns the exit status.
@@ -114,17 +144,27 @@ func Main() int {
 	ctx = interrupt.WithSoftStop(ctx, soft)
 	f := &cmdutil.Factory{IOStreams: io, Now: time.Now, Getenv: os.Getenv}
 	cmd := NewCmdRoot(f)
-	err := cmd.ExecuteContext(ctx)
-	if err != nil {
-		var silent *cmdutil.SilentError
-		if !errors.As(err, &silent) {
-			msg := err.Error()
-			var flagErr *cmdutil.FlagError
-			if errors.As(err, &flagErr) && !errors.Is(err, context.Canceled) {
-				msg += "\nRun 'copharvest --help' for usage."
-			}
-			fmt.Fprintln(io.ErrOut, "copharvest: "+msg)
-		}
-	}
+	err := Execute(ctx, cmd)
+	PrintError(f, err)
 	return cmdutil.ExitCode(err)
+}
+
+// PrintError writes the error that ends the command on stderr: a
+// "copharvest: ..." line, or with --log-format json one JSON object like
+// every other message, carrying the exit status.
+func PrintError(f *cmdutil.Factory, err error) {
+	var silent *cmdutil.SilentError
+	if err == nil || errors.As(err, &silent) {
+		return
+	}
+	msg := text.ForTerminal(err.Error())
+	if cfg, cerr := f.Config(); cerr == nil && cfg.LogFormat == "json" {
+		cmdutil.NewLogger(f.IOStreams.ErrOut, "json").Error(msg, "exit_code", cmdutil.ExitCode(err))
+		return
+	}
+	var flagErr *cmdutil.FlagError
+	if errors.As(err, &flagErr) && !errors.Is(err, context.Canceled) {
+		msg += "\nRun 'copharvest --help' for usage."
+	}
+	fmt.Fprintln(f.IOStreams.ErrOut, "copharvest: "+msg)
 }

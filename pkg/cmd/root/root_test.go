@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ func run(t *testing.T, env map[string]string, args ...string) (string, string, i
 	f := &cmdutil.Factory{IOStreams: io, Now: time.Now, Getenv: func(k string) string { return env[k] }}
 	cmd := NewCmdRoot(f)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(context.Background())
+	err := Execute(context.Background(), cmd)
 	if err != nil {
 		errOut.WriteString(err.Error())
 	}
@@ -138,5 +139,46 @@ func TestClassifyExplainEvalSampleCommunities(t *testing.T) {
 	out, _, code = run(t, env, "communities", "--db", db, "--window", "52w", "--format", "json")
 	if code != 0 || !strings.Contains(out, `"verdict": "genuine CoP"`) {
 		t.Errorf("communities: exit %d, no genuine CoP in the coded course:\n%s", code, out)
+	}
+}
+
+func TestUnknownCommandAndExtraArgumentsExit2(t *testing.T) {
+	env := map[string]string{"XDG_CONFIG_HOME": t.TempDir()}
+	for _, args := range [][]string{{"nosuchcommand"}, {"status", "extra"}, {"sync", "extra", "args"}, {"version", "x"}} {
+		_, stderr, code := run(t, env, args...)
+		if code != cmdutil.ExitUsage {
+			t.Errorf("%v: exit %d (%s), want 2", args, code, stderr)
+		}
+	}
+}
+
+func TestMistypedDBIsNotCreated(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"XDG_CONFIG_HOME": dir}
+	for _, command := range []string{"classify", "communities", "status", "report"} {
+		db := filepath.Join(dir, "mistyped-"+command+".db")
+		_, stderr, code := run(t, env, command, "--db", db)
+		if code == 0 || !strings.Contains(stderr, "does not exist") {
+			t.Errorf("%s on a missing database: exit %d: %s", command, code, stderr)
+		}
+		if _, err := os.Stat(db); !os.IsNotExist(err) {
+			t.Errorf("%s created %s", command, db)
+		}
+	}
+}
+
+func TestFinalErrorIsJSONUnderLogFormatJSON(t *testing.T) {
+	io, _, _, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: io, Now: time.Now, Getenv: func(string) string { return "" }}
+	cmd := NewCmdRoot(f)
+	cmd.SetArgs([]string{"status", "--log-format", "json", "--db", filepath.Join(t.TempDir(), "none.db")})
+	err := Execute(context.Background(), cmd)
+	PrintError(f, err)
+	var line struct {
+		Level, Msg string
+		ExitCode   int `json:"exit_code"`
+	}
+	if jerr := json.Unmarshal(errOut.Bytes(), &line); jerr != nil || line.Level != "ERROR" || !strings.Contains(line.Msg, "does not exist") || line.ExitCode != 1 {
+		t.Errorf("final error under --log-format json: %q (%v)", errOut.String(), jerr)
 	}
 }

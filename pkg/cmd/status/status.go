@@ -12,11 +12,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/lock"
 	"github.com/oeru/copharvest/pkg/store"
 	"github.com/oeru/copharvest/pkg/tableprinter"
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // Options are status's inputs.
@@ -26,6 +29,7 @@ type Options struct {
 	Now    func() time.Time
 	Format string
 	Runs   int
+	Check  bool
 }
 
 // NewCmdStatus builds the command.
@@ -37,6 +41,11 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Long: `Show what the database holds: posts per tag and instance, the paging
 cursors, conversations still to fetch, and the last sync runs. Warns when the
 last successful sync is older than max_age (config; default 2h).
+
+With --check, status is a monitoring probe: it exits 5 when the last
+successful sync is older than max_age, the last run failed (or died without
+recording an outcome), posts are unclassified, or the last run rejected
+malformed posts; each problem is one line on stderr.
 
 ` + cmdutil.ExitCodesHelp,
 		Args: cobra.NoArgs,
@@ -52,15 +61,20 @@ last successful sync is older than max_age (config; default 2h).
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, markdown or json")
 	cmd.Flags().IntVar(&opts.Runs, "runs", 5, "how many recent runs to show")
+	cmd.Flags().BoolVar(&opts.Check, "check", false, "exit 5 when the harvest needs attention (for monitoring)")
 	return cmd
 }
 
 // Report is status's data, also its JSON output.
 type Report struct {
-	Database string        `json:"database"`
-	Summary  store.Summary `json:"summary"`
-	Runs     []store.Run   `json:"runs"`
-	Warning  string        `json:"warning,omitempty"`
+	Database     string        `json:"database"`
+	Summary      store.Summary `json:"summary"`
+	Unclassified int           `json:"unclassified"`
+	Runs         []store.Run   `json:"runs"`
+	Warning      string        `json:"warning,omitempty"`
+	// Problems are what --check fails on; Warning is the first of them
+	// about sync freshness.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // Run prints the status of the configured database.
@@ -78,17 +92,25 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	if rep.Warning != "" {
+	if opts.Check {
+		for _, p := range rep.Problems {
+			fmt.Fprintln(opts.IO.ErrOut, "check: "+p)
+		}
+	} else if rep.Warning != "" {
 		fmt.Fprintln(opts.IO.ErrOut, "warning: "+rep.Warning)
 	}
 	switch opts.Format {
 	case "json":
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		err = enc.Encode(rep)
 	default:
-		return Print(opts.IO.Out, rep, opts.Format == "markdown")
+		err = PrintWidth(opts.IO.Out, rep, opts.Format == "markdown", opts.IO.Width)
 	}
+	if err == nil && opts.Check && len(rep.Problems) > 0 {
+		return &cmdutil.SilentError{Code: cmdutil.ExitCheck}
+	}
+	return err
 }
 
 // Collect gathers the report; demo uses it too.
@@ -101,7 +123,11 @@ func Collect(ctx context.Context, st *store.Store, runs int, maxAge time.Duratio
 	if err != nil {
 		return Report{}, err
 	}
-	rep := Report{Database: st.Path(), Summary: sum, Runs: last}
+	unclassified, err := st.Unclassified(ctx, classify.Version)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Database: st.Path(), Summary: sum, Unclassified: unclassified, Runs: last}
 	switch {
 	case len(last) == 0:
 		rep.Warning = "no sync has run on this database yet"
@@ -110,19 +136,58 @@ func Collect(ctx context.Context, st *store.Store, runs int, maxAge time.Duratio
 	case maxAge > 0 && now.Sub(sum.LastSuccess) > maxAge:
 		rep.Warning = fmt.Sprintf("the last successful sync ended %s ago (at %s), longer than max_age %s", now.Sub(sum.LastSuccess).Round(time.Minute), sum.LastSuccess.Format(time.RFC3339), maxAge)
 	}
+	if rep.Warning != "" {
+		rep.Problems = append(rep.Problems, rep.Warning)
+	}
+	// A run still "running" whose process no longer holds the lock died.
+	held, known := lock.Held(st.Path())
+	for i := range rep.Runs {
+		if rep.Runs[i].Status == "running" && known && !held {
+			rep.Runs[i].Status, rep.Runs[i].Error = "failed", store.DeadRunError
+		}
+	}
+	if r := lastFinished(rep.Runs); r != nil {
+		switch {
+		case r.Status == "failed":
+			rep.Problems = append(rep.Problems, fmt.Sprintf("the last run (%d, %s) failed: %s", r.ID, r.StartedAt.Format(time.RFC3339), text.ForTerminal(r.Error)))
+		case r.Rejected > 0:
+			rep.Problems = append(rep.Problems, fmt.Sprintf("the last run (%d) rejected %d malformed posts (see the rejected table)", r.ID, r.Rejected))
+		}
+	}
+	if unclassified > 0 {
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%d posts are unclassified: run copharvest classify (or sync)", unclassified))
+	}
 	return rep, nil
+}
+
+// lastFinished is the newest run that is not running.
+func lastFinished(runs []store.Run) *store.Run {
+	for i := range runs {
+		if runs[i].Status != "running" {
+			return &runs[i]
+		}
+	}
+	return nil
 }
 
 // Print writes the report as tables.
 func Print(w io.Writer, rep Report, markdown bool) error {
+	return PrintWidth(w, rep, markdown, 0)
+}
+
+// PrintWidth writes the report as tables that fit width columns (0: any).
+func PrintWidth(w io.Writer, rep Report, markdown bool, width int) error {
+	render := func(headers []string, rows [][]string) error {
+		return tableprinter.RenderWidth(w, markdown, width, headers, rows)
+	}
 	s := rep.Summary
 	span := "-"
 	if !s.Oldest.IsZero() {
 		span = s.Oldest.Format("2006-01-02") + " .. " + s.Newest.Format("2006-01-02")
 	}
 	fmt.Fprintf(w, "Database %s\n\n", rep.Database)
-	if err := tableprinter.Render(w, markdown, []string{"posts", "accounts", "threads", "replies", "deleted", "boosts", "favourites", "pending conversations", "span"},
-		[][]string{{itoa(s.Posts), itoa(s.Accounts), itoa(s.Threads), itoa(s.Replies), itoa(s.Deleted), itoa(s.Boosts), itoa(s.Favourites), itoa(s.PendingThreads), span}}); err != nil {
+	if err := render([]string{"posts", "accounts", "threads", "replies", "deleted", "boosts", "favourites", "pending conversations", "rejected", "span"},
+		[][]string{{itoa(s.Posts), itoa(s.Accounts), itoa(s.Threads), itoa(s.Replies), itoa(s.Deleted), itoa(s.Boosts), itoa(s.Favourites), itoa(s.PendingThreads), itoa(s.Rejected), span}}); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
@@ -136,7 +201,7 @@ func Print(w io.Writer, rep Report, markdown bool) error {
 		}
 		rows = append(rows, []string{t.Instance, "#" + t.Tag, itoa(t.Posts), t.Cursor.Newest, t.Cursor.Oldest, backfill})
 	}
-	if err := tableprinter.Render(w, markdown, []string{"instance", "tag", "posts", "newest id", "oldest id", "backfill"}, rows); err != nil {
+	if err := render([]string{"instance", "tag", "posts", "newest id", "oldest id", "backfill"}, rows); err != nil {
 		return err
 	}
 	if len(s.Instances) > 1 {
@@ -145,7 +210,7 @@ func Print(w io.Writer, rep Report, markdown bool) error {
 		for _, in := range s.Instances {
 			rows = append(rows, []string{in.Instance, itoa(in.Posts)})
 		}
-		if err := tableprinter.Render(w, markdown, []string{"instance", "posts"}, rows); err != nil {
+		if err := render([]string{"instance", "posts"}, rows); err != nil {
 			return err
 		}
 	}
@@ -157,9 +222,9 @@ func Print(w io.Writer, rep Report, markdown bool) error {
 			took = r.EndedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
 		}
 		rows = append(rows, []string{strconv.FormatInt(r.ID, 10), r.StartedAt.Format(time.RFC3339), took, r.Status,
-			itoa(r.New), itoa(r.Updated), strconv.FormatInt(r.Requests, 10), itoa(r.Waits), r.Error})
+			itoa(r.New), itoa(r.Updated), strconv.FormatInt(r.Requests, 10), itoa(r.Waits), text.ForTerminal(r.Error)})
 	}
-	return tableprinter.Render(w, markdown, []string{"run", "started (UTC)", "took", "status", "new", "updated", "requests", "waits", "error"}, rows)
+	return render([]string{"run", "started (UTC)", "took", "status", "new", "updated", "requests", "waits", "error"}, rows)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -11,9 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/harvest"
@@ -22,6 +24,7 @@ import (
 	"github.com/oeru/copharvest/pkg/lock"
 	"github.com/oeru/copharvest/pkg/mastodon"
 	"github.com/oeru/copharvest/pkg/store"
+	"github.com/oeru/copharvest/pkg/text"
 )
 
 // Options are sync's inputs; tests fill them directly.
@@ -197,11 +200,16 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 		}
 		sources = append(sources, harvest.Source{Client: c})
 	}
+	if n, err := st.CloseDeadRuns(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Warn(fmt.Sprintf("%d earlier run(s) ended without recording an outcome (killed or crashed); marked failed", n))
+	}
 	runID, err := st.StartRun(ctx, cfg.Instances, cfg.Tags)
 	if err != nil {
 		return err
 	}
-	progress := newProgress(opts.IO, cfg.Quiet, log)
+	progress := newProgress(opts.IO, cfg.Quiet, log, since)
 	interactions := !opts.NoInteractions
 	if cfg.Interactions != nil && !*cfg.Interactions {
 		interactions = false
@@ -220,8 +228,14 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 	})
 	progress.done()
 	// New and changed posts are classified at once, so reports never see
-	// an unclassified post.
-	if res.New+res.Updated > 0 {
+	// an unclassified post; so are posts a killed run left unclassified.
+	leftover := 0
+	if res.New+res.Updated == 0 {
+		if leftover, err = st.Unclassified(ctx, classify.Version); err != nil {
+			log.Error(err.Error())
+		}
+	}
+	if res.New+res.Updated+leftover > 0 {
 		if c, err := cmdutil.Classifier(cfg); err != nil {
 			log.Error(err.Error())
 		} else if _, err := analysis.ClassifyStore(context.WithoutCancel(ctx), st, c, false); err != nil {
@@ -231,9 +245,9 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 
 	status, exitErr := outcome(ctx, res, runErr, len(sources))
 	rec := store.Run{ID: runID, Status: status, Requests: res.Requests, New: res.New, Updated: res.Updated,
-		Deleted: res.Deleted, Waits: res.Waits, Waited: res.Waited}
+		Deleted: res.Deleted, Waits: res.Waits, Waited: res.Waited, Rejected: res.Rejected}
 	if exitErr != nil {
-		rec.Error = exitErr.Error()
+		rec.Error = text.ForTerminal(exitErr.Error()) // status replays it on a terminal
 	}
 	if err := st.FinishRun(rec); err != nil {
 		log.Error(err.Error())
@@ -243,10 +257,14 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 			log.Error(err.Error())
 		}
 	}
-	summary := fmt.Sprintf("sync %s: %d new, %d updated, %d deleted posts; %d requests (%d for conversations, %d for the refresh), %d waits (%s) in %s",
-		status, res.New, res.Updated, res.Deleted, res.Requests, res.ThreadRequests, res.RefreshRequests, res.Waits, res.Waited.Round(time.Second), now().Sub(start).Round(time.Millisecond))
+	rejected := ""
+	if res.Rejected > 0 {
+		rejected = fmt.Sprintf(", %d rejected as malformed", res.Rejected)
+	}
+	summary := fmt.Sprintf("sync %s: %d new, %d updated, %d deleted posts%s; %d requests (%d for conversations, %d for the refresh), %d waits (%s) in %s",
+		status, res.New, res.Updated, res.Deleted, rejected, res.Requests, res.ThreadRequests, res.RefreshRequests, res.Waits, res.Waited.Round(time.Second), now().Sub(start).Round(time.Millisecond))
 	if cfg.LogFormat == "json" {
-		log.Info("sync finished", "status", status, "new", res.New, "updated", res.Updated, "deleted", res.Deleted, "requests", res.Requests,
+		log.Info("sync finished", "status", status, "new", res.New, "updated", res.Updated, "deleted", res.Deleted, "rejected", res.Rejected, "requests", res.Requests,
 			"thread_requests", res.ThreadRequests, "refresh_requests", res.RefreshRequests, "waits", res.Waits, "waited_ms", res.Waited.Milliseconds(), "run", runID)
 	} else {
 		if !cfg.Quiet {
@@ -286,21 +304,29 @@ func outcome(ctx context.Context, res harvest.Result, err error, instances int) 
 	return "failed", joined
 }
 
-// progress draws one updating line on a terminal; elsewhere it stays quiet
-// and the summary line says it all.
+// progress shows a live bar on a terminal (pages, posts, requests, waits,
+// and how far back the backfill has reached: with --since, the share done
+// and an estimate of the time left). Off a terminal it stays quiet and the
+// summary line says it all.
 type progress struct {
 	io      *iostreams.IOStreams
 	log     *slog.Logger
 	draw    bool
+	since   time.Time
+	bar     *progressbar.ProgressBar
+	key     string    // instance and tag the bar is about
+	start   time.Time // how far back the tag was read when the bar began
 	pages   int
 	posts   int
 	newSeen int
-	drawn   bool
 }
 
-func newProgress(io *iostreams.IOStreams, quiet bool, log *slog.Logger) *progress {
-	return &progress{io: io, log: log, draw: io.ShowProgress() && !quiet}
+func newProgress(io *iostreams.IOStreams, quiet bool, log *slog.Logger, since time.Time) *progress {
+	return &progress{io: io, log: log, draw: io.ShowProgress() && !quiet, since: since}
 }
+
+// barSteps is the bar's resolution when the share done is known.
+const barSteps = 1000
 
 func (p *progress) event(e harvest.Event) {
 	switch e.Kind {
@@ -311,17 +337,47 @@ func (p *progress) event(e harvest.Event) {
 		p.pages++
 		p.posts += e.Posts
 		p.newSeen += e.New
-		if p.draw {
-			fmt.Fprintf(p.io.ErrOut, "\r\033[K%s #%s: %d pages, %d posts, %d new", e.Instance, e.Tag, p.pages, p.posts, p.newSeen)
-			p.drawn = true
+		if !p.draw {
+			return
+		}
+		if key := e.Instance + " #" + e.Tag; key != p.key || p.bar == nil {
+			p.clear()
+			p.key, p.start = key, e.Reached
+			max := int64(-1) // unknown: a spinner
+			if !p.since.IsZero() && e.Reached.After(p.since) {
+				max = barSteps
+			}
+			p.bar = progressbar.NewOptions64(max,
+				progressbar.OptionSetWriter(p.io.ErrOut),
+				progressbar.OptionSetWidth(20),
+				progressbar.OptionSetPredictTime(max > 0),
+				progressbar.OptionShowDescriptionAtLineEnd(),
+				progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionClearOnFinish(),
+			)
+		}
+		desc := fmt.Sprintf("%s: %d pages, %d posts (%d new), %d requests, %d waits", p.key, p.pages, p.posts, p.newSeen, e.Requests, e.Waits)
+		if !e.Reached.IsZero() && !e.BackfillDone {
+			desc += ", back to " + e.Reached.Format("2006-01-02")
+		}
+		p.bar.Describe(desc)
+		switch {
+		case e.BackfillDone && p.bar.GetMax64() > 0:
+			p.bar.Set64(barSteps)
+		case p.bar.GetMax64() > 0 && p.start.After(p.since):
+			done := float64(p.start.Sub(e.Reached)) / float64(p.start.Sub(p.since))
+			p.bar.Set64(int64(min(max(done, 0), 1) * barSteps))
+		default:
+			p.bar.Add64(1) // turns the spinner
 		}
 	}
 }
 
 func (p *progress) clear() {
-	if p.drawn {
-		fmt.Fprint(p.io.ErrOut, "\r\033[K")
-		p.drawn = false
+	if p.bar != nil {
+		p.bar.Clear()
+		p.bar = nil
+		p.key = ""
 	}
 }
 

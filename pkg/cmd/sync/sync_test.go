@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -236,5 +237,190 @@ func TestMaxDurationPartialThenContinues(t *testing.T) {
 	runs, _ := st.LastRuns(context.Background(), 2)
 	if len(runs) != 2 || runs[1].Status != "partial" || runs[0].Status != "ok" {
 		t.Errorf("runs table: %+v", runs)
+	}
+}
+
+// A first sync whose every /context call fails must not say "ok": the run
+// is recorded as failed or partial, the exit status says so, and a healthy
+// rerun fetches every conversation left pending.
+func TestFirstSyncContextFailuresAreNotOK(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 60, Tags: []string{"cop"}, ReplyShare: 0.5, Seed: 7})
+	srv.InjectFault("/api/v1/statuses/", mastodontest.Fault{Status: 500}, 1<<20)
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	o.NoInteractions = true
+	cfg.Refresh = 0 // the conversations alone must decide the outcome
+	err := Run(context.Background(), o)
+	if code := cmdutil.ExitCode(err); code != cmdutil.ExitError && code != cmdutil.ExitPartial {
+		t.Fatalf("exit %d (%v) when every conversation failed\n%s", code, err, output())
+	}
+	if strings.Contains(output(), "sync ok") {
+		t.Errorf("summary says ok:\n%s", output())
+	}
+	read := func() (string, int) {
+		st, err := store.Open(context.Background(), cfg.DB, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		runs, _ := st.LastRuns(context.Background(), 1)
+		sum, _ := st.Summarize(context.Background())
+		return runs[0].Status, sum.PendingThreads
+	}
+	if status, pending := read(); status == "ok" || pending == 0 {
+		t.Fatalf("run recorded as %q with %d pending threads", status, pending)
+	}
+	srv.ClearFaults()
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("healthy rerun: %v", err)
+	}
+	if status, pending := read(); status != "ok" || pending != 0 {
+		t.Errorf("after a healthy rerun: run %q, %d threads pending", status, pending)
+	}
+}
+
+func TestRejectedCountedInSummaryRunAndStatus(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 50, Tags: []string{"cop"}, Seed: 8})
+	srv.InjectFault("/api/v1/timelines/tag/cop", mastodontest.Fault{BlankID: true}, 1)
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	cfg.Quiet, cfg.Refresh = true, 0
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(output(), "1 rejected as malformed") {
+		t.Errorf("summary does not count the rejected status:\n%s", output())
+	}
+	st, err := store.Open(context.Background(), cfg.DB, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, _ := st.LastRuns(context.Background(), 1)
+	sum, _ := st.Summarize(context.Background())
+	if len(runs) != 1 || runs[0].Rejected != 1 || sum.Rejected != 1 || sum.Posts != 49 {
+		t.Errorf("runs %+v, summary rejected %d, posts %d", runs, sum.Rejected, sum.Posts)
+	}
+}
+
+// A sync killed after storing posts but before classifying them leaves
+// unclassified posts and a run marked running; the next sync, even with
+// nothing new to fetch, classifies them and closes the dead run.
+func TestIdleSyncClassifiesLeftoversAndClosesDeadRuns(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 40, Tags: []string{"cop"}, Seed: 9})
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	o.NoInteractions = true
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), cfg.DB, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a crash leaves: classifications lost, a run never finished.
+	if _, err := st.StartRun(context.Background(), cfg.Instances, cfg.Tags); err != nil {
+		t.Fatal(err)
+	}
+	unclassified := func() int {
+		var n int
+		st.DB().QueryRow(`SELECT COUNT(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM classifications c WHERE c.post_id = p.id)`).Scan(&n)
+		return n
+	}
+	raw, err := sql.Open("sqlite", "file:"+cfg.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`DELETE FROM classifications`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	if unclassified() == 0 {
+		t.Fatal("setup: posts still classified")
+	}
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatalf("idle sync: %v\n%s", err, output())
+	}
+	if n := unclassified(); n != 0 {
+		t.Errorf("%d posts still unclassified after an idle sync", n)
+	}
+	runs, _ := st.LastRuns(context.Background(), 3)
+	if len(runs) != 3 || runs[1].Status == "running" || !strings.Contains(runs[1].Error, "killed") {
+		t.Errorf("the dead run: %+v", runs)
+	}
+	st.Close()
+}
+
+func TestWrongTokenNamedAsWrong(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{Token: "right"})
+	defer srv.Close()
+	o, _, _ := opts(t, []string{srv.URL}, "wrong")
+	err := Run(context.Background(), o)
+	if cmdutil.ExitCode(err) != cmdutil.ExitError {
+		t.Fatalf("exit %d for %v, want 1", cmdutil.ExitCode(err), err)
+	}
+	if !strings.Contains(err.Error(), "rejected the token") || strings.Contains(err.Error(), "Give a token") {
+		t.Errorf("a wrong token is not named as wrong: %v", err)
+	}
+}
+
+// The first sync of a fresh, live course (every post inside the refresh
+// window) with the default settings costs exactly the ideal number of
+// requests: no refresh of what it has just fetched, /api/v2/instance at most
+// once per instance.
+func TestFirstSyncCostsTheIdealRequestCount(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	tags := []string{"cop", "ds4oers"}
+	all := mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 150, Tags: tags, ReplyShare: 0.6, Seed: 12,
+		Start: time.Now().Add(-72 * time.Hour), Days: 2})
+	o, cfg, output := opts(t, []string{srv.URL}, "")
+	cfg.Tags = tags
+	if time.Duration(cfg.Refresh) < 72*time.Hour {
+		t.Fatalf("setup: the default refresh window %s does not cover the course", time.Duration(cfg.Refresh))
+	}
+	if err := Run(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	ideal := mastodontest.IdealRequests(all, tags, false, true)
+	instance := srv.CountRequests("/api/v2/instance")
+	if instance > 1 {
+		t.Errorf("/api/v2/instance asked %d times", instance)
+	}
+	got := len(srv.Requests())
+	if got != ideal.Total()+instance {
+		t.Errorf("first sync sent %d requests, the ideal is %d (%+v) + %d for /api/v2/instance\n%s", got, ideal.Total(), ideal, instance, output())
+	}
+	t.Logf("first sync: %d requests = %+v + %d instance", got, ideal, instance)
+}
+
+// On a terminal a long backfill shows a live bar with pages, posts,
+// requests, waits and, with --since, the share done; off a terminal nothing
+// but the per-tag lines and the summary.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	srv := mastodontest.NewServer(mastodontest.Options{})
+	defer srv.Close()
+	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 400, Tags: []string{"cop"}, Seed: 14,
+		Start: time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC), Days: 60})
+	for _, tty := range []bool{true, false} {
+		o, cfg, output := opts(t, []string{srv.URL}, "")
+		o.IO.StderrTTY = tty
+		o.Since = "2026-10-15"
+		o.NoInteractions = true
+		cfg.Refresh = 0
+		if err := Run(context.Background(), o); err != nil {
+			t.Fatal(err)
+		}
+		out := output()
+		drew := strings.Contains(out, "\r") && strings.Contains(out, "pages") && strings.Contains(out, "requests") && strings.Contains(out, "%")
+		if drew != tty {
+			t.Errorf("terminal %v: progress drawn %v:\n%q", tty, drew, out)
+		}
+		if !strings.Contains(out, "sync ok: ") {
+			t.Errorf("terminal %v: no summary line:\n%q", tty, out)
+		}
 	}
 }

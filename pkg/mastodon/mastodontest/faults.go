@@ -2,6 +2,7 @@ package mastodontest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ type Fault struct {
 	Hang        bool        // never answer until the client gives up or the server closes
 	InvalidUTF8 bool        // put invalid UTF-8 bytes inside a string field of the real body
 	ForeignLink bool        // Link rel="next" points at another host
+	BlankID     bool        // the fifth status of a list (or the last of a shorter one) has id ""
 }
 
 // ForeignHost is where ForeignLink faults point.
@@ -90,7 +92,7 @@ func (s *Server) serveFault(rec *statusRecorder, r *http.Request, f Fault) {
 	}
 
 	status, header, body := f.Status, http.Header{}, []byte(f.Body)
-	reshapes := f.Truncate || f.InvalidUTF8 || f.ForeignLink
+	reshapes := f.Truncate || f.InvalidUTF8 || f.ForeignLink || f.BlankID
 	if status == 0 && reshapes {
 		// Start from the real answer to the request.
 		real := httptest.NewRecorder()
@@ -112,6 +114,9 @@ func (s *Server) serveFault(rec *statusRecorder, r *http.Request, f Fault) {
 	}
 	if f.InvalidUTF8 {
 		body = corruptUTF8(body)
+	}
+	if f.BlankID {
+		body = blankID(body)
 	}
 
 	h := rec.Header()
@@ -171,6 +176,21 @@ var firstStringValue = regexp.MustCompile(`"content":"|":"`)
 
 // corruptUTF8 puts bytes that are never valid UTF-8 just inside the first "content" string
 // (or the first string value), keeping the JSON syntactically valid.
+// blankID empties the id of one status of a JSON list, leaving the rest of
+// the body as served.
+func blankID(body []byte) []byte {
+	var list []map[string]json.RawMessage
+	if json.Unmarshal(body, &list) != nil || len(list) == 0 {
+		return body
+	}
+	list[min(4, len(list)-1)]["id"] = json.RawMessage(`""`)
+	out, err := json.Marshal(list)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
 func corruptUTF8(body []byte) []byte {
 	loc := firstStringValue.FindIndex(body)
 	if i := bytes.Index(body, []byte(`"content":"`)); i >= 0 {

@@ -505,23 +505,38 @@ func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) {
 	if site := form.Get("website"); site != "" {
 		website = site
 	}
+	// Each registration is a new client, as on a real server: a code is
+	// only good for the client it was issued to.
+	s.mu.Lock()
+	if s.apps == nil {
+		s.apps = map[string]string{}
+	}
+	n := len(s.apps) + 1
+	clientID, secret := fmt.Sprintf("fake-client-%d", n), fmt.Sprintf("fake-client-secret-%d", n)
+	s.apps[clientID] = secret
+	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"id":                         "1",
+		"id":                         strconv.Itoa(n),
 		"name":                       name,
 		"website":                    website,
 		"scopes":                     scopes,
 		"redirect_uri":               redirect,
 		"redirect_uris":              strings.Fields(redirect),
-		"client_id":                  "fake-client-id",
-		"client_secret":              "fake-client-secret",
+		"client_id":                  clientID,
+		"client_secret":              secret,
 		"client_secret_expires_at":   0,
 		"vapid_key":                  "BFake=",
 		"client_secret_generated_at": nil,
 	})
 }
 
-// GoodCode is the authorization code POST /oauth/token accepts.
-const GoodCode = "good-code"
+// CodeFor is the authorization code the server shows a user who authorizes
+// the app registered as clientID; POST /oauth/token accepts it for that
+// client only.
+func CodeFor(clientID string) string { return "good-code-for-" + clientID }
+
+// GoodCode is the code for the first app registered on a server.
+var GoodCode = CodeFor("fake-client-1")
 
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	form, err := formValues(r)
@@ -535,7 +550,10 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	switch grant := form.Get("grant_type"); grant {
 	case "authorization_code":
-		if form.Get("code") != GoodCode {
+		s.mu.RLock()
+		secret, known := s.apps[form.Get("client_id")]
+		s.mu.RUnlock()
+		if !known || secret != form.Get("client_secret") || form.Get("code") != CodeFor(form.Get("client_id")) {
 			writeJSON(w, http.StatusBadRequest, map[string]string{
 				"error": "invalid_grant",
 				"error_description": "The provided authorization grant is invalid, expired, revoked, " +

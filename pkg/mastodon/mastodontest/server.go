@@ -86,6 +86,7 @@ type Server struct {
 	accounts  map[string]Account  // by id
 	byAcct    map[string]string   // lower-cased acct -> account id
 	recordSeq int                 // ids of favourite and reblog records
+	apps      map[string]string   // registered client id -> secret
 
 	logMu    sync.Mutex
 	inflight atomic.Int64 // handlers running; the log waits for them
