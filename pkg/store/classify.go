@@ -30,15 +30,40 @@ type ClassifyRow struct {
 
 // UpdateThreadRoots sets posts.thread_root from the reply links: a post
 // whose parent is not stored counts as the root of what hangs below it.
+// Only threads with a post whose root is unknown are walked: the write path
+// stores a top-level post with its root, a reply with its parent's, and
+// clears the root of a post it links to a parent. A database written before
+// that is walked whole once.
 func (s *Store) UpdateThreadRoots(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, `WITH RECURSIVE r(id, root) AS (
-			SELECT id, id FROM posts WHERE in_reply_to_post IS NULL
-			UNION ALL
-			SELECT p.id, r.root FROM posts p JOIN r ON p.in_reply_to_post = r.id
-		)
-		UPDATE posts SET thread_root = r.root FROM r WHERE r.id = posts.id AND posts.thread_root IS NOT r.root`)
+	const metaKey = "thread_roots"
+	done, err := s.Meta(ctx, metaKey)
+	if err != nil {
+		return err
+	}
+	// up: the unrooted posts and their ancestors; tops: the roots above
+	// them (every top-level post when walking the whole database); down:
+	// every post below those roots, with its root.
+	tops := `up(id) AS (
+				SELECT id FROM posts WHERE thread_root IS NULL
+				UNION
+				SELECT p.in_reply_to_post FROM up JOIN posts p ON p.id = up.id WHERE p.in_reply_to_post IS NOT NULL
+			),
+			tops(id) AS (SELECT up.id FROM up JOIN posts p ON p.id = up.id WHERE p.in_reply_to_post IS NULL)`
+	if done != "incremental" {
+		tops = `tops(id) AS (SELECT id FROM posts WHERE in_reply_to_post IS NULL)`
+	}
+	_, err = s.w.ExecContext(ctx, `WITH RECURSIVE `+tops+`,
+			down(id, root) AS (
+				SELECT id, id FROM tops
+				UNION ALL
+				SELECT p.id, down.root FROM posts p JOIN down ON p.in_reply_to_post = down.id
+			)
+		UPDATE posts SET thread_root = down.root FROM down WHERE down.id = posts.id AND posts.thread_root IS NOT down.root`)
 	if err != nil {
 		return fmt.Errorf("thread roots: %w", err)
+	}
+	if done != "incremental" {
+		return s.SetMeta(ctx, metaKey, "incremental")
 	}
 	return nil
 }

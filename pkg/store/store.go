@@ -27,6 +27,9 @@ type Store struct {
 	w    *sql.DB
 	r    *sql.DB
 	now  func() time.Time
+	// writeStmts are the write path's statements, prepared once on the
+	// write connection and reused by every transaction (see batch.go).
+	writeStmts stmtCache
 }
 
 // NotSQLiteError: the path exists but is not a SQLite database. We refuse to
@@ -260,6 +263,7 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
+	errs = append(errs, s.writeStmts.close())
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
 }
