@@ -83,9 +83,9 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(*writer) error) error {
 // array each (json_each), so one statement inserts them all whatever their
 // number, and its plan is made once.
 const (
-	qStoredURIs  = `SELECT j.value FROM json_each(?) AS j JOIN posts p ON p.uri = j.value`
-	qMaxPostID   = `SELECT COALESCE(MAX(id), 0) FROM posts`
-	qInsertPost  = `INSERT INTO posts(id, uri, url, account_id, created_at, edited_at, in_reply_to_acct, language, visibility, sensitive,
+	qStoredURIs = `SELECT j.value FROM json_each(?) AS j JOIN posts p ON p.uri = j.value`
+	qMaxPostID  = `SELECT COALESCE(MAX(id), 0) FROM posts`
+	qInsertPost = `INSERT INTO posts(id, uri, url, account_id, created_at, edited_at, in_reply_to_acct, language, visibility, sensitive,
 			spoiler_text, content, text, replies_count, reblogs_count, favourites_count, media_count, card_url, raw,
 			first_seen, last_seen, needs_context, needs_interactions, in_reply_to_post, thread_root)
 		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
@@ -206,9 +206,9 @@ func (w *writer) insertNew(instance, tag string, posts []Post, idx []int, fromTi
 		return fmt.Errorf("next post id: %w", err)
 	}
 	var (
-		ids                              = make([]int64, 0, len(idx))
-		tags, mentions, links, localIDs  [][]any
-		withParent                       [][]any
+		ids                             = make([]int64, 0, len(idx))
+		tags, mentions, links, localIDs [][]any
+		withParent                      [][]any
 	)
 	for n, i := range idx {
 		p := &posts[i]
