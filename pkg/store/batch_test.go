@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func roots(t *testing.T, st *Store) map[string]string {
+	t.Helper()
+	rows, err := st.r.Query(`SELECT p.uri, COALESCE(r.uri, '') FROM posts p LEFT JOIN posts r ON r.id = p.thread_root`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
+			t.Fatal(err)
+		}
+		got[a] = b
+	}
+	return got
+}
+
+// A thread that arrives leaves first, over several transactions, ends with
+// every post linked to its parent and under the right root; the incremental
+// root update then agrees with a walk of the whole database.
+func TestLateAncestorsRerootTheirThread(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	a, b, c, d := post("https://a.example/s/1", "1", at), post("https://a.example/s/2", "2", at), post("https://a.example/s/3", "3", at), post("https://a.example/s/4", "4", at)
+	b.InReplyToLocalID, c.InReplyToLocalID, d.InReplyToLocalID = "1", "2", "3"
+	for _, batch := range [][]Post{{d}, {c}, {b}} {
+		if _, err := st.SaveThread(ctx, "a.example", batch, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.UpdateThreadRoots(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := roots(t, st); got[d.URI] != b.URI || got[c.URI] != b.URI || got[b.URI] != b.URI {
+		t.Fatalf("before the root arrives, roots = %v, want all %s", got, b.URI)
+	}
+	if _, err := st.SavePage(ctx, "a.example", "cop", []Post{a}, Cursor{Newest: "1", Oldest: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateThreadRoots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := roots(t, st)
+	for _, p := range []Post{a, b, c, d} {
+		if got[p.URI] != a.URI {
+			t.Errorf("root of %s = %q, want %s", p.URI, got[p.URI], a.URI)
+		}
+	}
+	var parentOfB string
+	st.r.QueryRow(`SELECT q.uri FROM posts p JOIN posts q ON q.id = p.in_reply_to_post WHERE p.uri = ?`, b.URI).Scan(&parentOfB)
+	if parentOfB != a.URI {
+		t.Errorf("parent of %s = %q, want %s", b.URI, parentOfB, a.URI)
+	}
+	// The whole-database walk finds nothing to change.
+	st.SetMeta(ctx, "thread_roots", "")
+	if err := st.UpdateThreadRoots(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if again := roots(t, st); len(again) != 4 || again[d.URI] != a.URI {
+		t.Errorf("a full walk gives %v", again)
+	}
+}
+
+// One batch with new posts, a post already stored and a uri given twice:
+// each post is stored once with its children rows; counts, the second copy
+// and the stored post go through the update path.
+func TestBatchMixesNewStoredAndRepeated(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	old := post("https://a.example/s/1", "1", at)
+	if _, err := st.SavePage(ctx, "a.example", "cop", []Post{old}, Cursor{Newest: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.w.Exec(`INSERT INTO classifications(post_id, version, domain_score, domain, community_score, community, practice_score, practice, rules, classified_at)
+		SELECT id, 'v', 0, 0, 0, 0, 0, 0, '[]', 'x' FROM posts`); err != nil {
+		t.Fatal(err)
+	}
+	reply := post("https://b.example/s/7", "2", at.Add(time.Minute))
+	reply.Account.Acct = "bo@b.example"
+	reply.InReplyToLocalID = "1"
+	reply.Tags = []string{"cop", "ds4oers"}
+	reply.Mentions = []string{"ana@example.org"}
+	reply.Links = []Link{{URL: "https://oer.example/x", Domain: "oer.example"}, {URL: "https://oer.example/y", Domain: "oer.example"}}
+	again := reply
+	again.Favourites = 3
+	oldSeen := old
+	oldSeen.Replies = 1
+	res, err := st.SavePage(ctx, "a.example", "cop", []Post{reply, oldSeen, again}, Cursor{Newest: "2", Oldest: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.New != 1 || res.Updated != 2 {
+		t.Errorf("result %+v, want 1 new, 2 updated", res)
+	}
+	for q, want := range map[string]int{
+		`SELECT COUNT(*) FROM posts`:                                             2,
+		`SELECT COUNT(*) FROM post_tags WHERE post_id = 2`:                       2,
+		`SELECT COUNT(*) FROM post_mentions WHERE post_id = 2`:                   1,
+		`SELECT COUNT(*) FROM post_links WHERE post_id = 2`:                      2,
+		`SELECT COUNT(*) FROM post_ids WHERE instance = 'a.example'`:             2,
+		`SELECT COUNT(*) FROM post_sources WHERE tag = 'cop'`:                    2,
+		`SELECT in_reply_to_post FROM posts WHERE id = 2`:                        1,
+		`SELECT favourites_count FROM posts WHERE id = 2`:                        3,
+		`SELECT replies_count FROM posts WHERE id = 1`:                           1,
+		`SELECT thread_root FROM posts WHERE id = 2`:                             1,
+		`SELECT COUNT(*) FROM classifications`:                                   0, // the parent drew a reply: classify again
+		`SELECT needs_context FROM posts WHERE id = 2`:                           1,
+		`SELECT COUNT(*) FROM cursors WHERE newest_id = '2' AND oldest_id = '1'`: 1,
+	} {
+		var got int
+		if err := st.r.QueryRow(q).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got != want {
+			t.Errorf("%s = %d, want %d", q, got, want)
+		}
+	}
+}
+
+// A batch with a bad post stores nothing, not even the cursor.
+func TestBatchWithInvalidPostStoresNothing(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	bad := post("https://a.example/s/2", "2", at)
+	bad.Account.Acct = ""
+	if _, err := st.SavePage(ctx, "a.example", "cop", []Post{post("https://a.example/s/1", "1", at), bad}, Cursor{Newest: "2"}); err == nil {
+		t.Fatal("a post without an account was accepted")
+	}
+	var n int
+	st.r.QueryRow(`SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM cursors) + (SELECT COUNT(*) FROM post_tags)`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d rows written by a rejected page", n)
+	}
+}
