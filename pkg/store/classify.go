@@ -92,7 +92,20 @@ func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn f
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
 		LEFT JOIN accounts qa ON qa.id = q.account_id
 		WHERE p.deleted_at IS NULL` + where + ` ORDER BY p.id`
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	// The scan reads the whole posts table once; through SQLite's page
+	// cache every page costs a read system call, through a memory map none
+	// does. The map is capped so that the peak memory stays bounded (pages
+	// past the cap are read as before) and is dropped after the scan.
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 268435456`); err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 0`)
+	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
@@ -122,24 +135,46 @@ type Classification struct {
 	Rules                                      string // JSON
 }
 
-// SaveClassifications writes results in one transaction.
+// classificationsPerStatement is how many rows one INSERT carries (10
+// parameters each, well under SQLite's limit of 32,766).
+const classificationsPerStatement = 200
+
+// SaveClassifications writes results in one transaction, many rows per
+// statement.
 func (s *Store) SaveClassifications(ctx context.Context, list []Classification) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		w := newWriter(ctx, tx, s.stamp())
 		defer w.close()
-		for _, c := range list {
-			if _, err := w.exec(`INSERT INTO classifications(post_id, version, domain_score, domain, community_score, community,
-					practice_score, practice, rules, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT(post_id) DO UPDATE SET version = excluded.version, domain_score = excluded.domain_score,
-					domain = excluded.domain, community_score = excluded.community_score, community = excluded.community,
-					practice_score = excluded.practice_score, practice = excluded.practice, rules = excluded.rules,
-					classified_at = excluded.classified_at`,
-				c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now); err != nil {
-				return fmt.Errorf("save classification of post %d: %w", c.PostID, err)
+		args := make([]any, 0, 10*classificationsPerStatement)
+		for start := 0; start < len(list); start += classificationsPerStatement {
+			chunk := list[start:min(start+classificationsPerStatement, len(list))]
+			args = args[:0]
+			for _, c := range chunk {
+				args = append(args, c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now)
+			}
+			if _, err := w.exec(saveClassificationsQuery(len(chunk)), args...); err != nil {
+				return fmt.Errorf("save classifications of posts %d to %d: %w", chunk[0].PostID, chunk[len(chunk)-1].PostID, err)
 			}
 		}
 		return nil
 	})
+}
+
+func saveClassificationsQuery(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO classifications(post_id, version, domain_score, domain, community_score, community,
+			practice_score, practice, rules, classified_at) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(` ON CONFLICT(post_id) DO UPDATE SET version = excluded.version, domain_score = excluded.domain_score,
+			domain = excluded.domain, community_score = excluded.community_score, community = excluded.community,
+			practice_score = excluded.practice_score, practice = excluded.practice, rules = excluded.rules,
+			classified_at = excluded.classified_at`)
+	return b.String()
 }
 
 // ClassificationOf returns the stored result for a post given by uri, url or
