@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -143,5 +144,41 @@ func TestBatchWithInvalidPostStoresNothing(t *testing.T) {
 	st.r.QueryRow(`SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM cursors) + (SELECT COUNT(*) FROM post_tags)`).Scan(&n)
 	if n != 0 {
 		t.Errorf("%d rows written by a rejected page", n)
+	}
+}
+
+// Classifications go in 200 rows a statement: a list spanning three
+// statements is stored whole, and saving again replaces rather than adds.
+func TestSaveClassificationsInChunks(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "p.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var posts []Post
+	for i := range 450 {
+		id := fmt.Sprint(i + 1)
+		posts = append(posts, post("https://a.example/s/"+id, id, at))
+	}
+	if _, err := st.SaveThread(ctx, "a.example", posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	list := make([]Classification, 450)
+	for i := range list {
+		list[i] = Classification{PostID: int64(i + 1), Version: "1", DomainScore: float64(i), Domain: i%2 == 0, Rules: `[{"rule":"D1"}]`}
+	}
+	if err := st.SaveClassifications(ctx, list); err != nil {
+		t.Fatal(err)
+	}
+	list[449].Version, list[449].Rules = "2", `[]`
+	if err := st.SaveClassifications(ctx, list[400:]); err != nil {
+		t.Fatal(err)
+	}
+	var n, domain int
+	var score float64
+	var version, rules string
+	st.r.QueryRow(`SELECT COUNT(*) FROM classifications`).Scan(&n)
+	st.r.QueryRow(`SELECT domain_score, domain FROM classifications WHERE post_id = 301`).Scan(&score, &domain)
+	st.r.QueryRow(`SELECT version, rules FROM classifications WHERE post_id = 450`).Scan(&version, &rules)
+	if n != 450 || score != 300 || domain != 1 || version != "2" || rules != "[]" {
+		t.Errorf("got %d rows, post 301 score %v domain %d, post 450 version %q rules %q", n, score, domain, version, rules)
 	}
 }
