@@ -3,8 +3,13 @@
 // time vs a plain GET loop over the same URLs, an idle incremental sync),
 // and writes large synthetic databases for the command benchmarks.
 //
-//	go run ./bench/benchcourse sync -n 10000
+//	go run ./bench/benchcourse sync -n 10000 [-limit 0]
 //	go run ./bench/benchcourse db -n 1000000 -o /tmp/1m.db
+//	go run ./bench/benchcourse floor -db /tmp/1m.db -what analysis|export [-o FILE]
+//
+// floor measures what a command is compared with: a bare scan of the rows
+// it reads, or the rows it exports written straight to a file, by a minimal
+// Go loop over the same SQLite driver.
 package main
 
 import (
@@ -29,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchcourse sync|db [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchcourse sync|db|floor [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -38,6 +43,8 @@ func main() {
 		err = syncBench(os.Args[2:])
 	case "db":
 		err = dbBench(os.Args[2:])
+	case "floor":
+		err = floorBench(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -63,9 +70,12 @@ type SyncResult struct {
 func syncBench(args []string) error {
 	fs := flag.NewFlagSet("sync", flag.ExitOnError)
 	n := fs.Int("n", 10000, "top-level posts")
-	limit := fs.Int("limit", 300, "rate limit per window")
+	limit := fs.Int("limit", 300, "rate limit per window (0: no limit)")
 	window := fs.Duration("window", 500*time.Millisecond, "rate-limit window (Mastodon: 5m; shortened)")
 	fs.Parse(args)
+	if *limit <= 0 {
+		*limit = 1 << 30
+	}
 
 	srv := mastodontest.NewServer(mastodontest.Options{RateLimit: *limit, RateWindow: *window})
 	defer srv.Close()
