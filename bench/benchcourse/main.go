@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -72,6 +73,7 @@ func syncBench(args []string) error {
 	n := fs.Int("n", 10000, "top-level posts")
 	limit := fs.Int("limit", 300, "rate limit per window (0: no limit)")
 	window := fs.Duration("window", 500*time.Millisecond, "rate-limit window (Mastodon: 5m; shortened)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sync to this file")
 	fs.Parse(args)
 	if *limit <= 0 {
 		*limit = 1 << 30
@@ -120,8 +122,19 @@ func syncBench(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	out, err := harvest.Run(context.Background(), st, harvest.Options{Sources: []harvest.Source{{Client: c}}, Tags: []string{"cop"}})
+	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}
