@@ -124,4 +124,3 @@ func scanAll(ctx context.Context, db *sql.DB, q string, w *bufio.Writer, write b
 	}
 	return n, rows.Err()
 }
-
