@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 	"time"
@@ -180,5 +182,99 @@ func TestSaveClassificationsInChunks(t *testing.T) {
 	st.r.QueryRow(`SELECT version, rules FROM classifications WHERE post_id = 450`).Scan(&version, &rules)
 	if n != 450 || score != 300 || domain != 1 || version != "2" || rules != "[]" {
 		t.Errorf("got %d rows, post 301 score %v domain %d, post 450 version %q rules %q", n, score, domain, version, rules)
+	}
+}
+
+// The batched path stores exactly what the row-at-a-time path (upsert, kept
+// for posts already stored) stores for the same posts: threads arriving in
+// any order over several batches, repeats, tags, mentions and links.
+func TestBatchedWritesMatchRowAtATime(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 9))
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var posts []Post
+	for i := range 300 {
+		id := fmt.Sprint(1000 + i)
+		p := post("https://a.example/s/"+id, id, at.Add(time.Duration(i)*time.Minute))
+		p.Account.Acct = fmt.Sprintf("u%d@a.example", rng.IntN(20))
+		if i > 0 && rng.IntN(2) == 0 {
+			p.InReplyToLocalID = fmt.Sprint(1000 + rng.IntN(i))
+			p.Tags = nil
+		}
+		if rng.IntN(3) == 0 {
+			p.Mentions = []string{fmt.Sprintf("u%d@a.example", rng.IntN(20))}
+		}
+		if rng.IntN(3) == 0 {
+			p.Links = []Link{{URL: fmt.Sprintf("https://oer.example/%d", rng.IntN(9)), Domain: "oer.example"}}
+		}
+		p.Replies, p.Favourites = int64(rng.IntN(3)), int64(rng.IntN(2))
+		posts = append(posts, p)
+	}
+	rng.Shuffle(len(posts), func(i, j int) { posts[i], posts[j] = posts[j], posts[i] })
+	var batches [][]Post
+	for start := 0; start < len(posts); {
+		n := min(1+rng.IntN(40), len(posts)-start)
+		batch := append([]Post(nil), posts[start:start+n]...)
+		if rng.IntN(4) == 0 {
+			batch = append(batch, posts[rng.IntN(start+n)]) // seen again
+		}
+		batches = append(batches, batch)
+		start += n
+	}
+	dump := func(st *Store) string {
+		if err := st.UpdateThreadRoots(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var out string
+		rows, err := st.r.Query(`SELECT p.uri, a.acct, COALESCE(q.uri, ''), COALESCE(r.uri, ''), p.needs_context, p.needs_interactions,
+				p.replies_count, p.favourites_count,
+				(SELECT COALESCE(group_concat(tag), '') FROM (SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag)),
+				(SELECT COALESCE(group_concat(acct), '') FROM (SELECT acct FROM post_mentions WHERE post_id = p.id ORDER BY acct)),
+				(SELECT COALESCE(group_concat(url), '') FROM (SELECT url FROM post_links WHERE post_id = p.id ORDER BY url)),
+				(SELECT COALESCE(group_concat(local_id || '>' || COALESCE(in_reply_to_local_id, '')), '') FROM post_ids WHERE post_id = p.id),
+				(SELECT COALESCE(group_concat(instance || '/' || tag), '') FROM post_sources WHERE post_id = p.id)
+			FROM posts p JOIN accounts a ON a.id = p.account_id LEFT JOIN posts q ON q.id = p.in_reply_to_post
+			LEFT JOIN posts r ON r.id = p.thread_root ORDER BY p.uri`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		vals := make([]string, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out += fmt.Sprintln(vals)
+		}
+		return out
+	}
+	batched := open(t, filepath.Join(t.TempDir(), "batched.db"))
+	single := open(t, filepath.Join(t.TempDir(), "single.db"))
+	for _, b := range batches {
+		if _, err := batched.SavePage(ctx, "a.example", "cop", b, Cursor{Newest: "1"}); err != nil {
+			t.Fatal(err)
+		}
+		err := single.inTx(ctx, func(tx *sql.Tx) error {
+			w := newWriter(ctx, tx, single.stamp())
+			defer w.close()
+			for i := range b {
+				if _, err := w.upsert("a.example", "cop", &b[i], true); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, want := dump(batched), dump(single)
+	if got != want || len(want) == 0 {
+		t.Errorf("batched writes differ from row-at-a-time writes:\n%s\nwant\n%s", got, want)
 	}
 }
