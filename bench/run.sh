@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Benchmarks of copharvest on synthetic courses. Prints a table and writes
-# bench/results.json. Sizes: SIZES="100000 1000000" (default), SYNC_SIZES="10000 100000".
+# Benchmarks of copharvest on synthetic courses. Prints each figure beside
+# its floor measured in the same run, and writes both to bench/results.json.
+# Floors: sync, a plain GET loop over the same URLs under the same limit;
+# communities and report, a bare scan of the rows they read; export, the
+# same rows written straight to a file (bench/benchcourse floor: a minimal
+# Go loop over the same SQLite driver).
+# Sizes: SIZES="100000 1000000" (default), SYNC_SIZES="10000 100000".
 # Needs GNU time (/usr/bin/time, Debian package "time") for peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,14 +21,22 @@ json="{\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", \"machine\": \"$(nproc) cor
 
 # timed CMD...: runs it under GNU time, prints "seconds peakKB".
 timed() { /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >/dev/null 2>"$out/stderr.txt" || { cat "$out/stderr.txt" >&2; return 1; }; cat "$out/time.txt"; }
+# ratio A B: A / B with two decimals.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# field JSON KEY: one value of a flat JSON object.
+field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
-echo "== sync against the loopback fake (300 requests per 500 ms window)"
+echo "== sync against the loopback fake; floor: a plain GET loop over the same URLs under the same limit"
 json+=", \"sync\": ["
 sep=""
 for n in $SYNC_SIZES; do
-  r=$("$out/benchcourse" sync -n "$n")
-  echo "  $n top-level posts: $r"
-  json+="$sep$r"; sep=", "
+  for limit in 300 0; do
+    r=$("$out/benchcourse" sync -n "$n" -limit "$limit")
+    what="300 requests per 500 ms window"; [ "$limit" = 0 ] && what="no rate limit"
+    printf '  %s top-level posts, %s: sync %.2fs, floor %.2fs, floor/sync %.2f (requests %s, ideal %s, 429s %s)\n' "$n" "$what" \
+      "$(field "$r" SyncSeconds)" "$(field "$r" PlainSeconds)" "$(field "$r" Ratio)" "$(field "$r" Requests)" "$(field "$r" Ideal)" "$(field "$r" Responses429)"
+    json+="$sep$r"; sep=", "
+  done
 done
 json+="]"
 
@@ -52,15 +65,24 @@ for n in $SIZES; do
     "$out/benchcourse" db -n "$n" -o "$db"
   fi
   row="{\"posts\": $n"
-  read -r s kb < <(timed "$bin" --db "$db" classify --rebuild); echo "  $n classify: ${s}s ${kb}KB"; row+=", \"classify_s\": $s, \"classify_kb\": $kb"
-  read -r s kb < <(timed "$bin" --db "$db" communities --window 52w --format json); echo "  $n communities: ${s}s ${kb}KB"; row+=", \"communities_s\": $s, \"communities_kb\": $kb"
+  read -r s kb < <(timed "$bin" --db "$db" classify --rebuild)
+  rate=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
+  echo "  $n classify --rebuild: ${s}s ${kb}KB, $rate posts/s"; row+=", \"classify_s\": $s, \"classify_kb\": $kb, \"classify_posts_per_s\": $rate"
+  read -r floor fkb < <(timed "$out/benchcourse" floor -db "$db" -what analysis)
+  echo "  $n analysis floor (bare scan of the rows): ${floor}s ${fkb}KB"; row+=", \"analysis_floor_s\": $floor, \"analysis_floor_kb\": $fkb"
+  read -r s kb < <(timed "$bin" --db "$db" communities --window 52w --format json)
+  echo "  $n communities: ${s}s ${kb}KB, $(ratio "$s" "$floor") x floor"; row+=", \"communities_s\": $s, \"communities_kb\": $kb, \"communities_x_floor\": $(ratio "$s" "$floor")"
   if "$bin" report --help >/dev/null 2>&1; then
-    read -r s kb < <(timed "$bin" --db "$db" report --since 120d --format json); echo "  $n report: ${s}s ${kb}KB"; row+=", \"report_s\": $s, \"report_kb\": $kb"
+    read -r s kb < <(timed "$bin" --db "$db" report --since 120d --format json)
+    echo "  $n report: ${s}s ${kb}KB, $(ratio "$s" "$floor") x floor"; row+=", \"report_s\": $s, \"report_kb\": $kb, \"report_x_floor\": $(ratio "$s" "$floor")"
   fi
   if "$bin" export --help >/dev/null 2>&1; then
-    read -r s kb < <(timed "$bin" --db "$db" export posts --format csv -o "$out/posts-$n.csv"); echo "  $n export posts csv: ${s}s ${kb}KB $(stat -c %s "$out/posts-$n.csv") bytes"; row+=", \"export_s\": $s, \"export_kb\": $kb, \"export_bytes\": $(stat -c %s "$out/posts-$n.csv")"
+    read -r floor fkb < <(timed "$out/benchcourse" floor -db "$db" -what export -o "$out/floor-$n.tsv")
+    echo "  $n export floor (the rows written straight to a file): ${floor}s ${fkb}KB"; row+=", \"export_floor_s\": $floor, \"export_floor_kb\": $fkb"
+    read -r s kb < <(timed "$bin" --db "$db" export posts --format csv -o "$out/posts-$n.csv")
+    echo "  $n export posts csv: ${s}s ${kb}KB, $(ratio "$s" "$floor") x floor"; row+=", \"export_s\": $s, \"export_kb\": $kb, \"export_x_floor\": $(ratio "$s" "$floor")"
     if "$bin" export --help 2>&1 | grep -q parquet; then
-      read -r s kb < <(timed "$bin" --db "$db" export posts --format parquet -o "$out/posts-$n.parquet"); echo "  $n export posts parquet: ${s}s ${kb}KB $(stat -c %s "$out/posts-$n.parquet") bytes"; row+=", \"export_parquet_s\": $s, \"export_parquet_kb\": $kb, \"export_parquet_bytes\": $(stat -c %s "$out/posts-$n.parquet")"
+      read -r s kb < <(timed "$bin" --db "$db" export posts --format parquet -o "$out/posts-$n.parquet"); echo "  $n export posts parquet: ${s}s ${kb}KB $(stat -c %s "$out/posts-$n.parquet") bytes, $(ratio "$s" "$floor") x floor"; row+=", \"export_parquet_s\": $s, \"export_parquet_x_floor\": $(ratio "$s" "$floor"), \"export_parquet_kb\": $kb, \"export_parquet_bytes\": $(stat -c %s "$out/posts-$n.parquet")"
     fi
   fi
   json+="$sep$row}"; sep=", "

@@ -3,8 +3,13 @@
 // time vs a plain GET loop over the same URLs, an idle incremental sync),
 // and writes large synthetic databases for the command benchmarks.
 //
-//	go run ./bench/benchcourse sync -n 10000
+//	go run ./bench/benchcourse sync -n 10000 [-limit 0]
 //	go run ./bench/benchcourse db -n 1000000 -o /tmp/1m.db
+//	go run ./bench/benchcourse floor -db /tmp/1m.db -what analysis|export [-o FILE]
+//
+// floor measures what a command is compared with: a bare scan of the rows
+// it reads, or the rows it exports written straight to a file, by a minimal
+// Go loop over the same SQLite driver.
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -29,7 +35,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: benchcourse sync|db [flags]")
+		fmt.Fprintln(os.Stderr, "usage: benchcourse sync|db|floor [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -38,6 +44,8 @@ func main() {
 		err = syncBench(os.Args[2:])
 	case "db":
 		err = dbBench(os.Args[2:])
+	case "floor":
+		err = floorBench(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -63,9 +71,13 @@ type SyncResult struct {
 func syncBench(args []string) error {
 	fs := flag.NewFlagSet("sync", flag.ExitOnError)
 	n := fs.Int("n", 10000, "top-level posts")
-	limit := fs.Int("limit", 300, "rate limit per window")
+	limit := fs.Int("limit", 300, "rate limit per window (0: no limit)")
 	window := fs.Duration("window", 500*time.Millisecond, "rate-limit window (Mastodon: 5m; shortened)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sync to this file")
 	fs.Parse(args)
+	if *limit <= 0 {
+		*limit = 1 << 30
+	}
 
 	srv := mastodontest.NewServer(mastodontest.Options{RateLimit: *limit, RateWindow: *window})
 	defer srv.Close()
@@ -110,8 +122,19 @@ func syncBench(args []string) error {
 	if err != nil {
 		return err
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	out, err := harvest.Run(context.Background(), st, harvest.Options{Sources: []harvest.Source{{Client: c}}, Tags: []string{"cop"}})
+	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}

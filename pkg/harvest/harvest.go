@@ -146,10 +146,10 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 			}
 		}
 	}
-	if h.res.New > 0 {
-		if err := st.UpdateThreadRoots(context.WithoutCancel(ctx)); err != nil && firstErr == nil {
-			firstErr = err
-		}
+	// Always, so roots left unknown by a killed run are filled in; cheap
+	// when nothing is new: only posts without a root are walked.
+	if err := st.UpdateThreadRoots(context.WithoutCancel(ctx)); err != nil && firstErr == nil {
+		firstErr = err
 	}
 	return h.res, firstErr
 }
@@ -271,8 +271,9 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 }
 
 type pageResult struct {
-	page mastodon.Page
-	err  error
+	page  mastodon.Page
+	posts []store.Post // the page converted, while the previous one is stored
+	err   error
 }
 
 // pages walks a tag timeline from the cursor, forward (Newer) to the newest
@@ -300,7 +301,13 @@ func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult
 		ch := make(chan pageResult, 1)
 		go func() {
 			p, err := c.TagPage(ctx, tr.Tag, dir, from, mastodon.PageLimit)
-			ch <- pageResult{p, err}
+			var posts []store.Post
+			if err == nil {
+				if posts, err = h.convert(ctx, c.Host(), tr.Tag, p.Statuses); err != nil {
+					err = fmt.Errorf("tag #%s: %w", tr.Tag, err)
+				}
+			}
+			ch <- pageResult{p, posts, err}
 		}()
 		return ch
 	}
@@ -348,7 +355,7 @@ func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult
 		if again && !h.stopped() {
 			pending = fetch(cursor())
 		}
-		if err := h.savePage(ctx, c, tr, list, *cur); err != nil {
+		if err := h.savePosts(ctx, c, tr, r.posts, len(list), *cur); err != nil {
 			return err
 		}
 		if again && pending == nil {
@@ -454,6 +461,11 @@ func (h *Harvester) savePage(ctx context.Context, c *mastodon.Client, tr *TagRes
 	if err != nil {
 		return fmt.Errorf("tag #%s: %w", tr.Tag, err)
 	}
+	return h.savePosts(ctx, c, tr, posts, len(list), cur)
+}
+
+// savePosts stores a converted page of n statuses with its cursor.
+func (h *Harvester) savePosts(ctx context.Context, c *mastodon.Client, tr *TagResult, posts []store.Post, n int, cur store.Cursor) error {
 	// The page is stored even if the run is being cancelled: it has been
 	// fetched, and keeping it is what makes a rerun continue without a gap.
 	wr, err := h.st.SavePage(context.WithoutCancel(ctx), c.Host(), tr.Tag, posts, cur)
@@ -464,7 +476,7 @@ func (h *Harvester) savePage(ctx context.Context, c *mastodon.Client, tr *TagRes
 	tr.New += wr.New
 	tr.Updated += wr.Updated
 	stats := c.Stats()
-	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: len(list), New: wr.New,
+	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: n, New: wr.New,
 		Reached: cur.OldestAt, BackfillDone: cur.BackfillDone, Requests: stats.Requests, Waits: stats.Waits})
 	return nil
 }

@@ -68,6 +68,55 @@ type expansion struct {
 	mu      sync.Mutex
 	done    map[string]bool // roots whose whole thread is fetched
 	fetched int
+	saves   chan threadSave
+}
+
+// threadSave is a fetched conversation on its way to the store.
+type threadSave struct {
+	posts    []store.Post
+	expanded []string
+	stored   chan error
+}
+
+// maxThreadsPerCommit bounds a group commit.
+const maxThreadsPerCommit = 64
+
+// saveThreads stores the conversations the workers fetch. The threads that
+// arrive while a transaction commits are written together in the next one
+// (a group commit): each thread's posts and the clearing of its flags still
+// share one transaction, and the workers fetch on meanwhile.
+func (x *expansion) saveThreads(ctx context.Context) {
+	for first := range x.saves {
+		group := []threadSave{first}
+	more:
+		for len(group) < maxThreadsPerCommit {
+			select {
+			case t, ok := <-x.saves:
+				if !ok {
+					break more
+				}
+				group = append(group, t)
+			default:
+				break more
+			}
+		}
+		var posts []store.Post
+		var expanded []string
+		for _, t := range group {
+			posts = append(posts, t.posts...)
+			expanded = append(expanded, t.expanded...)
+		}
+		wr, err := x.h.st.SaveThread(ctx, x.c.Host(), posts, expanded)
+		if err == nil {
+			x.h.mu.Lock()
+			x.h.res.New += wr.New
+			x.h.res.Updated += wr.Updated
+			x.h.mu.Unlock()
+		}
+		for _, t := range group {
+			t.stored <- err
+		}
+	}
 }
 
 func (x *expansion) runAll(ctx context.Context, jobs []*threadJob) error {
@@ -77,6 +126,12 @@ func (x *expansion) runAll(ctx context.Context, jobs []*threadJob) error {
 		firstErr error
 	)
 	ch := make(chan *threadJob)
+	x.saves = make(chan threadSave, x.h.opts.Workers)
+	saved := make(chan struct{})
+	go func() {
+		defer close(saved)
+		x.saveThreads(context.WithoutCancel(ctx)) // what was fetched is stored even on Ctrl-C
+	}()
 	for range min(x.h.opts.Workers, len(jobs)) {
 		wg.Add(1)
 		go func() {
@@ -108,6 +163,8 @@ feed:
 	}
 	close(ch)
 	wg.Wait()
+	close(x.saves)
+	<-saved
 	if firstErr != nil {
 		return firstErr
 	}
@@ -162,15 +219,9 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 	for _, p := range posts {
 		expanded = append(expanded, p.URI)
 	}
-	wr, err := h.st.SaveThread(keep, c.Host(), posts, expanded)
-	if err != nil {
-		return err
-	}
-	h.mu.Lock()
-	h.res.New += wr.New
-	h.res.Updated += wr.Updated
-	h.mu.Unlock()
-	return nil
+	stored := make(chan error, 1)
+	x.saves <- threadSave{posts: posts, expanded: expanded, stored: stored}
+	return <-stored
 }
 
 // interactions fetches who boosted and who favourited posts whose counts are

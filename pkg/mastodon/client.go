@@ -195,8 +195,8 @@ func (c *Client) TagPage(ctx context.Context, tag string, dir Direction, cursor 
 }
 
 func withRaw(list []*gomastodon.Status, body []byte) ([]Status, error) {
-	var raws []json.RawMessage
-	if err := json.Unmarshal(body, &raws); err != nil {
+	raws, err := splitArray(body)
+	if err != nil {
 		return nil, fmt.Errorf("split statuses: %w", err)
 	}
 	if len(raws) != len(list) {

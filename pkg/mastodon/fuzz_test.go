@@ -1,6 +1,8 @@
 package mastodon
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -74,5 +76,33 @@ func FuzzParseResetTime(f *testing.F) {
 	now := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, s string) {
 		parseResetTime(s, now)
+	})
+}
+
+// FuzzSplitArray: on every body that encoding/json reads as an array,
+// splitArray returns the same elements; on anything else it must not panic.
+func FuzzSplitArray(f *testing.F) {
+	for _, s := range []string{`[]`, ` [ ] `, `[{"id":"1","content":"a, b ] }"},{"id":"2"}]`, `[1,"x\"]",null,true,[2,[3]],{"a":{}}]`,
+		`[{"a":"\\"}, {"b":"\u005d"}]`, `{"a":1}`, `[1,]`, `[1 2]`, `[`, `[1]x`, `["`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var want []json.RawMessage
+		wantErr := json.Unmarshal(body, &want)
+		got, err := splitArray(body)
+		if wantErr != nil {
+			return // splitArray is only given bodies that decoded
+		}
+		if err != nil {
+			t.Fatalf("splitArray(%q): %v, encoding/json read it", body, err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("splitArray(%q) = %d elements, want %d", body, len(got), len(want))
+		}
+		for i := range want {
+			if !bytes.Equal(got[i], want[i]) {
+				t.Fatalf("element %d = %q, want %q", i, got[i], want[i])
+			}
+		}
 	})
 }

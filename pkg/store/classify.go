@@ -31,15 +31,40 @@ type ClassifyRow struct {
 
 // UpdateThreadRoots sets posts.thread_root from the reply links: a post
 // whose parent is not stored counts as the root of what hangs below it.
+// Only threads with a post whose root is unknown are walked: the write path
+// stores a top-level post with its root, a reply with its parent's, and
+// clears the root of a post it links to a parent. A database written before
+// that is walked whole once.
 func (s *Store) UpdateThreadRoots(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, `WITH RECURSIVE r(id, root) AS (
-			SELECT id, id FROM posts WHERE in_reply_to_post IS NULL
-			UNION ALL
-			SELECT p.id, r.root FROM posts p JOIN r ON p.in_reply_to_post = r.id
-		)
-		UPDATE posts SET thread_root = r.root FROM r WHERE r.id = posts.id AND posts.thread_root IS NOT r.root`)
+	const metaKey = "thread_roots"
+	done, err := s.Meta(ctx, metaKey)
+	if err != nil {
+		return err
+	}
+	// up: the unrooted posts and their ancestors; tops: the roots above
+	// them (every top-level post when walking the whole database); down:
+	// every post below those roots, with its root.
+	tops := `up(id) AS (
+				SELECT id FROM posts WHERE thread_root IS NULL
+				UNION
+				SELECT p.in_reply_to_post FROM up JOIN posts p ON p.id = up.id WHERE p.in_reply_to_post IS NOT NULL
+			),
+			tops(id) AS (SELECT up.id FROM up JOIN posts p ON p.id = up.id WHERE p.in_reply_to_post IS NULL)`
+	if done != "incremental" {
+		tops = `tops(id) AS (SELECT id FROM posts WHERE in_reply_to_post IS NULL)`
+	}
+	_, err = s.w.ExecContext(ctx, `WITH RECURSIVE `+tops+`,
+			down(id, root) AS (
+				SELECT id, id FROM tops
+				UNION ALL
+				SELECT p.id, down.root FROM posts p JOIN down ON p.in_reply_to_post = down.id
+			)
+		UPDATE posts SET thread_root = down.root FROM down WHERE down.id = posts.id AND posts.thread_root IS NOT down.root`)
 	if err != nil {
 		return fmt.Errorf("thread roots: %w", err)
+	}
+	if done != "incremental" {
+		return s.SetMeta(ctx, metaKey, "incremental")
 	}
 	return nil
 }
@@ -79,7 +104,20 @@ func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn f
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
 		LEFT JOIN accounts qa ON qa.id = q.account_id
 		WHERE p.deleted_at IS NULL` + where + ` ORDER BY p.id`
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	// The scan reads the whole posts table once; through SQLite's page
+	// cache every page costs a read system call, through a memory map none
+	// does. The map is capped so that the peak memory stays bounded (pages
+	// past the cap are read as before) and is dropped after the scan.
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 268435456`); err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 0`)
+	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
@@ -109,24 +147,46 @@ type Classification struct {
 	Rules                                      string // JSON
 }
 
-// SaveClassifications writes results in one transaction.
+// classificationsPerStatement is how many rows one INSERT carries (10
+// parameters each, well under SQLite's limit of 32,766).
+const classificationsPerStatement = 200
+
+// SaveClassifications writes results in one transaction, many rows per
+// statement.
 func (s *Store) SaveClassifications(ctx context.Context, list []Classification) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		w := newWriter(ctx, tx, s.stamp())
 		defer w.close()
-		for _, c := range list {
-			if _, err := w.exec(`INSERT INTO classifications(post_id, version, domain_score, domain, community_score, community,
-					practice_score, practice, rules, classified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				ON CONFLICT(post_id) DO UPDATE SET version = excluded.version, domain_score = excluded.domain_score,
-					domain = excluded.domain, community_score = excluded.community_score, community = excluded.community,
-					practice_score = excluded.practice_score, practice = excluded.practice, rules = excluded.rules,
-					classified_at = excluded.classified_at`,
-				c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now); err != nil {
-				return fmt.Errorf("save classification of post %d: %w", c.PostID, err)
+		args := make([]any, 0, 10*classificationsPerStatement)
+		for start := 0; start < len(list); start += classificationsPerStatement {
+			chunk := list[start:min(start+classificationsPerStatement, len(list))]
+			args = args[:0]
+			for _, c := range chunk {
+				args = append(args, c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now)
+			}
+			if _, err := w.exec(saveClassificationsQuery(len(chunk)), args...); err != nil {
+				return fmt.Errorf("save classifications of posts %d to %d: %w", chunk[0].PostID, chunk[len(chunk)-1].PostID, err)
 			}
 		}
 		return nil
 	})
+}
+
+func saveClassificationsQuery(rows int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO classifications(post_id, version, domain_score, domain, community_score, community,
+			practice_score, practice, rules, classified_at) VALUES `)
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(` ON CONFLICT(post_id) DO UPDATE SET version = excluded.version, domain_score = excluded.domain_score,
+			domain = excluded.domain, community_score = excluded.community_score, community = excluded.community,
+			practice_score = excluded.practice_score, practice = excluded.practice, rules = excluded.rules,
+			classified_at = excluded.classified_at`)
+	return b.String()
 }
 
 // ClassificationOf returns the stored result for a post given by uri, url or

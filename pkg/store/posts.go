@@ -102,21 +102,12 @@ func (s *Store) Cursor(ctx context.Context, instance, tag string) (Cursor, error
 // single transaction: after a crash either both are there or neither is.
 func (s *Store) SavePage(ctx context.Context, instance, tag string, posts []Post, cur Cursor) (WriteResult, error) {
 	var res WriteResult
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		w := newWriter(ctx, tx, s.stamp())
-		defer w.close()
-		for i := range posts {
-			r, err := w.upsert(instance, tag, &posts[i], true)
-			if err != nil {
-				return err
-			}
-			res.add(r)
+	err := s.inWriteTx(ctx, func(w *writer) error {
+		var err error
+		if res, err = w.upsertAll(instance, tag, posts, true); err != nil {
+			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO cursors(instance, tag, newest_id, oldest_id, oldest_at, backfill_done, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT(instance, tag) DO UPDATE SET newest_id = excluded.newest_id, oldest_id = excluded.oldest_id,
-				oldest_at = excluded.oldest_at, backfill_done = excluded.backfill_done, updated_at = excluded.updated_at`,
-			instance, tag, nullString(cur.Newest), nullString(cur.Oldest), nullTime(&cur.OldestAt), cur.BackfillDone, w.now)
+		_, err = w.exec(qCursor, instance, tag, nullString(cur.Newest), nullString(cur.Oldest), nullTime(&cur.OldestAt), cur.BackfillDone, w.now)
 		return err
 	})
 	if err != nil {
@@ -139,15 +130,10 @@ func (s *Store) SaveSeen(ctx context.Context, instance, tag string, posts []Post
 
 func (s *Store) saveMany(ctx context.Context, instance, tag string, fromTimeline bool, posts []Post, expanded []string) (WriteResult, error) {
 	var res WriteResult
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		w := newWriter(ctx, tx, s.stamp())
-		defer w.close()
-		for i := range posts {
-			r, err := w.upsert(instance, tag, &posts[i], fromTimeline)
-			if err != nil {
-				return err
-			}
-			res.add(r)
+	err := s.inWriteTx(ctx, func(w *writer) error {
+		var err error
+		if res, err = w.upsertAll(instance, tag, posts, fromTimeline); err != nil {
+			return err
 		}
 		for _, uri := range expanded {
 			if _, err := w.exec(`UPDATE posts SET needs_context = 0 WHERE uri = ?`, uri); err != nil {
@@ -169,6 +155,7 @@ type writer struct {
 	now      string
 	stmts    map[string]*sql.Stmt
 	accounts map[string]int64 // accounts already written in this transaction
+	cache    *stmtCache       // statements prepared once for the store, if any
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx, now string) *writer {
@@ -185,9 +172,14 @@ func (w *writer) stmt(q string) (*sql.Stmt, error) {
 	if st, ok := w.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := w.tx.PrepareContext(w.ctx, q)
-	if err != nil {
-		return nil, err
+	var st *sql.Stmt
+	if parent := w.cache.get(q); parent != nil {
+		st = w.tx.StmtContext(w.ctx, parent)
+	} else {
+		var err error
+		if st, err = w.tx.PrepareContext(w.ctx, q); err != nil {
+			return nil, err
+		}
 	}
 	w.stmts[q] = st
 	return st, nil
@@ -210,17 +202,11 @@ func (w *writer) queryRow(q string, args ...any) *sql.Row {
 	return st.QueryRowContext(w.ctx, args...)
 }
 
-func (w *writer) account(a *Account) (int64, error) {
-	// A page holds many posts by few people: write each account once.
-	if id, ok := w.accounts[a.Acct]; ok {
-		return id, nil
-	}
-	var id int64
-	// The opt-out flags: the home server's word replaces what is stored
-	// (a field it leaves out keeps its value); once the home has spoken,
-	// other instances' copies change nothing; before that, a copy can add
-	// an opt-out but never clear one, nor blank a known value.
-	err := w.queryRow(`INSERT INTO accounts(acct, uri, url, username, display_name, note, bot, discoverable, indexable, noindex, optout,
+// qAccount writes an account. The opt-out flags: the home server's word
+// replaces what is stored (a field it leaves out keeps its value); once the
+// home has spoken, other instances' copies change nothing; before that, a
+// copy can add an opt-out but never clear one, nor blank a known value.
+const qAccount = `INSERT INTO accounts(acct, uri, url, username, display_name, note, bot, discoverable, indexable, noindex, optout,
 			created_at, followers_count, following_count, statuses_count, raw, updated_at, flags_from_home)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(acct) DO UPDATE SET uri = excluded.uri, url = excluded.url, username = excluded.username,
@@ -244,7 +230,15 @@ func (w *writer) account(a *Account) (int64, error) {
 			created_at = excluded.created_at, followers_count = excluded.followers_count,
 			following_count = excluded.following_count, statuses_count = excluded.statuses_count,
 			raw = excluded.raw, updated_at = excluded.updated_at
-		RETURNING id`,
+		RETURNING id`
+
+func (w *writer) account(a *Account) (int64, error) {
+	// A page holds many posts by few people: write each account once.
+	if id, ok := w.accounts[a.Acct]; ok {
+		return id, nil
+	}
+	var id int64
+	err := w.queryRow(qAccount,
 		a.Acct, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot, a.Discoverable, a.Indexable, a.NoIndex, a.OptOut,
 		nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now, a.Home).Scan(&id)
 	if err != nil {
@@ -253,6 +247,8 @@ func (w *writer) account(a *Account) (int64, error) {
 	w.accounts[a.Acct] = id
 	return id, nil
 }
+
+const qSelectPost = `SELECT id, edited_at, deleted_at, content, spoiler_text, created_at, replies_count, reblogs_count, favourites_count FROM posts WHERE uri = ?`
 
 // upsert stores one post. A post already stored (by uri, from any instance or
 // tag) is updated in place: counts refreshed, an edit keeps the previous
@@ -272,7 +268,7 @@ func (w *writer) upsert(instance, tag string, p *Post, fromTimeline bool) (Write
 		oldCreated                      string
 		oldReplies, oldReblogs, oldFavs int64
 	)
-	err = w.queryRow(`SELECT id, edited_at, deleted_at, content, spoiler_text, created_at, replies_count, reblogs_count, favourites_count FROM posts WHERE uri = ?`, p.URI).
+	err = w.queryRow(qSelectPost, p.URI).
 		Scan(&postID, &oldEdited, &oldDeleted, &oldContent, &oldSpoiler, &oldCreated, &oldReplies, &oldReblogs, &oldFavs)
 	var res WriteResult
 	needsContext := p.InReplyToLocalID != "" || p.Replies > 0
@@ -352,14 +348,15 @@ func (w *writer) upsert(instance, tag string, p *Post, fromTimeline bool) (Write
 		return res, err
 	}
 	// Link the post to its parent, and any stored children to the post,
-	// whichever arrived first.
+	// whichever arrived first. A post given a parent has its thread root
+	// (and its replies') recomputed by UpdateThreadRoots.
 	if p.InReplyToLocalID != "" {
-		if _, err := w.exec(`UPDATE posts SET in_reply_to_post = (SELECT post_id FROM post_ids WHERE instance = ? AND local_id = ?)
-				WHERE id = ? AND in_reply_to_post IS NULL`, instance, p.InReplyToLocalID, postID); err != nil {
+		if _, err := w.exec(`UPDATE posts SET in_reply_to_post = i.post_id, thread_root = NULL FROM post_ids AS i
+				WHERE i.instance = ? AND i.local_id = ? AND posts.id = ? AND posts.in_reply_to_post IS NULL`, instance, p.InReplyToLocalID, postID); err != nil {
 			return res, err
 		}
 	}
-	if _, err := w.exec(`UPDATE posts SET in_reply_to_post = ? WHERE in_reply_to_post IS NULL AND id IN
+	if _, err := w.exec(`UPDATE posts SET in_reply_to_post = ?, thread_root = NULL WHERE in_reply_to_post IS NULL AND id IN
 			(SELECT post_id FROM post_ids WHERE instance = ? AND in_reply_to_local_id = ?)`, postID, instance, p.LocalID); err != nil {
 		return res, err
 	}

@@ -29,6 +29,9 @@ type Store struct {
 	now  func() time.Time
 	// writable: opened for writing (checkpoints its WAL on Close).
 	writable bool
+	// writeStmts are the write path's statements, prepared once on the
+	// write connection and reused by every transaction (see batch.go).
+	writeStmts stmtCache
 }
 
 // NotSQLiteError: the path exists but is not a SQLite database. We refuse to
@@ -371,6 +374,7 @@ func (s *Store) Close() error {
 			errs = append(errs, fmt.Errorf("checkpoint %s: %w", s.path, err))
 		}
 	}
+	errs = append(errs, s.writeStmts.close())
 	errs = append(errs, s.w.Close())
 	return errors.Join(errs...)
 }
