@@ -217,7 +217,7 @@ func TestParquetNeverGoesToATerminal(t *testing.T) {
 	io, _, _, _ := iostreams.Test()
 	for _, tty := range []bool{true, false} {
 		io.StdoutTTY = tty
-		err := validate(&Options{IO: io, Dataset: "posts", Format: "parquet"})
+		err := validate(&Options{IO: io, Dataset: "posts", Format: "parquet", MinInstanceAccounts: 1})
 		if (cmdutil.ExitCode(err) == cmdutil.ExitUsage) != tty {
 			t.Errorf("parquet to standard output, terminal %v: %v", tty, err)
 		}

@@ -185,8 +185,5 @@ func parquetText(t *testing.T, data []byte) string {
 	if err != nil {
 		t.Fatalf("duckdb: %v", err)
 	}
-	if !strings.Contains(string(out), "{") {
-		t.Fatalf("duckdb read no rows from the Parquet file: %s", out)
-	}
 	return html.UnescapeString(string(out))
 }
