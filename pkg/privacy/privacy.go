@@ -110,7 +110,12 @@ func scanHost(s string, i int) (string, int) {
 		}
 		break
 	}
-	if labels < 2 {
+	// A host does not end in '-' or '.': leave them to the text, and keep
+	// the span and the host the same length.
+	for end > i && (s[end-1] == '-' || s[end-1] == '.') {
+		end--
+	}
+	if labels < 2 || !strings.Contains(s[i:end], ".") {
 		return "", i
 	}
 	if end+1 < len(s) && s[end] == ':' && s[end+1] >= '0' && s[end+1] <= '9' {
@@ -120,7 +125,7 @@ func scanHost(s string, i int) (string, int) {
 		}
 		end = k
 	}
-	return strings.TrimRight(s[i:end], "-"), end
+	return s[i:end], end
 }
 
 // URLSpan is an http(s) address found in text.
