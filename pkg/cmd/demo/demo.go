@@ -18,9 +18,9 @@ import (
 
 	"github.com/oeru/copharvest"
 	"github.com/oeru/copharvest/pkg/analysis"
-	communitiesCmd "github.com/oeru/copharvest/pkg/cmd/communities"
-	statusCmd "github.com/oeru/copharvest/pkg/cmd/status"
-	syncCmd "github.com/oeru/copharvest/pkg/cmd/sync"
+	communities "github.com/oeru/copharvest/pkg/cmd/communities/shared"
+	status "github.com/oeru/copharvest/pkg/cmd/status/shared"
+	harvestrun "github.com/oeru/copharvest/pkg/cmd/sync/shared"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/config"
@@ -121,7 +121,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if base, err := opts.Config(); err == nil {
 		cfg.LogFormat, cfg.Quiet = base.LogFormat, base.Quiet
 	}
-	err := syncCmd.Run(ctx, &syncCmd.Options{
+	err := harvestrun.Run(ctx, &harvestrun.Options{
 		IO:     opts.IO,
 		Config: func() (*config.Config, error) { return cfg, nil },
 		Now:    opts.Now,
@@ -134,12 +134,12 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer st.Close()
-	rep, err := statusCmd.Collect(ctx, st, 5, 0, opts.Now())
+	rep, err := status.Collect(ctx, st, 5, 0, opts.Now())
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(opts.IO.Out)
-	if err := statusCmd.Print(opts.IO.Out, rep, false); err != nil {
+	if err := status.Print(opts.IO.Out, rep, false); err != nil {
 		return err
 	}
 	// The point of it all: which groups are communities of practice, and why,
@@ -149,7 +149,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	p, err := period.Resolve(period.Spec{}, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why, DefaultWeeks: communitiesCmd.DefaultWeeks})
+	p, err := period.Resolve(period.Spec{}, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why, DefaultWeeks: communities.DefaultWeeks})
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	fmt.Fprintln(opts.IO.Out)
-	return communitiesCmd.Print(opts.IO.Out, res, false)
+	return communities.Print(opts.IO.Out, res, false)
 }
 
 // courseTags returns the tags to sync so that every tagged top-level post of
