@@ -404,7 +404,7 @@ func SelectColumns(dataset, format string, names []string) ([]int, error) {
 			return nil, fmt.Errorf("unknown %s column %q; the columns are: %s", dataset, n, columnNames(cols))
 		}
 		if cols[i].NotInCSV && format == "csv" {
-			return nil, fmt.Errorf("column %q is not in CSV exports: use --format jsonl or parquet", n)
+			return nil, &NotInCSVError{Column: n}
 		}
 		if seen[n] {
 			return nil, fmt.Errorf("column %q given twice", n)
@@ -528,3 +528,8 @@ func SelectedColumns(dataset, format string, names []string) ([]Column, error) {
 	}
 	return cols, nil
 }
+
+// NotInCSVError: a column that CSV cannot hold (raw JSON) was asked for.
+type NotInCSVError struct{ Column string }
+
+func (e *NotInCSVError) Error() string { return fmt.Sprintf("column %q is not in CSV exports", e.Column) }

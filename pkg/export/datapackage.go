@@ -209,7 +209,7 @@ func readDataPackage(path string) (map[string]json.RawMessage, error) {
 	}
 	var dp map[string]json.RawMessage
 	if err := json.Unmarshal(data, &dp); err != nil || dp["copharvest"] == nil {
-		return nil, fmt.Errorf("%s exists and was not written by copharvest; it is left alone: export into another directory or give --no-datapackage", path)
+		return nil, &ForeignDataPackageError{Path: path}
 	}
 	return dp, nil
 }
@@ -312,4 +312,12 @@ func resourceName(rel string) string {
 		}
 		return '-'
 	}, rel)
+}
+
+// ForeignDataPackageError: a datapackage.json that copharvest did not write
+// stands where an export would write its own; it is left alone.
+type ForeignDataPackageError struct{ Path string }
+
+func (e *ForeignDataPackageError) Error() string {
+	return fmt.Sprintf("%s exists and was not written by copharvest; it is left alone", e.Path)
 }

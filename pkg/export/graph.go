@@ -39,10 +39,10 @@ func Graph(ctx context.Context, st *store.Store, w io.Writer, opts Options) (Sta
 	case "graphml":
 		g = &graphmlWriter{}
 	default:
-		return Stats{}, fmt.Errorf("export graph: --format must be gexf or graphml, not %q", opts.Format)
+		return Stats{}, fmt.Errorf("export graph: the format must be gexf or graphml, not %q", opts.Format)
 	}
 	if len(opts.Columns) > 0 {
-		return Stats{}, fmt.Errorf("export graph: --columns applies to csv and jsonl exports only")
+		return Stats{}, fmt.Errorf("export graph: a column selection applies to csv and jsonl exports only")
 	}
 	rc, err := newRowContext(ctx, st, opts)
 	if err != nil {

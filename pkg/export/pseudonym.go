@@ -20,11 +20,14 @@ type Pseudonymizer struct {
 	names map[string]string
 }
 
+// ErrNoKey: pseudonyms were asked for without a key.
+var ErrNoKey = errors.New("pseudonyms need a key")
+
 // NewPseudonymizer returns a Pseudonymizer keyed with key (the config's
 // salt or --salt).
 func NewPseudonymizer(key string) (*Pseudonymizer, error) {
 	if key == "" {
-		return nil, errors.New("--pseudonymize needs a key: set salt: in the config file or give --salt")
+		return nil, ErrNoKey
 	}
 	return &Pseudonymizer{key: []byte(key)}, nil
 }

@@ -48,6 +48,28 @@ const (
 	Warning                        // something the user should know (not fatal)
 )
 
+// WarningKind says what a warning is about, so that the command layer can
+// add what the user can do about it.
+type WarningKind int
+
+const (
+	WarnOther WarningKind = iota
+	// WarnLocalOnly: only the instance's own posts came back; the server
+	// shows other servers' posts in tag feeds to logged-in clients only.
+	WarnLocalOnly
+	// WarnEmptyMaybeHidden: no posts, and the server does not say whether
+	// it hides tag feeds from anonymous clients.
+	WarnEmptyMaybeHidden
+	// WarnEmptyRestricted: no posts, and the server restricts tag feeds.
+	WarnEmptyRestricted
+)
+
+// RunWarning is a warning of a run, as the Result keeps it.
+type RunWarning struct {
+	Kind    WarningKind
+	Message string
+}
+
 // Event is progress reported during a run; never includes the token.
 type Event struct {
 	Kind     EventKind
@@ -56,6 +78,7 @@ type Event struct {
 	Posts    int // statuses in the page / threads fetched
 	New      int
 	Message  string
+	Warning  WarningKind // with Kind Warning
 	// Reached is the time of the oldest post of the tag read so far;
 	// BackfillDone: the tag is read back to its beginning.
 	Reached      time.Time
@@ -83,7 +106,7 @@ type Result struct {
 	Requests        int64
 	Waits           int
 	Waited          time.Duration
-	Warnings        []string
+	Warnings        []RunWarning
 	InstanceErrors  map[string]error
 	SkippedPrivate  int
 	Rejected        int // malformed statuses recorded in the rejected table
@@ -180,11 +203,13 @@ func (h *Harvester) event(e Event) {
 	}
 }
 
-func (h *Harvester) warn(instance, tag, msg string) {
+func (h *Harvester) warn(instance, tag, msg string) { h.warnKind(instance, tag, WarnOther, msg) }
+
+func (h *Harvester) warnKind(instance, tag string, kind WarningKind, msg string) {
 	h.mu.Lock()
-	h.res.Warnings = append(h.res.Warnings, msg)
+	h.res.Warnings = append(h.res.Warnings, RunWarning{Kind: kind, Message: msg})
 	h.mu.Unlock()
-	h.event(Event{Kind: Warning, Instance: instance, Tag: tag, Message: msg})
+	h.event(Event{Kind: Warning, Instance: instance, Tag: tag, Message: msg, Warning: kind})
 }
 
 func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
@@ -499,7 +524,7 @@ func (h *Harvester) explainLocalOnly(ctx context.Context, c *mastodon.Client, ta
 	if err != nil || access.Remote == "" || access.Remote == "public" {
 		return
 	}
-	h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s: only posts from %s itself came back, because this server serves other servers' posts in hashtag feeds as %q; log in (copharvest login) to see them", tag, c.Host(), c.Host(), access.Remote))
+	h.warnKind(c.Host(), tag, WarnLocalOnly, fmt.Sprintf("#%s on %s: only posts from %s itself came back, because this server serves other servers' posts in hashtag feeds as %q", tag, c.Host(), c.Host(), access.Remote))
 }
 
 // tagFeedAccess asks /api/v2/instance once per instance and run.
@@ -520,9 +545,9 @@ func (h *Harvester) explainEmpty(ctx context.Context, c *mastodon.Client, tag st
 	access, err := h.tagFeedAccess(ctx, c)
 	switch {
 	case err != nil || (access.Local == "" && access.Remote == ""):
-		h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s returned no posts: the tag is unused there, or the server hides tag timelines from anonymous clients (try --token)", tag, c.Host()))
+		h.warnKind(c.Host(), tag, WarnEmptyMaybeHidden, fmt.Sprintf("#%s on %s returned no posts: the tag is unused there, or the server hides tag timelines from anonymous clients", tag, c.Host()))
 	case access.Local != "public" || access.Remote != "public":
-		h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s returned no posts: this server serves hashtag feeds as local=%s, remote=%s; a token (copharvest login) may be needed", tag, c.Host(), access.Local, access.Remote))
+		h.warnKind(c.Host(), tag, WarnEmptyRestricted, fmt.Sprintf("#%s on %s returned no posts: this server serves hashtag feeds as local=%s, remote=%s", tag, c.Host(), access.Local, access.Remote))
 	default:
 		h.warn(c.Host(), tag, fmt.Sprintf("#%s on %s has no posts yet", tag, c.Host()))
 	}

@@ -288,8 +288,8 @@ func TestFaultsFatal(t *testing.T) {
 		if err != nil {
 			t.Fatalf("an unknown tag should not fail the run: %v", err)
 		}
-		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "404") {
-			t.Errorf("warnings = %q", res.Warnings)
+		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Message, "404") {
+			t.Errorf("warnings = %+v", res.Warnings)
 		}
 	})
 	t.Run("empty tag explains itself", func(t *testing.T) {
@@ -299,8 +299,8 @@ func TestFaultsFatal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "no posts") {
-			t.Errorf("warnings = %q", res.Warnings)
+		if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Message, "no posts") {
+			t.Errorf("warnings = %+v", res.Warnings)
 		}
 	})
 	t.Run("not a Mastodon server", func(t *testing.T) {
@@ -507,8 +507,8 @@ func TestLocalOnlyTagFeedExplained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], `"authenticated"`) || !strings.Contains(res.Warnings[0], "copharvest login") {
-		t.Errorf("warnings = %q", res.Warnings)
+	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Message, `"authenticated"`) || res.Warnings[0].Kind != harvest.WarnLocalOnly {
+		t.Errorf("warnings = %+v", res.Warnings)
 	}
 	if got := count(t, st, `SELECT COUNT(*) FROM posts p JOIN accounts a ON a.id = p.account_id WHERE a.acct NOT LIKE '%@127.0.0.1%'`); got != 0 {
 		t.Errorf("anonymous sync stored %d remote posts", got)
@@ -519,7 +519,7 @@ func TestLocalOnlyTagFeedExplained(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(res.Warnings) != 0 || count(t, st2, `SELECT COUNT(*) FROM posts`) != len(all) {
-		t.Errorf("with a token: warnings %q, %d posts of %d", res.Warnings, count(t, st2, `SELECT COUNT(*) FROM posts`), len(all))
+		t.Errorf("with a token: warnings %+v, %d posts of %d", res.Warnings, count(t, st2, `SELECT COUNT(*) FROM posts`), len(all))
 	}
 }
 
@@ -538,6 +538,6 @@ func TestInstanceInfoAskedOncePerRun(t *testing.T) {
 		t.Errorf("/api/v2/instance asked %d times for three tags", n)
 	}
 	if len(res.Warnings) != 3 {
-		t.Errorf("want one explanation per tag, got %q", res.Warnings)
+		t.Errorf("want one explanation per tag, got %+v", res.Warnings)
 	}
 }

@@ -23,7 +23,7 @@ func (e *HeldError) Error() string {
 	if e.Holder == "" {
 		return fmt.Sprintf("another copharvest is using the database (lock %s)", e.Path)
 	}
-	return fmt.Sprintf("another copharvest is using the database: %s (lock %s); use --wait to wait for it", e.Holder, e.Path)
+	return fmt.Sprintf("another copharvest is using the database: %s (lock %s)", e.Holder, e.Path)
 }
 
 // Lock is a held lock.

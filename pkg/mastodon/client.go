@@ -345,12 +345,15 @@ func (c *Client) TagFeedAccess(ctx context.Context) (HashtagAccess, error) {
 	return HashtagAccess{Local: f.Local, Remote: f.Remote}, nil
 }
 
+// ErrNoInstance: an empty instance address.
+var ErrNoInstance = errors.New("no instance given")
+
 // NormalizeInstance turns "mastodon.oeru.org", "https://mastodon.oeru.org/"
 // and the like into "https://mastodon.oeru.org".
 func NormalizeInstance(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return "", errors.New("no instance given (use --instance https://mastodon.example)")
+		return "", ErrNoInstance
 	}
 	if !strings.Contains(s, "://") {
 		s = "https://" + s

@@ -113,10 +113,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if hint := tlsHint(req.URL, err); hint != "" {
+			if why := tlsFailure(req.URL, err); why != nil {
 				// Retrying cannot fix a server that does not speak TLS or
 				// a certificate we do not trust.
-				return nil, &NetworkError{Path: req.URL.Path, Attempts: attempt + 1, Err: fmt.Errorf("%w; %s", err, hint)}
+				return nil, &NetworkError{Path: req.URL.Path, Attempts: attempt + 1, Err: fmt.Errorf("%w; %w", err, why)}
 			}
 			if !retriable || attempt >= t.maxRetries {
 				return nil, &NetworkError{Path: req.URL.Path, Attempts: attempt + 1, Err: err}
@@ -379,17 +379,24 @@ func (t *transport) stats() Stats {
 	return Stats{Requests: t.requests, Waits: t.waitEvents, Waited: t.waited}
 }
 
-// tlsHint explains the TLS failures that no retry can fix ("" for others).
-func tlsHint(u *url.URL, err error) string {
+// PlainHTTPError: the server answered https with plain http.
+type PlainHTTPError struct{ Host string }
+
+func (e *PlainHTTPError) Error() string {
+	return fmt.Sprintf("the server at %s speaks plain http, not https", e.Host)
+}
+
+// tlsFailure explains the TLS failures that no retry can fix (nil for others).
+func tlsFailure(u *url.URL, err error) error {
 	var header tls.RecordHeaderError
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var verify *tls.CertificateVerificationError
 	switch {
 	case errors.As(err, &header) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return fmt.Sprintf("the server at %s speaks plain http, not https: if that is intended (a local test server), give --instance http://%s", u.Host, u.Host)
+		return &PlainHTTPError{Host: u.Host}
 	case errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &verify):
-		return fmt.Sprintf("the certificate of %s cannot be trusted; check the address", u.Host)
+		return fmt.Errorf("the certificate of %s cannot be trusted; check the address", u.Host)
 	}
-	return ""
+	return nil
 }

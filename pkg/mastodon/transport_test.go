@@ -234,8 +234,11 @@ func TestPlainHTTPServerGivenWithoutSchemeExplainedAtOnce(t *testing.T) {
 	}
 	start := time.Now()
 	_, err = c.TagPage(context.Background(), "cop", Newest, "", 40)
-	if err == nil || !strings.Contains(err.Error(), "http://"+hostPort) {
-		t.Fatalf("https to a plain-http server: %v, want a hint naming http://%s", err, hostPort)
+	// The error says so in a type the command layer turns into "give
+	// --instance http://host:port" (cmdutil.Explain).
+	var plain *PlainHTTPError
+	if !errors.As(err, &plain) || plain.Host != hostPort {
+		t.Fatalf("https to a plain-http server: %v, want a PlainHTTPError naming %s", err, hostPort)
 	}
 	if took := time.Since(start); took > time.Second || c.Stats().Requests > 1 {
 		t.Errorf("took %s and %d requests: the error was retried", took, c.Stats().Requests)

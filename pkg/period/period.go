@@ -139,31 +139,72 @@ func ParseWindow(s string) (int, error) {
 	return weeks, nil
 }
 
+// Field names a part of a Spec. Errors name fields, not flags: the command
+// layer knows which flag sets which field.
+type Field string
+
+// The fields of a Spec.
+const (
+	FieldSince  Field = "since"
+	FieldUntil  Field = "until"
+	FieldWeek   Field = "week"
+	FieldWindow Field = "window"
+)
+
+// FieldError is a field that does not parse.
+type FieldError struct {
+	Field Field
+	Err   error
+}
+
+func (e *FieldError) Error() string { return string(e.Field) + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ConflictError is two fields given together where one is allowed:
+// Settles is the field that already sets the part of the period (its end or
+// its start) that Other would set too.
+type ConflictError struct {
+	Settles, Other Field
+	Part           string // "end" or "start"
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s and %s both set the period's %s; give one", e.Settles, e.Other, e.Part)
+}
+
+// NoEndError is a window without an end to count back from.
+type NoEndError struct{}
+
+func (e *NoEndError) Error() string { return "a window needs an end" }
+
 // Check reports spelling errors in s without a clock: what a command
 // checks before it opens anything.
 func (s Spec) Check() error {
 	var errs []error
-	for name, v := range map[string]string{"--since": s.Since, "--until": s.Until} {
-		if v != "" {
-			if _, err := ParseTime(v, time.Unix(0, 0), time.UTC); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", name, err))
+	for _, f := range []struct {
+		field Field
+		value string
+	}{{FieldSince, s.Since}, {FieldUntil, s.Until}} {
+		if f.value != "" {
+			if _, err := ParseTime(f.value, time.Unix(0, 0), time.UTC); err != nil {
+				errs = append(errs, &FieldError{Field: f.field, Err: err})
 			}
 		}
 	}
 	if s.Week != "" {
 		if _, _, err := ParseWeek(s.Week); err != nil {
-			errs = append(errs, fmt.Errorf("--week: %w", err))
+			errs = append(errs, &FieldError{Field: FieldWeek, Err: err})
 		}
 		if s.Until != "" {
-			errs = append(errs, errors.New("give --week or --until, not both (--week ends the period)"))
+			errs = append(errs, &ConflictError{Settles: FieldWeek, Other: FieldUntil, Part: "end"})
 		}
 	}
 	if s.Window != "" {
 		if _, err := ParseWindow(s.Window); err != nil {
-			errs = append(errs, fmt.Errorf("--window: %w", err))
+			errs = append(errs, &FieldError{Field: FieldWindow, Err: err})
 		}
 		if s.Since != "" {
-			errs = append(errs, errors.New("give --since or --window, not both (--window starts the period)"))
+			errs = append(errs, &ConflictError{Settles: FieldWindow, Other: FieldSince, Part: "start"})
 		}
 	}
 	return errors.Join(errs...)
@@ -190,14 +231,20 @@ func Resolve(s Spec, a Anchor) (Period, error) {
 	var weekStart time.Time
 	switch {
 	case s.Until != "":
-		t, _ := ParseTime(s.Until, a.Now, loc)
+		t, err := ParseTime(s.Until, a.Now, loc)
+		if err != nil {
+			return Period{}, &FieldError{Field: FieldUntil, Err: err}
+		}
 		p.Until = t
 		endWhy = "--until " + s.Until
 		if isAge(s.Until) {
 			endWhy += " (counted back from " + a.Now.UTC().Format(time.RFC3339) + ")"
 		}
 	case s.Week != "":
-		y, w, _ := ParseWeek(s.Week)
+		y, w, err := ParseWeek(s.Week)
+		if err != nil {
+			return Period{}, &FieldError{Field: FieldWeek, Err: err}
+		}
 		wk := Week(y, w, loc)
 		p.Until, weekStart = wk.Until, wk.Since
 		endWhy = "--week " + wk.Label
@@ -208,14 +255,20 @@ func Resolve(s Spec, a Anchor) (Period, error) {
 	weeks := 0
 	switch {
 	case s.Since != "":
-		t, _ := ParseTime(s.Since, a.Now, loc)
+		t, err := ParseTime(s.Since, a.Now, loc)
+		if err != nil {
+			return Period{}, &FieldError{Field: FieldSince, Err: err}
+		}
 		p.Since = t
 		startWhy = "--since " + s.Since
 		if isAge(s.Since) {
 			startWhy += " (counted back from " + a.Now.UTC().Format(time.RFC3339) + ")"
 		}
 	case s.Window != "":
-		weeks, _ = ParseWindow(s.Window)
+		var err error
+		if weeks, err = ParseWindow(s.Window); err != nil {
+			return Period{}, &FieldError{Field: FieldWindow, Err: err}
+		}
 		startWhy = "--window " + s.Window
 	case s.Week != "" && a.DefaultWeeks == 0:
 		p.Since = weekStart
@@ -227,7 +280,7 @@ func Resolve(s Spec, a Anchor) (Period, error) {
 	}
 	if weeks > 0 {
 		if p.Until.IsZero() {
-			return Period{}, errors.New("a window needs an end: give --until or --week too")
+			return Period{}, &NoEndError{}
 		}
 		p.Since = p.Until.AddDate(0, 0, -7*weeks)
 	}

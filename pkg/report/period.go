@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/period"
@@ -34,7 +33,7 @@ func WeekPeriod(year, week int, loc *time.Location) Period {
 func ParseWeek(s string, loc *time.Location) (Period, error) {
 	y, w, err := period.ParseWeek(s)
 	if err != nil {
-		return Period{}, fmt.Errorf("--week: %w", err)
+		return Period{}, &period.FieldError{Field: period.FieldWeek, Err: err}
 	}
 	return WeekPeriod(y, w, loc), nil
 }

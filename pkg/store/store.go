@@ -39,8 +39,38 @@ type Store struct {
 type NotSQLiteError struct{ Path string }
 
 func (e *NotSQLiteError) Error() string {
-	return fmt.Sprintf("%s exists and is not a SQLite database; refusing to use or overwrite it (give another --db path)", e.Path)
+	return fmt.Sprintf("%s exists and is not a SQLite database; refusing to use or overwrite it", e.Path)
 }
+
+// NoDatabaseError: there is no database to read at Path.
+type NoDatabaseError struct {
+	Path  string
+	State string // "does not exist", "does not exist yet" or "is empty"
+}
+
+func (e *NoDatabaseError) Error() string { return fmt.Sprintf("database %s %s", e.Path, e.State) }
+
+// OldSchemaError: a reader met a database that a writer must migrate first.
+type OldSchemaError struct {
+	Path string
+	Have int
+}
+
+func (e *OldSchemaError) Error() string {
+	return fmt.Sprintf("database %s has schema version %d", e.Path, e.Have)
+}
+
+// NoWALIndexError: a reader who may not write the directory met a database
+// whose WAL index is missing; only a writer can rebuild it.
+type NoWALIndexError struct {
+	Path string
+	Err  error
+}
+
+func (e *NoWALIndexError) Error() string {
+	return fmt.Sprintf("cannot read %s: its directory is not writable and its WAL index (%s-shm) is missing: %v", e.Path, filepath.Base(e.Path), e.Err)
+}
+func (e *NoWALIndexError) Unwrap() error { return e.Err }
 
 // NotWritableError: the database or its directory cannot be written.
 type NotWritableError struct {
@@ -101,7 +131,7 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 // creates one, so a mistyped path is an error rather than a new empty file.
 func OpenExisting(ctx context.Context, path string) (*Store, error) {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("database %s does not exist: check --db, or run copharvest sync first", path)
+		return nil, &NoDatabaseError{Path: path, State: "does not exist"}
 	}
 	return Open(ctx, path, false)
 }
@@ -132,7 +162,7 @@ func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 		// everything is in the main file: read it as immutable.
 		w.Close()
 		if _, statErr := os.Stat(path + "-wal"); !errors.Is(statErr, fs.ErrNotExist) {
-			return nil, fmt.Errorf("cannot read %s: its directory is not writable and its WAL index (%s-shm) is missing; ask its owner to run copharvest sync once (it leaves the index in place), or copy the file: %w", path, filepath.Base(path), err)
+			return nil, &NoWALIndexError{Path: path, Err: err}
 		}
 		dsn += "&immutable=1"
 		if w, err = sql.Open("sqlite", dsn); err != nil {
@@ -211,7 +241,7 @@ func checkFile(path string, readOnly bool) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if readOnly {
-			return fmt.Errorf("database %s does not exist yet: run copharvest sync first", path)
+			return &NoDatabaseError{Path: path, State: "does not exist yet"}
 		}
 		dir := filepath.Dir(path)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -235,7 +265,7 @@ func checkFile(path string, readOnly bool) error {
 	n, err := io.ReadFull(f, head)
 	if n == 0 && (err == io.EOF || err == nil) {
 		if readOnly {
-			return fmt.Errorf("database %s is empty: run copharvest sync first", path)
+			return &NoDatabaseError{Path: path, State: "is empty"}
 		}
 		return nil // an empty file: SQLite makes it a database
 	}
@@ -350,7 +380,7 @@ func (s *Store) checkVersion(ctx context.Context) error {
 		return &TooNewError{Path: s.path, Have: have, Support: len(migrations)}
 	}
 	if have < len(migrations) {
-		return fmt.Errorf("database %s has schema version %d: run copharvest sync once to upgrade it", s.path, have)
+		return &OldSchemaError{Path: s.path, Have: have}
 	}
 	return nil
 }

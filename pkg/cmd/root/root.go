@@ -113,14 +113,15 @@ func usageArgs(cmd *cobra.Command) {
 }
 
 // Execute runs the command tree. Cobra reports an unknown subcommand of the
-// root with an untyped error; it is a usage error like any other.
+// root with an untyped error; it is a usage error like any other. Hints
+// about flags and commands are added here, once, for every command.
 func Execute(ctx context.Context, cmd *cobra.Command) error {
 	err := cmd.ExecuteContext(ctx)
 	var flagErr *cmdutil.FlagError
 	if err != nil && !errors.As(err, &flagErr) && strings.HasPrefix(err.Error(), "unknown command ") {
 		return &cmdutil.FlagError{Err: err}
 	}
-	return err
+	return cmdutil.Explain(err)
 }
 
 // Main runs copharvest with the process's arguments and returns the exit status.

@@ -23,6 +23,7 @@ func Run(cfg *config.Config, now time.Time, newCmd func(*cmdutil.Factory) *cobra
 	cmd.SetArgs(args)
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
-	err = cmd.ExecuteContext(context.Background())
+	// As root.Execute does: hints about flags and commands are added once.
+	err = cmdutil.Explain(cmd.ExecuteContext(context.Background()))
 	return out.String(), errOut.String(), err
 }

@@ -69,7 +69,7 @@ func Run(ctx context.Context, opts *Options) error {
 		case ctx.Err() != nil || isStopped(stop):
 			return err
 		case err != nil:
-			log.Error(err.Error(), "cycle", cycle)
+			log.Error(cmdutil.Explain(err).Error(), "cycle", cycle)
 		}
 		log.Info("waiting for the next sync", "in", opts.Watch.String())
 		select {
@@ -287,7 +287,7 @@ func (p *progress) event(e harvest.Event) {
 	switch e.Kind {
 	case harvest.Warning:
 		p.clear()
-		p.log.Warn(e.Message)
+		p.log.Warn(e.Message + cmdutil.WarningHint(e.Warning))
 	case harvest.PageStored:
 		p.pages++
 		p.posts += e.Posts
