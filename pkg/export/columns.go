@@ -532,4 +532,6 @@ func SelectedColumns(dataset, format string, names []string) ([]Column, error) {
 // NotInCSVError: a column that CSV cannot hold (raw JSON) was asked for.
 type NotInCSVError struct{ Column string }
 
-func (e *NotInCSVError) Error() string { return fmt.Sprintf("column %q is not in CSV exports", e.Column) }
+func (e *NotInCSVError) Error() string {
+	return fmt.Sprintf("column %q is not in CSV exports", e.Column)
+}
