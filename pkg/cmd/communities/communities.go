@@ -24,7 +24,7 @@ type Options struct {
 	IO           *iostreams.IOStreams
 	Config       func() (*config.Config, error)
 	Now          func() time.Time
-	By           string
+	By           analysis.Grouping
 	Period       cmdutil.PeriodFlags
 	Format       string
 	Seed         int64
@@ -59,16 +59,8 @@ stored post, so the same database gives the same answer on any day; --week,
   copharvest communities --by tag --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := analysis.ParseGrouping(opts.By); err != nil {
-				return cmdutil.FlagErrorf("%v", err)
-			}
 			if err := opts.Period.Check(); err != nil {
 				return err
-			}
-			switch opts.Format {
-			case "table", "markdown", "json", "csv":
-			default:
-				return cmdutil.FlagErrorf("--format must be table, markdown, json or csv")
 			}
 			if opts.Salt != "" && !opts.Pseudonymize {
 				return cmdutil.FlagErrorf("--salt is the key of --pseudonymize; give both")
@@ -79,12 +71,12 @@ stored post, so the same database gives the same answer on any day; --week,
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.By, "by", "graph", "group by graph, tag or instance")
+	cmdutil.EnumFlag(cmd, &opts.By, "by", "", analysis.ByGraph, cmdutil.Groupings, "group by")
 	cmdutil.AddPeriodFlags(cmd.Flags(), &opts.Period, cmdutil.PeriodHelp{
 		Week:   "end the period with this ISO week, e.g. 2026-W47 (default: the week of the newest stored post)",
 		Window: "length of the period, in weeks (default 12w)",
 	})
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "table, markdown, json or csv")
+	cmdutil.EnumFlag(cmd, &opts.Format, "format", "", "table", []string{"table", "markdown", "json", "csv"}, "output format")
 	cmd.Flags().Int64Var(&opts.Seed, "seed", 1, "seed of the community detection (same seed, same groups)")
 	cmd.Flags().BoolVar(&opts.Pseudonymize, "pseudonymize", false, "replace accounts (members and group names) by keyed hashes")
 	cmd.Flags().StringVar(&opts.Salt, "salt", "", "key for --pseudonymize (default: salt in the config file)")
@@ -109,7 +101,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	by, _ := analysis.ParseGrouping(opts.By)
+	by := opts.By
 	st, err := store.OpenExisting(ctx, cfg.DB)
 	if err != nil {
 		return err

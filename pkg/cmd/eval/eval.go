@@ -69,9 +69,6 @@ the reference for precision and recall.
 			if opts.Labels == "" {
 				return cmdutil.FlagErrorf("--labels FILE.csv is required")
 			}
-			if opts.Format != "table" && opts.Format != "markdown" && opts.Format != "json" {
-				return cmdutil.FlagErrorf("--format must be table, markdown or json")
-			}
 			if opts.CV == 1 || opts.CV < 0 {
 				return cmdutil.FlagErrorf("--cv must be at least 2")
 			}
@@ -87,7 +84,7 @@ the reference for precision and recall.
 	cmd.Flags().StringVar(&opts.Labels, "labels", "", "hand-coded posts (CSV)")
 	cmd.Flags().StringVar(&opts.Against, "against", "", "a second coder's CSV: inter-coder agreement instead of the classifier's")
 	cmd.Flags().StringVar(&opts.Split, "split", "", "only rows of this split (e.g. heldout)")
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "table, markdown or json")
+	cmdutil.EnumFlag(cmd, &opts.Format, "format", "", "table", []string{"table", "markdown", "json"}, "output format")
 	cmd.Flags().IntVar(&opts.CV, "cv", 0, "K-fold cross-validation of the training procedure (grouped by course or thread)")
 	cmd.Flags().BoolVar(&opts.Disagreements, "disagreements", false, "list the posts where coder and classifier differ, with the classifier's reasons")
 	return cmd

@@ -11,6 +11,7 @@ import (
 
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/atomicfile"
+	"github.com/oeru/copharvest/pkg/cmd/communities/shared"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/export"
@@ -22,16 +23,19 @@ import (
 
 // Options of the command.
 type Options struct {
-	IO           *iostreams.IOStreams
-	Config       func() (*config.Config, error)
-	Now          func() time.Time
-	Period       cmdutil.PeriodFlags
-	Format       string
-	Output       string
-	By           string
-	Seed         int64
-	Pseudonymize bool
-	Salt         string
+	IO     *iostreams.IOStreams
+	Config func() (*config.Config, error)
+	Now    func() time.Time
+	Period cmdutil.PeriodFlags
+	Format string
+	Output string
+	By     analysis.Grouping
+	// CommunityWeeks is --window read once: the weeks the communities are
+	// measured over.
+	CommunityWeeks int
+	Seed           int64
+	Pseudonymize   bool
+	Salt           string
 	// IncludeOptedOut names people who opted out in the lists too.
 	IncludeOptedOut bool
 }
@@ -73,21 +77,16 @@ same verdicts and explanations as copharvest communities --week.
 			if err := reportPeriod.Check(); err != nil {
 				return err
 			}
+			opts.CommunityWeeks = shared.DefaultWeeks
 			if opts.Period.Window != "" {
-				if _, err := period.ParseWindow(opts.Period.Window); err != nil {
+				weeks, err := period.ParseWindow(opts.Period.Window)
+				if err != nil {
 					return cmdutil.FlagErrorf("--window: %v", err)
 				}
+				opts.CommunityWeeks = weeks
 			}
 			if opts.Period.Week != "" && opts.Period.Since != "" {
 				return cmdutil.FlagErrorf("give --week or --since, not both")
-			}
-			switch opts.Format {
-			case "table", "markdown", "json", "html":
-			default:
-				return cmdutil.FlagErrorf("--format must be table, markdown, json or html")
-			}
-			if _, err := analysis.ParseGrouping(opts.By); err != nil {
-				return cmdutil.FlagErrorf("%v", err)
 			}
 			if opts.Salt != "" && !opts.Pseudonymize {
 				return cmdutil.FlagErrorf("--salt is the key of --pseudonymize; give both")
@@ -103,9 +102,9 @@ same verdicts and explanations as copharvest communities --week.
 		Week:   "ISO week to report, e.g. 2026-W47 (default: the last full week)",
 		Window: "weeks the communities are measured over, ending with the report's week (default 12w)",
 	})
-	fl.StringVar(&opts.Format, "format", "table", "table, markdown, json or html")
+	cmdutil.EnumFlag(cmd, &opts.Format, "format", "", "table", []string{"table", "markdown", "json", "html"}, "output format")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write to FILE instead of standard output")
-	fl.StringVar(&opts.By, "by", "graph", "group communities by graph, tag or instance")
+	cmdutil.EnumFlag(cmd, &opts.By, "by", "", analysis.ByGraph, cmdutil.Groupings, "group communities by")
 	fl.Int64Var(&opts.Seed, "seed", 1, "seed of the community detection")
 	fl.BoolVar(&opts.Pseudonymize, "pseudonymize", false, "replace accounts and post addresses by keyed hashes and leave post text out")
 	fl.StringVar(&opts.Salt, "salt", "", "key for --pseudonymize (default: salt in the config file)")
@@ -149,11 +148,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	weeks := 12
-	if opts.Period.Window != "" {
-		weeks, _ = period.ParseWindow(opts.Period.Window)
-	}
-	by, _ := analysis.ParseGrouping(opts.By)
+	by := opts.By
 	var pseudonyms report.Pseudonyms
 	if opts.Pseudonymize {
 		key := opts.Salt
@@ -171,7 +166,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer st.Close()
-	rep, err := report.Build(ctx, st, report.Options{Period: p, Location: loc, CommunityWeeks: weeks, By: by,
+	rep, err := report.Build(ctx, st, report.Options{Period: p, Location: loc, CommunityWeeks: opts.CommunityWeeks, By: by,
 		Thresholds: thresholds, Seed: opts.Seed, IncludeOptedOut: opts.IncludeOptedOut, Now: now, Pseudonyms: pseudonyms})
 	if err != nil {
 		return err

@@ -45,16 +45,13 @@ malformed posts; each problem is one line on stderr.
 ` + cmdutil.ExitCodesHelp,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Format != "table" && opts.Format != "markdown" && opts.Format != "json" {
-				return cmdutil.FlagErrorf("--format must be table, markdown or json")
-			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table, markdown or json")
+	cmdutil.EnumFlag(cmd, &opts.Format, "format", "", "table", []string{"table", "markdown", "json"}, "output format")
 	cmd.Flags().IntVar(&opts.Runs, "runs", 5, "how many recent runs to show")
 	cmd.Flags().BoolVar(&opts.Check, "check", false, "exit 5 when the harvest needs attention (for monitoring)")
 	return cmd

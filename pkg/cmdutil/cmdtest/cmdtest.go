@@ -21,9 +21,22 @@ func Run(cfg *config.Config, now time.Time, newCmd func(*cmdutil.Factory) *cobra
 	f := &cmdutil.Factory{IOStreams: io, Config: func() (*config.Config, error) { return cfg, nil }, Now: func() time.Time { return now }}
 	cmd := newCmd(f)
 	cmd.SetArgs(args)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &cmdutil.FlagError{Err: err} }) // as the root's
 	cmd.SetOut(&bytes.Buffer{})
 	cmd.SetErr(&bytes.Buffer{})
 	// As root.Execute does: hints about flags and commands are added once.
 	err = cmdutil.Explain(cmd.ExecuteContext(context.Background()))
 	return out.String(), errOut.String(), err
+}
+
+// Parse builds the command with newCmd, its run replaced by one that keeps
+// the Options, and runs it with args: the Options the flags produced (nil
+// when the command refused them), and its error. What TestNewCmdX tables
+// check, without opening anything.
+func Parse[O any](cfg *config.Config, now time.Time, newCmd func(*cmdutil.Factory, func(context.Context, *O) error) *cobra.Command, args ...string) (*O, error) {
+	var got *O
+	_, _, err := Run(cfg, now, func(f *cmdutil.Factory) *cobra.Command {
+		return newCmd(f, func(_ context.Context, o *O) error { got = o; return nil })
+	}, args...)
+	return got, err
 }
