@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,16 @@ type Factory struct {
 	// Transport is the HTTP transport under every Mastodon client (nil: the default).
 	Transport http.RoundTripper
 	Getenv    func(string) string
+}
+
+// Env is the environment the commands read (the process's when Getenv is
+// nil): config and token paths come from it, so tests never see the
+// developer's home directory.
+func (f *Factory) Env() func(string) string {
+	if f.Getenv != nil {
+		return f.Getenv
+	}
+	return os.Getenv
 }
 
 // GlobalFlags are the root command's persistent flags.
@@ -51,7 +62,8 @@ func ConfigResolver(flags *GlobalFlags, getenv func(string) string) func() (*con
 
 func resolve(flags *GlobalFlags, getenv func(string) string) (*config.Config, error) {
 	cfg := config.Default()
-	path, required := config.DefaultPath(), false
+	cfg.DB = config.DefaultDBPathIn(getenv)
+	path, required := config.DefaultPathIn(getenv), false
 	if v := getenv("COPHARVEST_CONFIG"); v != "" {
 		path, required = v, true
 	}
@@ -61,7 +73,7 @@ func resolve(flags *GlobalFlags, getenv func(string) string) (*config.Config, er
 	if err := config.LoadFile(cfg, path, required); err != nil {
 		return nil, &FlagError{Err: err}
 	}
-	creds, err := config.LoadTokens(config.TokensPath())
+	creds, err := config.LoadTokens(config.TokensPathIn(getenv))
 	if err != nil {
 		return nil, err
 	}

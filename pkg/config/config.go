@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -102,24 +103,44 @@ func Default() *Config {
 }
 
 // Dir is where copharvest keeps its config and tokens.
-func Dir() string {
-	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+func Dir() string { return DirIn(os.Getenv) }
+
+// DirIn is Dir in the environment getenv reads: in-process tests pass
+// their own, so they never read or write the developer's files.
+func DirIn(getenv func(string) string) string {
+	if d := getenv("XDG_CONFIG_HOME"); d != "" {
 		return filepath.Join(d, "copharvest")
 	}
-	if home, err := os.UserHomeDir(); err == nil {
+	if home := homeIn(getenv); home != "" {
 		return filepath.Join(home, ".config", "copharvest")
 	}
 	return filepath.Join(os.TempDir(), "copharvest")
 }
 
+// homeIn is the home directory as os.UserHomeDir finds it, from getenv.
+func homeIn(getenv func(string) string) string {
+	if runtime.GOOS == "windows" {
+		return getenv("USERPROFILE")
+	}
+	return getenv("HOME")
+}
+
 // DefaultPath is the config file read when --config is not given.
-func DefaultPath() string { return filepath.Join(Dir(), "config.yaml") }
+func DefaultPath() string { return DefaultPathIn(os.Getenv) }
+
+// DefaultPathIn is DefaultPath in the environment getenv reads.
+func DefaultPathIn(getenv func(string) string) string {
+	return filepath.Join(DirIn(getenv), "config.yaml")
+}
 
 // DefaultDBPath is $XDG_DATA_HOME/copharvest/copharvest.db.
-func DefaultDBPath() string {
-	base := os.Getenv("XDG_DATA_HOME")
+func DefaultDBPath() string { return DefaultDBPathIn(os.Getenv) }
+
+// DefaultDBPathIn is DefaultDBPath in the environment getenv reads.
+func DefaultDBPathIn(getenv func(string) string) string {
+	base := getenv("XDG_DATA_HOME")
 	if base == "" {
-		if home, err := os.UserHomeDir(); err == nil {
+		if home := homeIn(getenv); home != "" {
 			base = filepath.Join(home, ".local", "share")
 		} else {
 			base = os.TempDir()

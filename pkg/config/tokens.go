@@ -21,7 +21,12 @@ type Credential struct {
 }
 
 // TokensPath is the file holding saved tokens (mode 0600).
-func TokensPath() string { return filepath.Join(Dir(), "tokens.yaml") }
+func TokensPath() string { return TokensPathIn(os.Getenv) }
+
+// TokensPathIn is TokensPath in the environment getenv reads.
+func TokensPathIn(getenv func(string) string) string {
+	return filepath.Join(DirIn(getenv), "tokens.yaml")
+}
 
 // LoadTokens reads the saved credentials per instance; none is fine.
 func LoadTokens(path string) (map[string]Credential, error) {

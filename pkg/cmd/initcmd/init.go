@@ -21,13 +21,15 @@ import (
 type Options struct {
 	IO     *iostreams.IOStreams
 	Config func() (*config.Config, error)
-	Path   string // where to write; "" = the default config path
-	Force  bool
+	Path   string // where to write; "" = DefaultPath
+	// DefaultPath is the config file of the Factory's environment.
+	DefaultPath string
+	Force       bool
 }
 
 // NewCmdInit builds the command.
 func NewCmdInit(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config}
+	opts := &Options{IO: f.IOStreams, Config: f.Config, DefaultPath: config.DefaultPathIn(f.Env())}
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a config file with the instance, tags and database to use",
@@ -58,6 +60,9 @@ use 'copharvest login'.
 // Run writes the file.
 func Run(ctx context.Context, opts *Options) error {
 	path := opts.Path
+	if path == "" {
+		path = opts.DefaultPath
+	}
 	if path == "" {
 		path = config.DefaultPath()
 	}

@@ -29,13 +29,13 @@ type Options struct {
 
 // NewCmdLogin builds `login`.
 func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Transport: f.Transport, TokensPath: config.TokensPath()}
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Transport: f.Transport, TokensPath: config.TokensPathIn(f.Env())}
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Authorize copharvest (read-only) on an instance and save the token",
 		Long: `Register copharvest on the instance with scope "read" only, print the address
 where you authorize it, read the code the instance shows you, and save the
-token in ` + config.TokensPath() + ` (mode 0600). The token is never printed.
+token in ` + config.TokensPathIn(f.Env()) + ` (mode 0600). The token is never printed.
 
 ` + cmdutil.ExitCodesHelp,
 		Example: `  copharvest login --instance https://mastodon.oeru.org
@@ -54,7 +54,7 @@ token in ` + config.TokensPath() + ` (mode 0600). The token is never printed.
 
 // NewCmdLogout builds `logout`.
 func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
-	opts := &Options{IO: f.IOStreams, Config: f.Config, Transport: f.Transport, TokensPath: config.TokensPath()}
+	opts := &Options{IO: f.IOStreams, Config: f.Config, Transport: f.Transport, TokensPath: config.TokensPathIn(f.Env())}
 	return &cobra.Command{
 		Use:   "logout",
 		Short: "Forget the saved token of an instance",

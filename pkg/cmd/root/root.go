@@ -39,6 +39,7 @@ import (
 // f.Config from the root's persistent flags.
 func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
 	flags := &cmdutil.GlobalFlags{}
+	getenv := f.Env()
 	cmd := &cobra.Command{
 		Use:   "copharvest",
 		Short: "Harvest Mastodon hashtag communities and tell which are communities of practice",
@@ -48,7 +49,7 @@ them in SQLite, classifies posts on the community-of-practice triad (domain,
 community, practice), and reports and exports the results.
 
 Settings come from flags, then COPHARVEST_* environment variables, then the
-config file (` + config.DefaultPath() + `), then the defaults.
+config file (` + config.DefaultPathIn(getenv) + `), then the defaults.
 
 ` + cmdutil.ExitCodesHelp,
 		Version:       build.String(),
@@ -58,18 +59,14 @@ config file (` + config.DefaultPath() + `), then the defaults.
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&flags.DB, "db", "", "SQLite database file (default "+config.DefaultDBPath()+")")
+	pf.StringVar(&flags.DB, "db", "", "SQLite database file (default "+config.DefaultDBPathIn(getenv)+")")
 	pf.StringSliceVar(&flags.Instances, "instance", nil, "Mastodon instance URL; repeatable (default https://mastodon.oeru.org)")
 	pf.StringSliceVar(&flags.Tags, "tag", nil, "hashtag to harvest, with or without #; repeatable (default cop, ds4oers)")
 	pf.StringVar(&flags.Token, "token", "", "access token (better: COPHARVEST_TOKEN or copharvest login; never printed)")
-	pf.StringVar(&flags.ConfigPath, "config", "", "config file (default "+config.DefaultPath()+")")
+	pf.StringVar(&flags.ConfigPath, "config", "", "config file (default "+config.DefaultPathIn(getenv)+")")
 	pf.BoolVarP(&flags.Quiet, "quiet", "q", false, "print one summary line instead of progress")
 	pf.StringVar(&flags.LogFormat, "log-format", "text", "messages on stderr as text or json")
 	flags.Changed = func(name string) bool { return pf.Changed(name) }
-	getenv := f.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
 	f.Config = cmdutil.ConfigResolver(flags, getenv)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &cmdutil.FlagError{Err: err}

@@ -182,3 +182,24 @@ func TestFinalErrorIsJSONUnderLogFormatJSON(t *testing.T) {
 		t.Errorf("final error under --log-format json: %q (%v)", errOut.String(), jerr)
 	}
 }
+
+// In-process runs read the config and tokens of the environment the Factory
+// gives, never the developer's own ~/.config/copharvest.
+func TestConfigComesFromTheFactorysEnvironment(t *testing.T) {
+	home := t.TempDir()
+	dir := filepath.Join(home, ".config", "copharvest")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("no_such_setting: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := run(t, map[string]string{"HOME": home}, "status", "--db", filepath.Join(home, "c.db"))
+	if code != cmdutil.ExitUsage || !strings.Contains(stderr, filepath.Join(dir, "config.yaml")) {
+		t.Errorf("HOME=%s: exit %d, %q; want its config.yaml read and refused", home, code, stderr)
+	}
+	_, stderr, code = run(t, map[string]string{"HOME": t.TempDir()}, "status", "--db", filepath.Join(home, "c.db"))
+	if code == cmdutil.ExitUsage {
+		t.Errorf("another HOME read the first one's config: %q", stderr)
+	}
+}
