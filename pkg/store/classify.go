@@ -130,7 +130,10 @@ func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn f
 			return err
 		}
 		r.Tags, r.Mentions, r.RootTags = strings.Fields(tags), strings.Fields(mentions), strings.Fields(rootTags)
-		r.CreatedAt, _ = ParseTime(createdAt)
+		var err error
+		if r.CreatedAt, err = ParseTime(createdAt); err != nil {
+			return fmt.Errorf("read posts to classify: post %d: %w", r.PostID, err)
+		}
 		if err := fn(&r); err != nil {
 			return err
 		}

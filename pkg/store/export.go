@@ -117,14 +117,14 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 	}
 	defer rows.Close()
 	var (
-		r                                 PostRow
-		localID, created, edited, deleted string
-		tags, mentions, links, sources    string
-		root                              sql.NullString
+		r                              PostRow
+		localID                        string
+		tags, mentions, links, sources string
+		root                           sql.NullString
 	)
 	for rows.Next() {
 		r = PostRow{}
-		if err := rows.Scan(&r.ID, &r.URI, &r.URL, &localID, &r.Author, &r.AuthorOptedOut, &created, &edited, &deleted,
+		if err := rows.Scan(&r.ID, &r.URI, &r.URL, &localID, &r.Author, &r.AuthorOptedOut, scanTime(&r.CreatedAt), scanTime(&r.EditedAt), scanTime(&r.DeletedAt),
 			&r.Language, &r.Visibility, &r.Sensitive, &r.SpoilerText, &r.Text, &tags, &mentions, &links, &sources,
 			&r.Replies, &r.Reblogs, &r.Favourites, &r.MediaCount, &r.InReplyToURI, &r.InReplyToAuthor, &root,
 			&r.Classified, &r.ClassifierVersion, &r.DomainScore, &r.CommunityScore, &r.PracticeScore,
@@ -132,9 +132,6 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 			return fmt.Errorf("read posts to export: %w", err)
 		}
 		r.Instance, r.LocalID, _ = strings.Cut(localID, "\n")
-		r.CreatedAt, _ = ParseTime(created)
-		r.EditedAt = parseOptionalTime(edited)
-		r.DeletedAt = parseOptionalTime(deleted)
 		r.ThreadRootURI, r.ThreadRootAuthor, _ = strings.Cut(root.String, "\n")
 		for _, l := range []struct {
 			dst *[]string
@@ -153,14 +150,6 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 		}
 	}
 	return rows.Err()
-}
-
-func parseOptionalTime(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, _ := ParseTime(s)
-	return t
 }
 
 // AccountRow is one account as the accounts export writes it.
@@ -218,15 +207,13 @@ func (s *Store) ExportAccounts(ctx context.Context, f ExportFilter, withRaw bool
 		return fmt.Errorf("read accounts to export: %w", err)
 	}
 	defer rows.Close()
-	var created, first, last string
 	for rows.Next() {
 		var r AccountRow
 		if err := rows.Scan(&r.ID, &r.Acct, &r.URI, &r.URL, &r.Username, &r.Display, &r.Note, &r.Bot, &r.Discoverable,
-			&r.Indexable, &r.NoIndex, &r.OptOutTag, &r.OptedOut, &created, &r.Followers, &r.Following, &r.Statuses,
-			&r.Posts, &first, &last, &r.CommunityID, &r.Verdict, &r.Raw); err != nil {
+			&r.Indexable, &r.NoIndex, &r.OptOutTag, &r.OptedOut, scanTime(&r.CreatedAt), &r.Followers, &r.Following, &r.Statuses,
+			&r.Posts, scanTime(&r.FirstPost), scanTime(&r.LastPost), &r.CommunityID, &r.Verdict, &r.Raw); err != nil {
 			return fmt.Errorf("read accounts to export: %w", err)
 		}
-		r.CreatedAt, r.FirstPost, r.LastPost = parseOptionalTime(created), parseOptionalTime(first), parseOptionalTime(last)
 		if err := fn(&r); err != nil {
 			return err
 		}
@@ -260,13 +247,11 @@ func (s *Store) ExportEdges(ctx context.Context, f ExportFilter, fn func(*EdgeRo
 		return fmt.Errorf("read interactions to export: %w", err)
 	}
 	defer rows.Close()
-	var at string
 	for rows.Next() {
 		var r EdgeRow
-		if err := rows.Scan(&r.Kind, &r.Source, &r.Target, &r.SourceOptedOut, &r.TargetOptedOut, &r.PostURI, &at); err != nil {
+		if err := rows.Scan(&r.Kind, &r.Source, &r.Target, &r.SourceOptedOut, &r.TargetOptedOut, &r.PostURI, scanTime(&r.At)); err != nil {
 			return fmt.Errorf("read interactions to export: %w", err)
 		}
-		r.At, _ = ParseTime(at)
 		if err := fn(&r); err != nil {
 			return err
 		}
@@ -301,13 +286,11 @@ func (s *Store) ExportTies(ctx context.Context, f ExportFilter, fn func(*TieRow)
 		return fmt.Errorf("read ties to export: %w", err)
 	}
 	defer rows.Close()
-	var first, last string
 	for rows.Next() {
 		var r TieRow
-		if err := rows.Scan(&r.Kind, &r.Source, &r.Target, &r.SourceOptedOut, &r.TargetOptedOut, &r.Count, &first, &last); err != nil {
+		if err := rows.Scan(&r.Kind, &r.Source, &r.Target, &r.SourceOptedOut, &r.TargetOptedOut, &r.Count, scanTime(&r.First), scanTime(&r.Last)); err != nil {
 			return fmt.Errorf("read ties to export: %w", err)
 		}
-		r.First, r.Last = parseOptionalTime(first), parseOptionalTime(last)
 		if err := fn(&r); err != nil {
 			return err
 		}
@@ -355,13 +338,11 @@ func (s *Store) ExportMemberships(ctx context.Context, f ExportFilter, fn func(*
 		return fmt.Errorf("read communities to export: %w", err)
 	}
 	defer rows.Close()
-	var at string
 	for rows.Next() {
 		var r MembershipRow
-		if err := rows.Scan(&r.CommunityID, &r.Verdict, &r.Acct, &r.OptedOut, &at); err != nil {
+		if err := rows.Scan(&r.CommunityID, &r.Verdict, &r.Acct, &r.OptedOut, scanTime(&r.ComputedAt)); err != nil {
 			return fmt.Errorf("read communities to export: %w", err)
 		}
-		r.ComputedAt = parseOptionalTime(at)
 		if err := fn(&r); err != nil {
 			return err
 		}
@@ -400,14 +381,13 @@ func (s *Store) ActivityPosts(ctx context.Context, since, until time.Time, fn fu
 		return fmt.Errorf("read the period's posts: %w", err)
 	}
 	defer rows.Close()
-	var at, tags, links string
+	var tags, links string
 	for rows.Next() {
 		var r ActivityRow
-		if err := rows.Scan(&r.URI, &r.URL, &r.Author, &at, &r.IsReply, &r.ParentAuthor, &r.Text,
+		if err := rows.Scan(&r.URI, &r.URL, &r.Author, scanTime(&r.At), &r.IsReply, &r.ParentAuthor, &r.Text,
 			&tags, &links, &r.OtherRepliers, &r.Classified, &r.PracticeScore, &r.Practice, &r.Rules); err != nil {
 			return fmt.Errorf("read the period's posts: %w", err)
 		}
-		r.At, _ = ParseTime(at)
 		r.Tags, r.Links = strings.Fields(tags), strings.Fields(links)
 		if err := fn(&r); err != nil {
 			return err
@@ -451,12 +431,12 @@ func (s *Store) PostAuthors(ctx context.Context, since, until time.Time, fn func
 		return fmt.Errorf("read post authors: %w", err)
 	}
 	defer rows.Close()
-	var acct, at string
+	var acct string
+	var t time.Time
 	for rows.Next() {
-		if err := rows.Scan(&acct, &at); err != nil {
+		if err := rows.Scan(&acct, scanTime(&t)); err != nil {
 			return fmt.Errorf("read post authors: %w", err)
 		}
-		t, _ := ParseTime(at)
 		if err := fn(acct, t); err != nil {
 			return err
 		}

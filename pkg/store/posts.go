@@ -80,10 +80,9 @@ func (w *WriteResult) add(o WriteResult) { w.New += o.New; w.Updated += o.Update
 // Cursor returns the stored cursor, or a zero one for a new (instance, tag).
 func (s *Store) Cursor(ctx context.Context, instance, tag string) (Cursor, error) {
 	c := Cursor{Instance: instance, Tag: tag}
-	var newest, oldest, oldestAt sql.NullString
-	var updated string
+	var newest, oldest sql.NullString
 	err := s.w.QueryRowContext(ctx, `SELECT newest_id, oldest_id, oldest_at, backfill_done, updated_at FROM cursors WHERE instance = ? AND tag = ?`, instance, tag).
-		Scan(&newest, &oldest, &oldestAt, &c.BackfillDone, &updated)
+		Scan(&newest, &oldest, scanTime(&c.OldestAt), &c.BackfillDone, scanTime(&c.UpdatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, nil
 	}
@@ -91,10 +90,6 @@ func (s *Store) Cursor(ctx context.Context, instance, tag string) (Cursor, error
 		return c, fmt.Errorf("read cursor %s #%s: %w", instance, tag, err)
 	}
 	c.Newest, c.Oldest = newest.String, oldest.String
-	if oldestAt.Valid {
-		c.OldestAt, _ = ParseTime(oldestAt.String)
-	}
-	c.UpdatedAt, _ = ParseTime(updated)
 	return c, nil
 }
 

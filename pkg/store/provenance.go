@@ -48,19 +48,17 @@ func (s *Store) HarvestInfo(ctx context.Context) (HarvestInfo, error) {
 	if err := rows.Err(); err != nil {
 		return h, fmt.Errorf("read harvested timelines: %w", err)
 	}
-	var firstStart, lastStart, lastEnd, lastOK string
 	err = s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(id), 0), COALESCE(MAX(id), 0),
 			COALESCE((SELECT started_at FROM runs ORDER BY id LIMIT 1), ''),
 			COALESCE((SELECT started_at FROM runs ORDER BY id DESC LIMIT 1), ''),
 			COALESCE((SELECT ended_at FROM runs ORDER BY id DESC LIMIT 1), ''),
 			COALESCE((SELECT status FROM runs ORDER BY id DESC LIMIT 1), ''),
 			COALESCE((SELECT MAX(ended_at) FROM runs WHERE status = 'ok'), '')
-		FROM runs`).Scan(&h.Runs.Count, &h.Runs.FirstID, &h.Runs.LastID, &firstStart, &lastStart, &lastEnd, &h.Runs.LastStatus, &lastOK)
+		FROM runs`).Scan(&h.Runs.Count, &h.Runs.FirstID, &h.Runs.LastID, scanTime(&h.Runs.FirstStartedAt), scanTime(&h.Runs.LastStartedAt),
+		scanTime(&h.Runs.LastEndedAt), &h.Runs.LastStatus, scanTime(&h.Runs.LastOKEndedAt))
 	if err != nil {
 		return h, fmt.Errorf("read sync runs: %w", err)
 	}
-	h.Runs.FirstStartedAt, h.Runs.LastStartedAt = parseOptionalTime(firstStart), parseOptionalTime(lastStart)
-	h.Runs.LastEndedAt, h.Runs.LastOKEndedAt = parseOptionalTime(lastEnd), parseOptionalTime(lastOK)
 	vrows, err := s.r.QueryContext(ctx, `SELECT DISTINCT version FROM classifications ORDER BY version`)
 	if err != nil {
 		return h, fmt.Errorf("read classifier versions: %w", err)

@@ -17,24 +17,14 @@ type LivePost struct {
 
 // LivePosts lists the live posts of instance created at or after since.
 func (s *Store) LivePosts(ctx context.Context, instance string, since time.Time) ([]LivePost, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT p.uri, i.local_id, COALESCE(i.in_reply_to_local_id, ''), p.created_at, p.replies_count
+	return queryAll(ctx, s.r, "posts to refresh on "+instance, `SELECT p.uri, i.local_id, COALESCE(i.in_reply_to_local_id, ''), p.created_at, p.replies_count
 		FROM posts p JOIN post_ids i ON i.post_id = p.id AND i.instance = ?
-		WHERE p.deleted_at IS NULL AND p.created_at >= ? ORDER BY p.created_at`, instance, FormatTime(since))
-	if err != nil {
-		return nil, fmt.Errorf("posts to refresh on %s: %w", instance, err)
-	}
-	defer rows.Close()
-	var out []LivePost
-	for rows.Next() {
-		var p LivePost
-		var at string
-		if err := rows.Scan(&p.URI, &p.LocalID, &p.InReplyToLocalID, &at, &p.Replies); err != nil {
-			return nil, err
-		}
-		p.CreatedAt, _ = ParseTime(at)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		WHERE p.deleted_at IS NULL AND p.created_at >= ? ORDER BY p.created_at`, []any{instance, FormatTime(since)},
+		func(rows *sql.Rows) (LivePost, error) {
+			var p LivePost
+			err := rows.Scan(&p.URI, &p.LocalID, &p.InReplyToLocalID, scanTime(&p.CreatedAt), &p.Replies)
+			return p, err
+		})
 }
 
 // Tombstone marks posts deleted and drops everything they said: content,

@@ -67,29 +67,17 @@ func (s *Store) FinishRun(r Run) error {
 
 // LastRuns returns the most recent runs, newest first.
 func (s *Store) LastRuns(ctx context.Context, n int) ([]Run, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, started_at, COALESCE(ended_at, ''), status, instances, tags, requests,
-		new_posts, updated_posts, deleted_posts, waits, waited_ms, rejected, COALESCE(error, '') FROM runs ORDER BY id DESC LIMIT ?`, n)
-	if err != nil {
-		return nil, fmt.Errorf("read runs: %w", err)
-	}
-	defer rows.Close()
-	var out []Run
-	for rows.Next() {
-		var r Run
-		var started, ended, inst, tags string
-		var waitedMS int64
-		if err := rows.Scan(&r.ID, &started, &ended, &r.Status, &inst, &tags, &r.Requests, &r.New, &r.Updated, &r.Deleted, &r.Waits, &waitedMS, &r.Rejected, &r.Error); err != nil {
-			return nil, err
-		}
-		r.StartedAt, _ = ParseTime(started)
-		if ended != "" {
-			r.EndedAt, _ = ParseTime(ended)
-		}
-		r.Instances, r.Tags = strings.Fields(inst), strings.Fields(tags)
-		r.Waited = time.Duration(waitedMS) * time.Millisecond
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, "read runs", `SELECT id, started_at, COALESCE(ended_at, ''), status, instances, tags, requests,
+		new_posts, updated_posts, deleted_posts, waits, waited_ms, rejected, COALESCE(error, '') FROM runs ORDER BY id DESC LIMIT ?`, []any{n},
+		func(rows *sql.Rows) (Run, error) {
+			var r Run
+			var inst, tags string
+			var waitedMS int64
+			err := rows.Scan(&r.ID, scanTime(&r.StartedAt), scanTime(&r.EndedAt), &r.Status, &inst, &tags, &r.Requests, &r.New, &r.Updated, &r.Deleted, &r.Waits, &waitedMS, &r.Rejected, &r.Error)
+			r.Instances, r.Tags = strings.Fields(inst), strings.Fields(tags)
+			r.Waited = time.Duration(waitedMS) * time.Millisecond
+			return r, err
+		})
 }
 
 // TagCount is how many posts a tag timeline of an instance contributed.
@@ -140,34 +128,23 @@ func (s *Store) Summarize(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return sum, fmt.Errorf("summarize %s: %w", s.path, err)
 	}
-	if oldest.Valid {
-		sum.Oldest, _ = ParseTime(oldest.String)
-		sum.Newest, _ = ParseTime(newest.String)
+	for _, c := range []struct {
+		text sql.NullString
+		t    *time.Time
+	}{{oldest, &sum.Oldest}, {newest, &sum.Newest}, {lastOK, &sum.LastSuccess}} {
+		if err := scanTime(c.t).Scan(c.text.String); err != nil {
+			return sum, fmt.Errorf("summarize %s: %w", s.path, err)
+		}
 	}
-	if lastOK.Valid {
-		sum.LastSuccess, _ = ParseTime(lastOK.String)
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.instance, c.tag, (SELECT COUNT(*) FROM post_sources ps WHERE ps.instance = c.instance AND ps.tag = c.tag),
+	sum.Tags, err = queryAll(ctx, s.r, "summarize tags", `SELECT c.instance, c.tag, (SELECT COUNT(*) FROM post_sources ps WHERE ps.instance = c.instance AND ps.tag = c.tag),
 			COALESCE(c.newest_id, ''), COALESCE(c.oldest_id, ''), COALESCE(c.oldest_at, ''), c.backfill_done, c.updated_at
-		FROM cursors c ORDER BY c.instance, c.tag`)
-	if err != nil {
-		return sum, fmt.Errorf("summarize tags: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+		FROM cursors c ORDER BY c.instance, c.tag`, nil, func(rows *sql.Rows) (TagCount, error) {
 		var tc TagCount
-		var oldestAt, updated string
-		if err := rows.Scan(&tc.Instance, &tc.Tag, &tc.Posts, &tc.Cursor.Newest, &tc.Cursor.Oldest, &oldestAt, &tc.Cursor.BackfillDone, &updated); err != nil {
-			return sum, err
-		}
+		err := rows.Scan(&tc.Instance, &tc.Tag, &tc.Posts, &tc.Cursor.Newest, &tc.Cursor.Oldest, scanTime(&tc.Cursor.OldestAt), &tc.Cursor.BackfillDone, scanTime(&tc.Cursor.UpdatedAt))
 		tc.Cursor.Instance, tc.Cursor.Tag = tc.Instance, tc.Tag
-		if oldestAt != "" {
-			tc.Cursor.OldestAt, _ = ParseTime(oldestAt)
-		}
-		tc.Cursor.UpdatedAt, _ = ParseTime(updated)
-		sum.Tags = append(sum.Tags, tc)
-	}
-	if err := rows.Err(); err != nil {
+		return tc, err
+	})
+	if err != nil {
 		return sum, err
 	}
 	irows, err := s.r.QueryContext(ctx, `SELECT instance, COUNT(DISTINCT post_id) FROM post_ids GROUP BY instance ORDER BY instance`)
