@@ -275,11 +275,3 @@ func TestInputsFromStatuses(t *testing.T) {
 		t.Errorf("erin's answer (Pressbooks, CC BY 4.0, style guide) not practice: %v", r.Practice.Hits)
 	}
 }
-
-func TestIDString(t *testing.T) {
-	for in, want := range map[any]string{nil: "", "01ABC": "01ABC", float64(109860146380839250): "109860146380839250", mastodon.ID("7"): "7"} {
-		if got := idString(in); got != want {
-			t.Errorf("idString(%v) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -1,11 +1,11 @@
 package classify
 
 import (
-	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/mattn/go-mastodon"
+
+	copmastodon "github.com/oeru/copharvest/pkg/mastodon"
 
 	"github.com/oeru/copharvest/pkg/text"
 )
@@ -29,7 +29,7 @@ func InputsFromStatuses(statuses []mastodon.Status) []Input {
 	}
 	repliers := map[string]map[string]bool{} // parent id -> other authors
 	for _, s := range list {
-		pid := idString(s.InReplyToID)
+		pid := copmastodon.IDString(s.InReplyToID)
 		parent, ok := byID[pid]
 		if pid == "" || !ok || sameAcct(parent.Account.Acct, s.Account.Acct) {
 			continue
@@ -72,7 +72,7 @@ func InputsFromStatuses(statuses []mastodon.Status) []Input {
 		if s.Card != nil {
 			in.CardURL = s.Card.URL
 		}
-		if pid := idString(s.InReplyToID); pid != "" {
+		if pid := copmastodon.IDString(s.InReplyToID); pid != "" {
 			if parent, ok := byID[pid]; ok {
 				in.InReplyToURI = parent.URI
 				in.ParentAuthor = parent.Account.Acct
@@ -80,7 +80,7 @@ func InputsFromStatuses(statuses []mastodon.Status) []Input {
 				in.ParentDoc = docOf(parent)
 			} else {
 				in.InReplyToURI = pid
-				if idString(s.InReplyToAccountID) == string(s.Account.ID) {
+				if copmastodon.IDString(s.InReplyToAccountID) == string(s.Account.ID) {
 					in.ParentAuthor = s.Account.Acct
 				}
 			}
@@ -101,28 +101,11 @@ func InputsFromStatuses(statuses []mastodon.Status) []Input {
 func threadRoot(s *mastodon.Status, byID map[string]*mastodon.Status) *mastodon.Status {
 	seen := map[*mastodon.Status]bool{s: true}
 	for {
-		parent, ok := byID[idString(s.InReplyToID)]
+		parent, ok := byID[copmastodon.IDString(s.InReplyToID)]
 		if !ok || seen[parent] {
 			return s
 		}
 		seen[parent] = true
 		s = parent
-	}
-}
-
-// idString reads an id that go-mastodon leaves as interface{}: a JSON
-// string, a number (some servers), or nil.
-func idString(v any) string {
-	switch id := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return id
-	case mastodon.ID:
-		return string(id)
-	case float64:
-		return strconv.FormatFloat(id, 'f', -1, 64)
-	default:
-		return fmt.Sprint(id)
 	}
 }

@@ -21,22 +21,6 @@ func canonicalAcct(acct, host string) string {
 	return strings.ToLower(acct + "@" + host)
 }
 
-// idString reads go-mastodon's untyped in_reply_to fields (string, number or null).
-func idString(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case float64:
-		return fmt.Sprintf("%.0f", x)
-	case json.Number:
-		return x.String()
-	default:
-		return fmt.Sprint(x)
-	}
-}
-
 // accountFlags are the research-ethics flags of an account's JSON.
 type accountFlags struct {
 	Discoverable *bool `json:"discoverable"`
@@ -100,7 +84,7 @@ func toPost(s mastodon.Status, host string) (store.Post, error) {
 		URI:              st.URI,
 		URL:              st.URL,
 		LocalID:          string(st.ID),
-		InReplyToLocalID: idString(st.InReplyToID),
+		InReplyToLocalID: mastodon.IDString(st.InReplyToID),
 		Account:          acc,
 		CreatedAt:        st.CreatedAt.UTC(),
 		Language:         st.Language,
@@ -120,7 +104,7 @@ func toPost(s mastodon.Status, host string) (store.Post, error) {
 		p.EditedAt = &e
 	}
 	if p.InReplyToLocalID != "" {
-		parentAccount := idString(st.InReplyToAccountID)
+		parentAccount := mastodon.IDString(st.InReplyToAccountID)
 		if parentAccount == string(st.Account.ID) {
 			p.InReplyToAcct = acc.Acct
 		}
