@@ -5,6 +5,7 @@ package cmdtest
 import (
 	"bytes"
 	"context"
+	"testing"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -39,4 +40,31 @@ func Parse[O any](cfg *config.Config, now time.Time, newCmd func(*cmdutil.Factor
 		return newCmd(f, func(_ context.Context, o *O) error { got = o; return nil })
 	}, args...)
 	return got, err
+}
+
+// ParseCase is one row of a TestNewCmdX table: the arguments, and either
+// what the Options must satisfy or that they are a usage error.
+type ParseCase[O any] struct {
+	Args       []string
+	Want       func(*O) bool
+	UsageError bool
+}
+
+// CheckParse runs each case through Parse: a usage error must stop the
+// command before its run; otherwise the Options must satisfy Want.
+func CheckParse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(context.Context, *O) error) *cobra.Command, cases []ParseCase[O]) {
+	t.Helper()
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	for _, c := range cases {
+		opts, err := Parse(config.Default(), now, newCmd, c.Args...)
+		if c.UsageError {
+			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || opts != nil {
+				t.Errorf("%q: exit %d (%v), ran %v; want a usage error before the run", c.Args, cmdutil.ExitCode(err), err, opts != nil)
+			}
+			continue
+		}
+		if err != nil || opts == nil || !c.Want(opts) {
+			t.Errorf("%q: %v, options %+v", c.Args, err, opts)
+		}
+	}
 }
