@@ -22,8 +22,7 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 		h.res.RefreshRequests += c.Stats().Requests - before
 		h.mu.Unlock()
 	}()
-	host := c.Host()
-	stored, err := h.st.LivePosts(ctx, host, since)
+	stored, err := h.st.LivePosts(ctx, c.Host(), since)
 	if err != nil {
 		return err
 	}
@@ -39,33 +38,56 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 	if len(live) == 0 {
 		return nil
 	}
-	seen := map[string]bool{}
-	keep := context.WithoutCancel(ctx)
-
-	save := func(tag string, list []mastodon.Status) error {
-		posts, err := h.convert(ctx, host, tag, list)
-		if err != nil {
-			return err
-		}
-		wr, err := h.st.SaveSeen(keep, host, tag, posts)
-		if err != nil {
-			return err
-		}
-		for _, p := range posts {
-			seen[p.URI] = true
-		}
-		h.mu.Lock()
-		h.res.New += wr.New
-		h.res.Updated += wr.Updated
-		h.mu.Unlock()
-		return nil
+	r := &refreshing{h: h, c: c, host: c.Host(), seen: map[string]bool{}, keep: context.WithoutCancel(ctx)}
+	if err := r.timelines(ctx, since); err != nil {
+		return err
 	}
+	if err := r.threads(ctx, live); err != nil {
+		return err
+	}
+	if err := r.rest(ctx, live); err != nil {
+		return err
+	}
+	// New replies found above wait for their conversation like any other.
+	return h.expand(ctx, c)
+}
 
-	// 1. The tag timelines back to the start of the window.
-	for _, tag := range h.opts.Tags {
+// refreshing is one refresh of one instance: the posts it has re-read so
+// far, and the context its writes use (they finish even when ctx ends).
+type refreshing struct {
+	h    *Harvester
+	c    *mastodon.Client
+	host string
+	seen map[string]bool
+	keep context.Context
+}
+
+// save stores re-read statuses and marks them seen.
+func (r *refreshing) save(ctx context.Context, tag string, list []mastodon.Status) error {
+	posts, err := r.h.convert(ctx, r.host, tag, list)
+	if err != nil {
+		return err
+	}
+	wr, err := r.h.st.SaveSeen(r.keep, r.host, tag, posts)
+	if err != nil {
+		return err
+	}
+	for _, p := range posts {
+		r.seen[p.URI] = true
+	}
+	r.h.mu.Lock()
+	r.h.res.New += wr.New
+	r.h.res.Updated += wr.Updated
+	r.h.mu.Unlock()
+	return nil
+}
+
+// timelines is step 1: the tag timelines back to the start of the window.
+func (r *refreshing) timelines(ctx context.Context, since time.Time) error {
+	for _, tag := range r.h.opts.Tags {
 		dir, cursor := mastodon.Newest, ""
 		for {
-			page, err := c.TagPage(ctx, tag, dir, cursor, mastodon.PageLimit)
+			page, err := r.c.TagPage(ctx, tag, dir, cursor, mastodon.PageLimit)
 			if errors.Is(err, mastodon.ErrNotFound) {
 				break
 			}
@@ -75,7 +97,7 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 			if len(page.Statuses) == 0 {
 				break
 			}
-			if err := save(tag, page.Statuses); err != nil {
+			if err := r.save(ctx, tag, page.Statuses); err != nil {
 				return err
 			}
 			_, oldest, oldestAt := bounds(page.Statuses)
@@ -85,8 +107,12 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 			dir, cursor = mastodon.Older, oldest
 		}
 	}
+	return nil
+}
 
-	// 2. One /context call per thread root in the window that has replies.
+// threads is step 2: one /context call per thread root in the window that
+// has replies.
+func (r *refreshing) threads(ctx context.Context, live []store.LivePost) error {
 	children := map[string]bool{}
 	for _, p := range live {
 		if p.InReplyToLocalID != "" {
@@ -97,25 +123,29 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 		if p.InReplyToLocalID != "" || (p.Replies == 0 && !children[p.LocalID]) {
 			continue
 		}
-		th, err := c.Context(ctx, p.LocalID)
+		th, err := r.c.Context(ctx, p.LocalID)
 		if errors.Is(err, mastodon.ErrNotFound) {
 			continue // the root itself is gone: step 3 confirms it
 		}
 		if err != nil {
 			return err
 		}
-		if err := save("", append(th.Ancestors, th.Descendants...)); err != nil {
+		if err := r.save(ctx, "", append(th.Ancestors, th.Descendants...)); err != nil {
 			return err
 		}
 	}
+	return nil
+}
 
-	// 3. Whatever neither covered, one by one.
+// rest is step 3: whatever neither covered, one by one; the posts the
+// server no longer has are tombstoned.
+func (r *refreshing) rest(ctx context.Context, live []store.LivePost) error {
 	var gone []string
 	for _, p := range live {
-		if seen[p.URI] {
+		if r.seen[p.URI] {
 			continue
 		}
-		st, err := c.Status(ctx, p.LocalID)
+		st, err := r.c.Status(ctx, p.LocalID)
 		if errors.Is(err, mastodon.ErrNotFound) {
 			gone = append(gone, p.URI)
 			continue
@@ -123,17 +153,13 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 		if err != nil {
 			return err
 		}
-		if err := save("", []mastodon.Status{st}); err != nil {
+		if err := r.save(ctx, "", []mastodon.Status{st}); err != nil {
 			return err
 		}
 	}
-	n, err := h.st.Tombstone(keep, gone)
-	h.mu.Lock()
-	h.res.Deleted += n
-	h.mu.Unlock()
-	if err != nil {
-		return err
-	}
-	// New replies found above wait for their conversation like any other.
-	return h.expand(ctx, c)
+	n, err := r.h.st.Tombstone(r.keep, gone)
+	r.h.mu.Lock()
+	r.h.res.Deleted += n
+	r.h.mu.Unlock()
+	return err
 }

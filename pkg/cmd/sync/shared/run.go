@@ -91,30 +91,51 @@ func isStopped(stop <-chan struct{}) bool {
 	}
 }
 
-// once is one sync run, recorded in the runs table.
-func once(ctx context.Context, opts *Options, cfg *config.Config) error {
-	now := opts.Now
+// settings are a run's flags merged with the config, read once.
+type settings struct {
+	since           time.Time
+	refresh         time.Duration
+	explicitRefresh bool // --refresh given: run it whatever refresh_every says
+	workers         int
+}
+
+// readSettings merges the flags with the config: what a run is asked to do.
+func readSettings(opts *Options, cfg *config.Config, now time.Time) (settings, error) {
+	var s settings
 	sinceText := opts.Since
 	if sinceText == "" {
 		sinceText = cfg.Since
 	}
-	since, err := config.ParseSince(sinceText, now())
-	if err != nil {
-		return cmdutil.FlagErrorf("--since: %v", err)
+	var err error
+	if s.since, err = config.ParseSince(sinceText, now); err != nil {
+		return s, cmdutil.FlagErrorf("--since: %v", err)
 	}
-	refresh, explicitRefresh := time.Duration(cfg.Refresh), opts.Refresh != ""
-	if explicitRefresh {
-		if refresh, err = config.ParseDuration(opts.Refresh); err != nil {
-			return cmdutil.FlagErrorf("--refresh: %v", err)
+	s.refresh, s.explicitRefresh = time.Duration(cfg.Refresh), opts.Refresh != ""
+	if s.explicitRefresh {
+		if s.refresh, err = config.ParseDuration(opts.Refresh); err != nil {
+			return s, cmdutil.FlagErrorf("--refresh: %v", err)
 		}
 	}
-	workers := opts.Workers
-	if workers == 0 {
-		workers = cfg.Workers
+	s.workers = opts.Workers
+	if s.workers == 0 {
+		s.workers = cfg.Workers
 	}
-	if workers < 1 || workers > 16 {
-		return cmdutil.FlagErrorf("--workers must be between 1 and 16")
+	if s.workers < 1 || s.workers > 16 {
+		return s, cmdutil.FlagErrorf("--workers must be between 1 and 16")
 	}
+	return s, nil
+}
+
+// once is one sync run, recorded in the runs table: read the settings,
+// open and lock the database, harvest, classify what is new, record and
+// report the outcome.
+func once(ctx context.Context, opts *Options, cfg *config.Config) error {
+	now := opts.Now
+	set, err := readSettings(opts, cfg, now())
+	if err != nil {
+		return err
+	}
+	since, refresh, workers := set.since, set.refresh, set.workers
 	log := cmdutil.NewLogger(opts.IO.ErrOut, cfg.LogFormat)
 
 	st, err := store.Open(ctx, cfg.DB, false)
@@ -134,7 +155,7 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 
 	// The configured refresh runs at most every refresh_every: a cron job
 	// syncing every 15 minutes should not re-read a week of posts each time.
-	if refresh > 0 && !explicitRefresh {
+	if refresh > 0 && !set.explicitRefresh {
 		last, _ := st.Meta(ctx, "last_refresh")
 		if at, err := store.ParseTime(last); err == nil && now().Sub(at) < time.Duration(cfg.RefreshEvery) {
 			refresh = 0
@@ -182,21 +203,7 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 		OnEvent:      progress.event,
 	})
 	progress.done()
-	// New and changed posts are classified at once, so reports never see
-	// an unclassified post; so are posts a killed run left unclassified.
-	leftover := 0
-	if res.New+res.Updated == 0 {
-		if leftover, err = st.Unclassified(ctx, classify.Version); err != nil {
-			log.Error(err.Error())
-		}
-	}
-	if res.New+res.Updated+leftover > 0 {
-		if c, err := cmdutil.Classifier(cfg); err != nil {
-			log.Error(err.Error())
-		} else if _, err := analysis.ClassifyStore(context.WithoutCancel(ctx), st, c, false); err != nil {
-			log.Error("classify: " + err.Error())
-		}
-	}
+	classifyNew(ctx, st, cfg, res, log)
 
 	status, exitErr := outcome(ctx, res, runErr, len(sources))
 	rec := store.Run{ID: runID, Status: status, Requests: res.Requests, New: res.New, Updated: res.Updated,
@@ -212,12 +219,39 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 			log.Error(err.Error())
 		}
 	}
+	printSummary(opts, cfg, log, res, status, runID, now().Sub(start))
+	return exitErr
+}
+
+// classifyNew classifies new and changed posts at once, so reports never
+// see an unclassified post; and the posts a killed run left unclassified.
+// Its failures are logged: the harvest is kept whatever happens here.
+func classifyNew(ctx context.Context, st *store.Store, cfg *config.Config, res harvest.Result, log *slog.Logger) {
+	leftover := 0
+	if res.New+res.Updated == 0 {
+		var err error
+		if leftover, err = st.Unclassified(ctx, classify.Version); err != nil {
+			log.Error(err.Error())
+		}
+	}
+	if res.New+res.Updated+leftover > 0 {
+		if c, err := cmdutil.Classifier(cfg); err != nil {
+			log.Error(err.Error())
+		} else if _, err := analysis.ClassifyStore(context.WithoutCancel(ctx), st, c, false); err != nil {
+			log.Error("classify: " + err.Error())
+		}
+	}
+}
+
+// printSummary writes the run's summary on stderr: one line (or a JSON
+// record), after the per-tag lines unless quiet.
+func printSummary(opts *Options, cfg *config.Config, log *slog.Logger, res harvest.Result, status string, runID int64, took time.Duration) {
 	rejected := ""
 	if res.Rejected > 0 {
 		rejected = fmt.Sprintf(", %d rejected as malformed", res.Rejected)
 	}
 	summary := fmt.Sprintf("sync %s: %d new, %d updated, %d deleted posts%s; %d requests (%d for conversations, %d for the refresh), %d waits (%s) in %s",
-		status, res.New, res.Updated, res.Deleted, rejected, res.Requests, res.ThreadRequests, res.RefreshRequests, res.Waits, res.Waited.Round(time.Second), now().Sub(start).Round(time.Millisecond))
+		status, res.New, res.Updated, res.Deleted, rejected, res.Requests, res.ThreadRequests, res.RefreshRequests, res.Waits, res.Waited.Round(time.Second), took.Round(time.Millisecond))
 	if cfg.LogFormat == "json" {
 		log.Info("sync finished", "status", status, "new", res.New, "updated", res.Updated, "deleted", res.Deleted, "rejected", res.Rejected, "requests", res.Requests,
 			"thread_requests", res.ThreadRequests, "refresh_requests", res.RefreshRequests, "waits", res.Waits, "waited_ms", res.Waited.Milliseconds(), "run", runID)
@@ -229,7 +263,6 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 		}
 		fmt.Fprintln(opts.IO.ErrOut, summary)
 	}
-	return exitErr
 }
 
 // outcome decides the run's status and the error that sets the exit code.
