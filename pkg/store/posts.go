@@ -256,115 +256,142 @@ func (w *writer) upsert(instance, tag string, p *Post, fromTimeline bool) (Write
 	if err != nil {
 		return WriteResult{}, err
 	}
-	var (
-		postID                          int64
-		oldEdited, oldDeleted           sql.NullString
-		oldContent, oldSpoiler          sql.NullString
-		oldCreated                      string
-		oldReplies, oldReblogs, oldFavs int64
-	)
+	var old storedPost
 	err = w.queryRow(qSelectPost, p.URI).
-		Scan(&postID, &oldEdited, &oldDeleted, &oldContent, &oldSpoiler, &oldCreated, &oldReplies, &oldReblogs, &oldFavs)
+		Scan(&old.id, &old.edited, &old.deleted, &old.content, &old.spoiler, &old.created, &old.replies, &old.reblogs, &old.favs)
 	var res WriteResult
-	needsContext := p.InReplyToLocalID != "" || p.Replies > 0
-	needsInteractions := p.Reblogs > 0 || p.Favourites > 0
+	postID := old.id
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		err = w.queryRow(`INSERT INTO posts(uri, url, account_id, created_at, edited_at, in_reply_to_acct, language, visibility, sensitive,
-				spoiler_text, content, text, replies_count, reblogs_count, favourites_count, media_count, card_url, raw,
-				first_seen, last_seen, needs_context, needs_interactions)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			p.URI, p.URL, accountID, FormatTime(p.CreatedAt), nullTime(p.EditedAt), nullString(p.InReplyToAcct), p.Language, p.Visibility, p.Sensitive,
-			p.SpoilerText, p.Content, p.Text, p.Replies, p.Reblogs, p.Favourites, p.MediaCount, nullString(p.CardURL), string(p.Raw),
-			w.now, w.now, needsContext && fromTimeline, needsInteractions).Scan(&postID)
-		if err != nil {
-			return res, fmt.Errorf("insert %s: %w", p.URI, err)
-		}
-		if err := w.children(postID, p); err != nil {
+		if postID, err = w.insertPost(p, accountID, fromTimeline); err != nil {
 			return res, err
 		}
 		res.New = 1
 	case err != nil:
 		return res, fmt.Errorf("look up %s: %w", p.URI, err)
-	case oldDeleted.Valid:
+	case old.deleted.Valid:
 		// A tombstone: the post was deleted; do not bring content back.
 	default:
-		edited := p.EditedAt != nil && !p.EditedAt.IsZero() && FormatTime(*p.EditedAt) != oldEdited.String
-		countsChanged := p.Replies != oldReplies || p.Reblogs != oldReblogs || p.Favourites != oldFavs
-		if edited {
-			versionAt := oldCreated
-			if oldEdited.Valid {
-				versionAt = oldEdited.String
-			}
-			if _, err := w.exec(`INSERT OR IGNORE INTO post_edits(post_id, version_at, content, spoiler_text) VALUES (?, ?, ?, ?)`,
-				postID, versionAt, oldContent.String, oldSpoiler.String); err != nil {
-				return res, fmt.Errorf("keep previous version of %s: %w", p.URI, err)
-			}
-			if _, err := w.exec(`UPDATE posts SET edited_at = ?, content = ?, text = ?, spoiler_text = ?, sensitive = ?, language = ?,
-					media_count = ?, card_url = ?, raw = ? WHERE id = ?`,
-				nullTime(p.EditedAt), p.Content, p.Text, p.SpoilerText, p.Sensitive, p.Language, p.MediaCount, nullString(p.CardURL), string(p.Raw), postID); err != nil {
-				return res, fmt.Errorf("update %s: %w", p.URI, err)
-			}
-			for _, q := range []string{`DELETE FROM post_tags WHERE post_id = ?`, `DELETE FROM post_mentions WHERE post_id = ?`, `DELETE FROM post_links WHERE post_id = ?`} {
-				if _, err := w.exec(q, postID); err != nil {
-					return res, err
-				}
-			}
-			if err := w.children(postID, p); err != nil {
-				return res, err
-			}
-			// The text changed: classify it again (its replies read it too).
-			if _, err := w.exec(`DELETE FROM classifications WHERE post_id = ?1 OR post_id IN (SELECT id FROM posts WHERE in_reply_to_post = ?1)`, postID); err != nil {
-				return res, err
-			}
-		}
-		if countsChanged {
-			// More replies than before: the conversation grew, fetch it again.
-			moreReplies := p.Replies > oldReplies
-			moreBoostsOrFavs := p.Reblogs != oldReblogs || p.Favourites != oldFavs
-			if _, err := w.exec(`UPDATE posts SET replies_count = ?, reblogs_count = ?, favourites_count = ?,
-					needs_context = needs_context OR ?, needs_interactions = needs_interactions OR ? WHERE id = ?`,
-				p.Replies, p.Reblogs, p.Favourites, moreReplies, moreBoostsOrFavs && needsInteractions, postID); err != nil {
-				return res, fmt.Errorf("update counts of %s: %w", p.URI, err)
-			}
-		}
-		if _, err := w.exec(`UPDATE posts SET last_seen = ? WHERE id = ?`, w.now, postID); err != nil {
+		if res.Updated, err = w.updatePost(p, old); err != nil {
 			return res, err
 		}
-		if edited || countsChanged {
-			res.Updated = 1
+	}
+	return res, w.link(instance, tag, p, postID, res.New == 1)
+}
+
+// storedPost is what upsert compares a fetched post with.
+type storedPost struct {
+	id                     int64
+	edited, deleted        sql.NullString
+	content, spoiler       sql.NullString
+	created                string
+	replies, reblogs, favs int64
+}
+
+// insertPost stores a post seen for the first time, with its tags,
+// mentions and links.
+func (w *writer) insertPost(p *Post, accountID int64, fromTimeline bool) (int64, error) {
+	needsContext := p.InReplyToLocalID != "" || p.Replies > 0
+	needsInteractions := p.Reblogs > 0 || p.Favourites > 0
+	var postID int64
+	err := w.queryRow(`INSERT INTO posts(uri, url, account_id, created_at, edited_at, in_reply_to_acct, language, visibility, sensitive,
+			spoiler_text, content, text, replies_count, reblogs_count, favourites_count, media_count, card_url, raw,
+			first_seen, last_seen, needs_context, needs_interactions)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		p.URI, p.URL, accountID, FormatTime(p.CreatedAt), nullTime(p.EditedAt), nullString(p.InReplyToAcct), p.Language, p.Visibility, p.Sensitive,
+		p.SpoilerText, p.Content, p.Text, p.Replies, p.Reblogs, p.Favourites, p.MediaCount, nullString(p.CardURL), string(p.Raw),
+		w.now, w.now, needsContext && fromTimeline, needsInteractions).Scan(&postID)
+	if err != nil {
+		return 0, fmt.Errorf("insert %s: %w", p.URI, err)
+	}
+	return postID, w.children(postID, p)
+}
+
+// updatePost brings a stored post up to date: a new edit (keeping the
+// previous version) and changed counts. It returns 1 when either changed.
+func (w *writer) updatePost(p *Post, old storedPost) (int, error) {
+	postID := old.id
+	edited := p.EditedAt != nil && !p.EditedAt.IsZero() && FormatTime(*p.EditedAt) != old.edited.String
+	countsChanged := p.Replies != old.replies || p.Reblogs != old.reblogs || p.Favourites != old.favs
+	if edited {
+		versionAt := old.created
+		if old.edited.Valid {
+			versionAt = old.edited.String
+		}
+		if _, err := w.exec(`INSERT OR IGNORE INTO post_edits(post_id, version_at, content, spoiler_text) VALUES (?, ?, ?, ?)`,
+			postID, versionAt, old.content.String, old.spoiler.String); err != nil {
+			return 0, fmt.Errorf("keep previous version of %s: %w", p.URI, err)
+		}
+		if _, err := w.exec(`UPDATE posts SET edited_at = ?, content = ?, text = ?, spoiler_text = ?, sensitive = ?, language = ?,
+				media_count = ?, card_url = ?, raw = ? WHERE id = ?`,
+			nullTime(p.EditedAt), p.Content, p.Text, p.SpoilerText, p.Sensitive, p.Language, p.MediaCount, nullString(p.CardURL), string(p.Raw), postID); err != nil {
+			return 0, fmt.Errorf("update %s: %w", p.URI, err)
+		}
+		for _, q := range []string{`DELETE FROM post_tags WHERE post_id = ?`, `DELETE FROM post_mentions WHERE post_id = ?`, `DELETE FROM post_links WHERE post_id = ?`} {
+			if _, err := w.exec(q, postID); err != nil {
+				return 0, err
+			}
+		}
+		if err := w.children(postID, p); err != nil {
+			return 0, err
+		}
+		// The text changed: classify it again (its replies read it too).
+		if _, err := w.exec(`DELETE FROM classifications WHERE post_id = ?1 OR post_id IN (SELECT id FROM posts WHERE in_reply_to_post = ?1)`, postID); err != nil {
+			return 0, err
 		}
 	}
+	if countsChanged {
+		// More replies than before: the conversation grew, fetch it again.
+		needsInteractions := p.Reblogs > 0 || p.Favourites > 0
+		moreReplies := p.Replies > old.replies
+		moreBoostsOrFavs := p.Reblogs != old.reblogs || p.Favourites != old.favs
+		if _, err := w.exec(`UPDATE posts SET replies_count = ?, reblogs_count = ?, favourites_count = ?,
+				needs_context = needs_context OR ?, needs_interactions = needs_interactions OR ? WHERE id = ?`,
+			p.Replies, p.Reblogs, p.Favourites, moreReplies, moreBoostsOrFavs && needsInteractions, postID); err != nil {
+			return 0, fmt.Errorf("update counts of %s: %w", p.URI, err)
+		}
+	}
+	if _, err := w.exec(`UPDATE posts SET last_seen = ? WHERE id = ?`, w.now, postID); err != nil {
+		return 0, err
+	}
+	if edited || countsChanged {
+		return 1, nil
+	}
+	return 0, nil
+}
+
+// link records where the post was seen (its local id, the tag timeline)
+// and links it to its parent and stored children, whichever arrived first.
+func (w *writer) link(instance, tag string, p *Post, postID int64, isNew bool) error {
 	if _, err := w.exec(`INSERT INTO post_ids(instance, local_id, post_id, in_reply_to_local_id) VALUES (?, ?, ?, ?)
 			ON CONFLICT(instance, local_id) DO NOTHING`, instance, p.LocalID, postID, nullString(p.InReplyToLocalID)); err != nil {
-		return res, fmt.Errorf("local id of %s: %w", p.URI, err)
+		return fmt.Errorf("local id of %s: %w", p.URI, err)
 	}
 	if _, err := w.exec(`INSERT OR IGNORE INTO post_sources(post_id, instance, tag) VALUES (?, ?, ?)`, postID, instance, tag); err != nil {
-		return res, err
+		return err
 	}
-	// Link the post to its parent, and any stored children to the post,
-	// whichever arrived first. A post given a parent has its thread root
-	// (and its replies') recomputed by UpdateThreadRoots.
+	// A post given a parent has its thread root (and its replies')
+	// recomputed by UpdateThreadRoots.
 	if p.InReplyToLocalID != "" {
 		if _, err := w.exec(`UPDATE posts SET in_reply_to_post = i.post_id, thread_root = NULL FROM post_ids AS i
 				WHERE i.instance = ? AND i.local_id = ? AND posts.id = ? AND posts.in_reply_to_post IS NULL`, instance, p.InReplyToLocalID, postID); err != nil {
-			return res, err
+			return err
 		}
 	}
 	if _, err := w.exec(`UPDATE posts SET in_reply_to_post = ?, thread_root = NULL WHERE in_reply_to_post IS NULL AND id IN
 			(SELECT post_id FROM post_ids WHERE instance = ? AND in_reply_to_local_id = ?)`, postID, instance, p.LocalID); err != nil {
-		return res, err
+		return err
 	}
-	if res.New == 1 {
+	if isNew {
 		// A new post changes how its parent reads (it drew a reply) and how
 		// replies already stored read (their parent is now known): classify
 		// those again.
 		if _, err := w.exec(`DELETE FROM classifications WHERE post_id IN
 				(SELECT in_reply_to_post FROM posts WHERE id = ?1 UNION SELECT id FROM posts WHERE in_reply_to_post = ?1)`, postID); err != nil {
-			return res, err
+			return err
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // children writes a post's tags, mentions and links.
