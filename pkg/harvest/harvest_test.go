@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
@@ -30,6 +31,7 @@ func openStore(t testing.TB) *store.Store {
 
 func client(t testing.TB, srv *mastodontest.Server, token string, waits *[]mastodon.Wait) *mastodon.Client {
 	t.Helper()
+	var mu gosync.Mutex // workers wait concurrently
 	c, err := mastodon.New(mastodon.Options{
 		Instance:   srv.URL,
 		Token:      token,
@@ -38,7 +40,9 @@ func client(t testing.TB, srv *mastodontest.Server, token string, waits *[]masto
 		Timeout:    2 * time.Second,
 		OnWait: func(w mastodon.Wait) {
 			if waits != nil {
+				mu.Lock()
 				*waits = append(*waits, w)
+				mu.Unlock()
 			}
 		},
 	})
