@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/oeru/copharvest/internal/testenv"
+
 	"github.com/mattn/go-mastodon"
 )
 
@@ -19,10 +21,7 @@ var codedDir = filepath.Join("..", "..", "testdata", "coded")
 // missingFixture fails under CI (where the fixture must be present) and skips elsewhere.
 func missingFixture(t testing.TB, what string) {
 	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is missing", what)
-	}
-	t.Skipf("%s is missing", what)
+	testenv.Missing(t, "%s is missing", what)
 }
 
 // loadCoded classifies every coded post with c, from the statuses themselves.

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oeru/copharvest/internal/testenv"
+
 	"github.com/oeru/copharvest/pkg/export/exporttest"
 	"github.com/oeru/copharvest/pkg/store"
 )
@@ -30,10 +32,7 @@ func needTool(t *testing.T, what string, err error) {
 	if err == nil {
 		return
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is missing in CI (.ci/run installs it): %v", what, err)
-	}
-	t.Skipf("%s is not installed (%v); .ci/run installs it", what, err)
+	testenv.Missing(t, "%s is not installed (%v); .ci/run installs it", what, err)
 }
 
 // python runs a script with Debian's Python and returns its standard output.

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oeru/copharvest/internal/testenv"
+
 	"github.com/oeru/copharvest/pkg/export"
 	"github.com/oeru/copharvest/pkg/mastodon/mastodontest"
 	"github.com/oeru/copharvest/pkg/privacy"
@@ -172,10 +174,7 @@ func parquetText(t *testing.T, data []byte) string {
 		_, err = exec.LookPath("node")
 	}
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("DuckDB for node is missing in CI (.ci/run installs it): %v", err)
-		}
-		t.Skipf("DuckDB for node is not installed (cd testdata/tools && npm ci): %v", err)
+		testenv.Missing(t, "DuckDB for node is not installed (cd testdata/tools && npm ci; .ci/run does it): %v", err)
 	}
 	path := filepath.Join(t.TempDir(), "x.parquet")
 	if err := os.WriteFile(path, data, 0o600); err != nil {
