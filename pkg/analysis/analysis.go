@@ -175,7 +175,23 @@ type loaded struct {
 	edgePostAt []time.Time // creation time of each edge's post: what windows select on
 }
 
+// load reads the window from the stored per-post facts (see facts.go),
+// bringing them up to date first when the store may be written; a store
+// opened read-only whose facts are out of date (or were never built) is
+// read the slower way, from the posts themselves.
 func load(ctx context.Context, st *store.Store, w community.Window) (*loaded, error) {
+	ready, err := EnsureFacts(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if ready {
+		return loadFacts(ctx, st, w)
+	}
+	return loadRows(ctx, st, w)
+}
+
+// loadRows reads the window from the posts and their classifications.
+func loadRows(ctx context.Context, st *store.Store, w community.Window) (*loaded, error) {
 	d := &loaded{}
 	in := interner{}
 	err := st.PostFacts(ctx, w.Start, w.End, func(f *store.PostFact) error {
@@ -333,20 +349,10 @@ func toPost(f *store.PostFact, in interner) community.Post {
 	for _, t := range f.ThreadTags {
 		p.ThreadTags = append(p.ThreadTags, in.of(t))
 	}
-	seen := map[string]bool{}
-	add := func(r string) {
-		if r != "" && !seen[r] {
-			seen[r] = true
-			p.Resources = append(p.Resources, in.of(r))
-		}
-	}
-	for _, l := range f.Links {
-		add(NormalizeResource(l))
+	for _, r := range resources(f.Links, f.Rules) {
+		p.Resources = append(p.Resources, in.of(r))
 	}
 	p.Question = classify.AsksQuestion(f.Rules)
-	for _, m := range classify.Tools(f.Rules) { // named tools and artefacts: the shared repertoire
-		add("tool:" + m)
-	}
 	p.Answered = p.Question && f.OtherRepliers > 0
 	switch {
 	case f.ParentID > 0:
@@ -355,6 +361,26 @@ func toPost(f *store.PostFact, in interner) community.Post {
 		p.InReplyToURI = "^" + p.URI
 	}
 	return p
+}
+
+// resources are a post's shared repertoire: its links, normalised, then
+// the tools and artefacts it names, each once.
+func resources(links []string, rules string) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(r string) {
+		if r != "" && !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	for _, l := range links {
+		add(NormalizeResource(l))
+	}
+	for _, m := range classify.Tools(rules) {
+		add("tool:" + m)
+	}
+	return out
 }
 
 func postKey(id int64) string { return strconv.FormatInt(id, 36) }

@@ -31,7 +31,8 @@ func Record(postID int64, res classify.Result) store.Classification {
 }
 
 // ClassifyStore classifies the posts not yet classified by this classifier
-// version (all posts with rebuild) and stores the results in batches.
+// version (all posts with rebuild) and stores the results in batches,
+// then the per-post facts the analysis reads (see EnsureFacts).
 // Thread roots are brought up to date first: replies take their domain from
 // the thread they are in. Reading, scoring and writing overlap: the store
 // streams rows to scoring workers while batches are written.
@@ -96,5 +97,13 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 	if writeErr != nil {
 		return n, writeErr
 	}
-	return n, readErr
+	if readErr != nil {
+		return n, readErr
+	}
+	// The analysis reads per-post facts made of the classification: write
+	// them now rather than on the next analysis.
+	if _, err := EnsureFacts(ctx, st); err != nil {
+		return n, err
+	}
+	return n, nil
 }

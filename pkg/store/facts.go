@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -159,4 +160,302 @@ func (s *Store) SaveCommunities(ctx context.Context, list []CommunityAssignment)
 		}
 		return nil
 	})
+}
+
+// Bits of post_facts.flags.
+const (
+	FactClassified = 1 << iota
+	FactDomain
+	FactCommunity
+	FactPractice
+	FactQuestion
+)
+
+// FactSource is what a post's stored facts are made of: the columns of
+// PostFact that need no other post, with the classification's rules (which
+// only classify can read) and the account ids.
+type FactSource struct {
+	PostFact
+	AuthorID, ReplyToID int64  // accounts.id; ReplyToID 0 when the parent is not stored
+	ReplyToAcct         string // in_reply_to_acct when the parent is not stored
+}
+
+// FactRow is one post's facts as the analysis wants them: Flags are the
+// Fact* bits; Resources are normalised links and tools, in order.
+type FactRow struct {
+	PostID, At, AuthorID, ParentID, ReplyToID int64 // At: Unix nanoseconds
+	IsReply                                   bool
+	ReplyToAcct                               string
+	Flags                                     int
+	Tags, RootTags, Resources                 []string
+}
+
+// Fact is one post's stored facts, strings as ids: Terms (see FactTerms)
+// for tags and resources, accounts.id for accounts. The slices are reused
+// by the next call.
+type Fact struct {
+	PostID, At, AuthorID, ParentID, ReplyToID int64
+	IsReply                                   bool
+	ReplyToAcct                               string
+	Flags                                     int
+	Answered                                  bool // a question another author replied to
+	Tags, RootTags, Resources                 []uint32
+}
+
+// factsPerChunk bounds what BuildFacts holds in memory at once.
+const factsPerChunk = 5000
+
+// FactsPending counts the posts whose facts are missing or out of date.
+// A database that has not been migrated yet (opened read-only) has no
+// facts: ok is false.
+func (s *Store) FactsPending(ctx context.Context) (n int, ok bool, err error) {
+	var exists bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'post_facts_pending')`).Scan(&exists); err != nil || !exists {
+		return 0, false, err
+	}
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM post_facts_pending`).Scan(&n); err != nil {
+		return 0, false, fmt.Errorf("count posts whose facts are out of date: %w", err)
+	}
+	return n, true, nil
+}
+
+// BuildFacts brings the facts of every queued post up to date, in chunks
+// of a few thousand posts, each in its own write transaction (so that no
+// writer can queue a post between reading it and clearing it); convert
+// turns a post's sources into its facts. It returns how many posts it
+// wrote.
+func (s *Store) BuildFacts(ctx context.Context, convert func(*FactSource) FactRow) (int, error) {
+	terms := map[string]uint32{}
+	rows, err := s.w.QueryContext(ctx, `SELECT id, term FROM fact_terms`)
+	if err != nil {
+		return 0, fmt.Errorf("read fact terms: %w", err)
+	}
+	for rows.Next() {
+		var id uint32
+		var t string
+		if err := rows.Scan(&id, &t); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		terms[t] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	written := 0
+	for {
+		n, err := s.buildFactsChunk(ctx, terms, convert)
+		if err != nil {
+			return written, err
+		}
+		if n < 0 {
+			return written, nil
+		}
+		written += n
+	}
+}
+
+// buildFactsChunk rebuilds the facts of the first queued posts; -1: none
+// was queued.
+func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, convert func(*FactSource) FactRow) (int, error) {
+	written := -1
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var lo, hi sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT MIN(post_id), MAX(post_id) FROM (SELECT post_id FROM post_facts_pending ORDER BY post_id LIMIT ?)`,
+			factsPerChunk).Scan(&lo, &hi); err != nil {
+			return fmt.Errorf("read queued facts: %w", err)
+		}
+		if !lo.Valid {
+			return nil
+		}
+		var sources []FactSource
+		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.account_id, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
+				p.created_at, COALESCE(q.account_id, 0), CASE WHEN q.id IS NULL THEN COALESCE(p.in_reply_to_acct, '') ELSE '' END,
+				c.post_id IS NOT NULL, COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0), COALESCE(c.rules, ''),
+				COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
+				COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
+				CASE WHEN p.thread_root IS NOT NULL AND p.thread_root <> p.id
+					THEN COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.thread_root), '') ELSE '' END
+			FROM post_facts_pending f JOIN posts p ON p.id = f.post_id
+			LEFT JOIN posts q ON q.id = p.in_reply_to_post
+			LEFT JOIN classifications c ON c.post_id = p.id
+			WHERE f.post_id BETWEEN ? AND ? AND p.deleted_at IS NULL`, lo.Int64, hi.Int64)
+		if err != nil {
+			return fmt.Errorf("read the sources of facts: %w", err)
+		}
+		var at, tags, links, rootTags string
+		for rows.Next() {
+			var f FactSource
+			if err := rows.Scan(&f.ID, &f.AuthorID, &f.ParentID, &f.IsReply, &at, &f.ReplyToID, &f.ReplyToAcct,
+				&f.Classified, &f.Domain, &f.Community, &f.Practice, &f.Rules, &tags, &links, &rootTags); err != nil {
+				rows.Close()
+				return err
+			}
+			f.At, _ = ParseTime(at)
+			f.Tags, f.Links, f.ThreadTags = strings.Fields(tags), strings.Fields(links), strings.Fields(rootTags)
+			sources = append(sources, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read the sources of facts: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts WHERE post_id IN (SELECT post_id FROM post_facts_pending WHERE post_id BETWEEN ? AND ?)`, lo.Int64, hi.Int64); err != nil {
+			return fmt.Errorf("clear out-of-date facts: %w", err)
+		}
+		ids := func(list []string) ([]byte, error) {
+			b := make([]byte, 0, 4*len(list))
+			for _, t := range list {
+				id, ok := terms[t]
+				if !ok {
+					var id64 int64
+					if err := tx.QueryRowContext(ctx, `INSERT INTO fact_terms(term) VALUES (?) RETURNING id`, t).Scan(&id64); err != nil {
+						return nil, fmt.Errorf("store fact term %q: %w", t, err)
+					}
+					id = uint32(id64)
+					terms[t] = id
+				}
+				b = binary.LittleEndian.AppendUint32(b, id)
+			}
+			return b, nil
+		}
+		insert, err := tx.PrepareContext(ctx, `INSERT INTO post_facts(post_id, at, author, parent, is_reply, reply_to, reply_to_acct, flags, tags, root_tags, resources)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
+		for i := range sources {
+			r := convert(&sources[i])
+			tags, err := ids(r.Tags)
+			if err != nil {
+				return err
+			}
+			rootTags, err := ids(r.RootTags)
+			if err != nil {
+				return err
+			}
+			resources, err := ids(r.Resources)
+			if err != nil {
+				return err
+			}
+			if _, err := insert.ExecContext(ctx, r.PostID, r.At, r.AuthorID, r.ParentID, r.IsReply, r.ReplyToID, r.ReplyToAcct, r.Flags,
+				tags, rootTags, resources); err != nil {
+				return fmt.Errorf("store the facts of post %d: %w", r.PostID, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts_pending WHERE post_id BETWEEN ? AND ?`, lo.Int64, hi.Int64); err != nil {
+			return fmt.Errorf("clear queued facts: %w", err)
+		}
+		written = len(sources)
+		return nil
+	})
+	return written, err
+}
+
+// FactTerms returns the terms facts refer to, indexed by id ("" where no
+// term has that id).
+func (s *Store) FactTerms(ctx context.Context) ([]string, error) {
+	return s.names(ctx, `SELECT id, term FROM fact_terms ORDER BY id`)
+}
+
+// AccountNames returns every account's acct, indexed by accounts.id.
+func (s *Store) AccountNames(ctx context.Context) ([]string, error) {
+	return s.names(ctx, `SELECT id, acct FROM accounts ORDER BY id`)
+}
+
+func (s *Store) names(ctx context.Context, query string) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("read names: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		if id < 0 || id > 1<<31 {
+			return nil, fmt.Errorf("read names: id %d out of range", id)
+		}
+		for int64(len(out)) <= id {
+			out = append(out, "")
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// Facts streams the stored facts of the live posts created in [since,
+// until) (zero = open), in creation order. Whether a question was answered
+// is read here, not stored: a reply may come any time later.
+func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact) error) error {
+	var where string
+	var args []any
+	if !since.IsZero() {
+		where += " AND f.at >= ?"
+		args = append(args, since.UnixNano())
+	}
+	if !until.IsZero() {
+		where += " AND f.at < ?"
+		args = append(args, until.UnixNano())
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
+			f.flags & ? AND EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = f.post_id AND r.account_id <> f.author AND r.deleted_at IS NULL)
+		FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, append([]any{FactQuestion}, args...)...)
+	if err != nil {
+		return fmt.Errorf("read post facts: %w", err)
+	}
+	defer rows.Close()
+	var f Fact
+	var tags, rootTags, resources []byte
+	decode := func(dst []uint32, b []byte) []uint32 {
+		dst = dst[:0]
+		for i := 0; i+4 <= len(b); i += 4 {
+			dst = append(dst, binary.LittleEndian.Uint32(b[i:]))
+		}
+		return dst
+	}
+	for rows.Next() {
+		if err := rows.Scan(&f.PostID, &f.At, &f.AuthorID, &f.ParentID, &f.IsReply, &f.ReplyToID, &f.ReplyToAcct, &f.Flags,
+			&tags, &rootTags, &resources, &f.Answered); err != nil {
+			return fmt.Errorf("read post facts: %w", err)
+		}
+		f.Tags, f.RootTags, f.Resources = decode(f.Tags, tags), decode(f.RootTags, rootTags), decode(f.Resources, resources)
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// EdgeIDs streams the interactions whose post was created in [since,
+// until), like EdgeFacts but with accounts.id for accounts and Unix
+// nanoseconds for the time of the post.
+func (s *Store) EdgeIDs(ctx context.Context, since, until time.Time, fn func(kind string, from, to int64, at time.Time, postID, postAt int64) error) error {
+	edges, args := windowEdges(since, until)
+	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, e.source_id, e.target_id, e.at, e.post_id, p.created_at
+		FROM `+edges+` e JOIN posts p ON p.id = e.post_id`, args...)
+	if err != nil {
+		return fmt.Errorf("read interactions: %w", err)
+	}
+	defer rows.Close()
+	var kind, at, postAt string
+	var from, to, postID int64
+	for rows.Next() {
+		if err := rows.Scan(&kind, &from, &to, &at, &postID, &postAt); err != nil {
+			return fmt.Errorf("read interactions: %w", err)
+		}
+		t, _ := ParseTime(at)
+		pt := t
+		if postAt != at {
+			pt, _ = ParseTime(postAt)
+		}
+		if err := fn(kind, from, to, t, postID, pt.UnixNano()); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

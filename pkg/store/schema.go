@@ -201,4 +201,73 @@ CREATE INDEX posts_thread_root ON posts(thread_root);`,
 	UNIQUE(instance, raw_sha256)
 );
 ALTER TABLE runs ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;`,
+	// 7: per-post facts kept ready for the community analysis and the
+	// report (see facts.go): one row per live post with what they read,
+	// strings replaced by ids, written at classify time and brought up to
+	// date on first need. Triggers queue a post in post_facts_pending
+	// whenever something its facts are made of changes; an existing
+	// database queues every live post once (the one-time build). The
+	// triggers test for a queued post rather than INSERT OR IGNORE: an
+	// upsert's conflict clause would override theirs.
+	`CREATE TABLE fact_terms (
+	id   INTEGER PRIMARY KEY,
+	term TEXT NOT NULL UNIQUE           -- a tag, a normalised link or "tool:NAME"
+);
+CREATE TABLE post_facts (
+	at            INTEGER NOT NULL,     -- created_at in Unix nanoseconds
+	post_id       INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	author        INTEGER NOT NULL,     -- accounts.id
+	parent        INTEGER NOT NULL,     -- in_reply_to_post, 0 when not stored
+	is_reply      INTEGER NOT NULL,     -- a reply, even when its parent is not stored
+	reply_to      INTEGER NOT NULL,     -- the parent's accounts.id, 0 when the parent is not stored
+	reply_to_acct TEXT NOT NULL,        -- in_reply_to_acct when the parent is not stored
+	flags         INTEGER NOT NULL,     -- bits: classified, domain, community, practice, question
+	tags          BLOB NOT NULL,        -- fact_terms ids, uint32 little-endian each
+	root_tags     BLOB NOT NULL,        -- the thread root's tags, when the root is another post
+	resources     BLOB NOT NULL,        -- normalised links, then tools
+	PRIMARY KEY (at, post_id)           -- in time order: a window is one sequential range
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX post_facts_post ON post_facts(post_id);
+CREATE TABLE post_facts_pending (post_id INTEGER PRIMARY KEY) WITHOUT ROWID;
+CREATE TRIGGER facts_post_insert AFTER INSERT ON posts BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.id);
+END;
+CREATE TRIGGER facts_post_update AFTER UPDATE OF account_id, created_at, deleted_at, in_reply_to_post, in_reply_to_acct, thread_root ON posts
+	WHEN OLD.account_id IS NOT NEW.account_id OR OLD.created_at IS NOT NEW.created_at OR OLD.deleted_at IS NOT NEW.deleted_at
+		OR OLD.in_reply_to_post IS NOT NEW.in_reply_to_post OR OLD.in_reply_to_acct IS NOT NEW.in_reply_to_acct OR OLD.thread_root IS NOT NEW.thread_root
+BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.id);
+END;
+CREATE TRIGGER facts_post_delete AFTER DELETE ON posts BEGIN
+	DELETE FROM post_facts_pending WHERE post_id = OLD.id;
+END;
+CREATE TRIGGER facts_tag_insert AFTER INSERT ON post_tags BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE thread_root = NEW.post_id AND id <> NEW.post_id
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+CREATE TRIGGER facts_tag_delete AFTER DELETE ON post_tags BEGIN
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE id = OLD.post_id
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE thread_root = OLD.post_id AND id <> OLD.post_id
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+CREATE TRIGGER facts_link_insert AFTER INSERT ON post_links BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
+END;
+CREATE TRIGGER facts_link_delete AFTER DELETE ON post_links BEGIN
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE id = OLD.post_id
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+CREATE TRIGGER facts_classification_insert AFTER INSERT ON classifications BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
+END;
+CREATE TRIGGER facts_classification_update AFTER UPDATE ON classifications BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
+END;
+CREATE TRIGGER facts_classification_delete AFTER DELETE ON classifications BEGIN
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE id = OLD.post_id
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL;`,
 }

@@ -450,3 +450,6 @@ func nullString(s string) any {
 	}
 	return s
 }
+
+// Writable reports whether the store was opened for writing.
+func (s *Store) Writable() bool { return s.writable }

@@ -1,0 +1,202 @@
+package analysis_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/oeru/copharvest/pkg/analysis"
+	"github.com/oeru/copharvest/pkg/classify"
+	"github.com/oeru/copharvest/pkg/cmd/root"
+	"github.com/oeru/copharvest/pkg/cmdutil"
+	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/period"
+	"github.com/oeru/copharvest/pkg/store"
+)
+
+// sameBothWays checks that the stored facts give the analysis, byte for
+// byte, what the posts themselves give, for every grouping and for the
+// whole store and a narrower window.
+func sameBothWays(t *testing.T, st *store.Store, narrow period.Period) {
+	t.Helper()
+	ctx := context.Background()
+	ready, err := analysis.EnsureFacts(ctx, st)
+	if err != nil || !ready {
+		t.Fatalf("facts not ready (%v)", err)
+	}
+	for _, by := range []analysis.Grouping{analysis.ByGraph, analysis.ByTag, analysis.ByInstance} {
+		for _, p := range []period.Period{{}, narrow} {
+			opts := analysis.Options{By: by, Period: p, Thresholds: community.DefaultThresholds(), Seed: 1}
+			a, b, err := analysis.BothWays(ctx, st, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(a, b) {
+				t.Errorf("by %s, period %q: the facts give another analysis than the posts:\nposts: %.600s\nfacts: %.600s", by, p.Label, a, b)
+			}
+			if bytes.Contains(a, []byte(`"posts":0,`)) {
+				t.Errorf("by %s, period %q: no posts analysed: the comparison proves nothing", by, p.Label)
+			}
+		}
+	}
+}
+
+// TestFactsMatchPostsOnTheCodedCourses: every hand-coded course, loaded as
+// copharvest demo loads it (sync from the fake, then classify).
+func TestFactsMatchPostsOnTheCodedCourses(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "coded.db")
+	io, _, _, errOut := iostreams.Test()
+	f := &cmdutil.Factory{IOStreams: io, Now: func() time.Time { return time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC) },
+		Getenv: func(k string) string {
+			return map[string]string{"XDG_CONFIG_HOME": t.TempDir(), "XDG_DATA_HOME": t.TempDir()}[k]
+		}}
+	cmd := root.NewCmdRoot(f)
+	cmd.SetArgs([]string{"demo", "--course", "all", "--db", db})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errOut)
+	}
+	st, err := store.Open(context.Background(), db, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	newest, err := st.NewestPostAt(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameBothWays(t, st, period.Period{Since: newest.AddDate(0, 0, -21), Until: newest, Label: "three weeks"})
+}
+
+// syntheticCourse writes n posts shaped like bench/benchcourse's: threads,
+// mentions, links, tools; plus replies to posts never stored.
+func syntheticCourse(t *testing.T, st *store.Store, n int) time.Time {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(1, 2))
+	authors := max(20, n/50)
+	start := time.Date(2026, 9, 7, 0, 0, 0, 0, time.UTC)
+	tools := []string{"H5P", "Moodle", "Pressbooks", "WikiEducator", "Kolibri", "a CC BY licence"}
+	sites := []string{"oercommons.org/courses/", "wikieducator.org/OERu/", "creativecommons.org/licenses/by/4.0/", "h5p.org/node/"}
+	phrases := []string{"We tried %s with our Year 8 class and it worked well.", "Has anyone used %s for open textbooks?",
+		"Here is how to set up %s: first export, then share under CC BY.", "Thanks, I will use %s on Monday.",
+		"Idea: a shared %s question bank for Pacific teachers.", "Anyone watching the new police drama? #cop"}
+	var posts []store.Post
+	var lastTop []int
+	for i := range n {
+		author := rng.IntN(authors)
+		id := fmt.Sprintf("%d", 1000+i)
+		text := fmt.Sprintf(phrases[rng.IntN(len(phrases))], tools[rng.IntN(len(tools))])
+		p := store.Post{URI: "https://bench.example/s/" + id, LocalID: id, CreatedAt: start.Add(time.Duration(i) * 17 * time.Minute),
+			Account: store.Account{Acct: fmt.Sprintf("u%d@bench.example", author)}, Tags: []string{"cop"},
+			Content: "<p>" + text + "</p>", Text: text}
+		switch r := rng.IntN(20); {
+		case r == 0:
+			p.InReplyToLocalID, p.InReplyToAcct, p.Tags = "999999", "stranger@elsewhere.example", nil
+		case r < 8 && len(lastTop) > 0:
+			p.InReplyToLocalID = fmt.Sprintf("%d", 1000+lastTop[rng.IntN(len(lastTop))])
+			p.Tags = nil
+		default:
+			lastTop = append(lastTop, i)
+			if len(lastTop) > 50 {
+				lastTop = lastTop[1:]
+			}
+			if rng.IntN(2) == 0 {
+				p.Tags = append(p.Tags, "ds4oers")
+			}
+		}
+		if rng.IntN(4) == 0 {
+			p.Mentions = []string{fmt.Sprintf("u%d@bench.example", rng.IntN(authors))}
+		}
+		if rng.IntN(3) == 0 {
+			site := sites[rng.IntN(len(sites))]
+			p.Links = []store.Link{{URL: "https://www." + site + fmt.Sprint(rng.IntN(20)) + "/?utm=x", Domain: site}}
+		}
+		posts = append(posts, p)
+	}
+	if _, err := st.SaveThread(context.Background(), "bench.example", posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < n; i += 97 {
+		if err := st.SaveInteractions(context.Background(), posts[i].URI, []store.Account{{Acct: "u1@bench.example"}}, []store.Account{{Acct: "u2@bench.example"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return start
+}
+
+// TestFactsMatchPostsOnSyntheticDataAndStayUpToDate: the benchmark's kind
+// of data, then changes of every kind the facts are made of (a new reply
+// to a question, an edit that changes a thread root's tags, a deletion, a
+// reclassification): each leaves the facts as the posts say.
+func TestFactsMatchPostsOnSyntheticDataAndStayUpToDate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "synthetic.db")
+	st, err := store.Open(ctx, path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := syntheticCourse(t, st, 3000)
+	narrow := period.Period{Since: start.AddDate(0, 0, 7), Until: start.AddDate(0, 0, 21), Label: "two weeks"}
+
+	// Before classification the facts are built on first need.
+	if n, ok, err := st.FactsPending(ctx); err != nil || !ok || n != 3000 {
+		t.Fatalf("%d posts queued for facts (%v, %v), want all 3000", n, ok, err)
+	}
+	sameBothWays(t, st, narrow)
+	c := classify.New(classify.DefaultLexicon())
+	if _, err := analysis.ClassifyStore(ctx, st, c, true); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := st.FactsPending(ctx); n != 0 {
+		t.Fatalf("classify left %d posts without facts", n)
+	}
+	sameBothWays(t, st, narrow)
+
+	// A reader that may not write uses the posts when facts are out of
+	// date, and the facts once they are not.
+	// The thread root with the most replies is edited: its replies' facts
+	// hold its tags.
+	var rootURI, rootAcct, rootAt string
+	var replies int
+	if err := st.DB().QueryRowContext(ctx, `SELECT r.uri, a.acct, r.created_at, COUNT(*) FROM posts p JOIN posts r ON r.id = p.thread_root
+		JOIN accounts a ON a.id = r.account_id WHERE p.id <> r.id GROUP BY r.id ORDER BY COUNT(*) DESC LIMIT 1`).Scan(&rootURI, &rootAcct, &rootAt, &replies); err != nil || replies < 2 {
+		t.Fatalf("no thread root with replies (%d, %v)", replies, err)
+	}
+	rootLocal := rootURI[len("https://bench.example/s/"):]
+	rootCreated, _ := store.ParseTime(rootAt)
+	edited := start.AddDate(0, 1, 0)
+	root := store.Post{URI: rootURI, LocalID: rootLocal, CreatedAt: rootCreated, EditedAt: &edited,
+		Account: store.Account{Acct: rootAcct}, Tags: []string{"h5p"}, Content: "<p>Has anyone used H5P?</p>", Text: "Has anyone used H5P?"}
+	reply := store.Post{URI: "https://bench.example/s/new", LocalID: "new", CreatedAt: rootCreated.Add(time.Hour), InReplyToLocalID: rootLocal,
+		Account: store.Account{Acct: "newcomer@bench.example"}, Content: "<p>Yes</p>", Text: "Yes"}
+	if _, err := st.SaveThread(ctx, "bench.example", []store.Post{root, reply}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Tombstone(ctx, []string{"https://bench.example/s/1500"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := st.FactsPending(ctx); n < 3+replies {
+		t.Errorf("%d posts queued after an edit, a new reply and a deletion, want at least %d (with the root's replies)", n, 3+replies)
+	}
+	ro, err := store.Open(ctx, path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if ready, err := analysis.EnsureFacts(ctx, ro); err != nil || ready {
+		t.Errorf("a read-only store with out-of-date facts: ready %v (%v), want false", ready, err)
+	}
+	sameBothWays(t, st, narrow)
+	if ready, err := analysis.EnsureFacts(ctx, ro); err != nil || !ready {
+		t.Errorf("a read-only store with facts up to date: ready %v (%v), want true", ready, err)
+	}
+	if _, err := analysis.ClassifyStore(ctx, st, c, false); err != nil {
+		t.Fatal(err)
+	}
+	sameBothWays(t, st, narrow)
+}
