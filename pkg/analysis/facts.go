@@ -94,7 +94,13 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*loade
 		}
 		return block[start:len(block):len(block)], nil
 	}
-	d := &loaded{}
+	// Sized once: growing a slice of a million posts by doubling copies
+	// it again and again and leaves the old copies to the collector.
+	n, err := st.CountFacts(ctx, w.Start, w.End)
+	if err != nil {
+		return nil, err
+	}
+	d := &loaded{posts: make([]community.Post, 0, n), classified: make([]bool, 0, n)}
 	in := interner{}
 	err = st.Facts(ctx, w.Start, w.End, func(f *store.Fact) error {
 		author, err := name(accounts, f.AuthorID)
@@ -133,7 +139,11 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*loade
 	if err != nil {
 		return nil, err
 	}
+	// Edges are gathered in blocks and copied once into a slice of the
+	// right size, for the same reason.
+	var blocks [][]community.Edge
 	var postAt []int64
+	const blockSize = 1 << 16
 	err = st.EdgeIDs(ctx, w.Start, w.End, func(kind string, from, to int64, at time.Time, postID, pAt int64) error {
 		k, ok := edgeKinds[kind]
 		if !ok {
@@ -147,12 +157,20 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*loade
 		if err != nil {
 			return err
 		}
-		d.edges = append(d.edges, community.Edge{From: f, To: t, Kind: k, At: at, PostURI: postKey(postID)})
+		if len(blocks) == 0 || len(blocks[len(blocks)-1]) == blockSize {
+			blocks = append(blocks, make([]community.Edge, 0, blockSize))
+		}
+		blocks[len(blocks)-1] = append(blocks[len(blocks)-1], community.Edge{From: f, To: t, Kind: k, At: at, PostURI: postKey(postID)})
 		postAt = append(postAt, pAt)
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	d.edges = make([]community.Edge, 0, len(postAt))
+	for i := range blocks {
+		d.edges = append(d.edges, blocks[i]...)
+		blocks[i] = nil
 	}
 	d.edgePostAt = make([]time.Time, len(postAt))
 	for i, n := range postAt {

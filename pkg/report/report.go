@@ -404,7 +404,15 @@ func (rep *Report) activity(ctx context.Context, st *store.Store, loc *time.Loca
 			}
 		}
 		question, idea := classify.AsksQuestion(r.Rules), classify.ProposesPractice(r.Rules)
-		rules := classify.RuleIDs(r.Rules)
+		// Decoding the rules and cutting an excerpt cost more than the rest
+		// of a post: only for the few posts listed.
+		var rules []string
+		listed := func() PostRef {
+			if rules == nil {
+				rules = classify.RuleIDs(r.Rules)
+			}
+			return ref(r, rules)
+		}
 		for _, m := range classify.Tools(r.Rules) {
 			tools.add(m, r.Author)
 		}
@@ -413,19 +421,21 @@ func (rep *Report) activity(ctx context.Context, st *store.Store, loc *time.Loca
 			if r.OtherRepliers == 0 {
 				t.Unanswered++
 				if len(rep.Unanswered) < listCap {
-					rep.Unanswered = append(rep.Unanswered, ref(r, rules))
+					rep.Unanswered = append(rep.Unanswered, listed())
 				}
 			}
 		}
 		if idea {
 			t.IdeasForPractice++
 			if len(rep.Ideas) < topIdeas {
-				rep.Ideas = append(rep.Ideas, ref(r, rules))
+				rep.Ideas = append(rep.Ideas, listed())
 			}
 		}
 		if r.Practice {
 			t.PracticePosts++
-			practice = keepTop(practice, ref(r, rules), topPractice)
+			if len(practice) < topPractice || betterPractice(PostRef{Score: r.PracticeScore, Replies: r.OtherRepliers, At: r.At}, practice[len(practice)-1]) < 0 {
+				practice = keepTop(practice, listed(), topPractice)
+			}
 		}
 		return nil
 	})
@@ -457,10 +467,13 @@ func ref(r *store.ActivityRow, rules []string) PostRef {
 // replies from others, then earliest.
 func keepTop(list []PostRef, p PostRef, n int) []PostRef {
 	list = append(list, p)
-	slices.SortStableFunc(list, func(a, b PostRef) int {
-		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.Replies, a.Replies), a.At.Compare(b.At))
-	})
+	slices.SortStableFunc(list, betterPractice)
 	return list[:min(n, len(list))]
+}
+
+// betterPractice orders practice posts, best first.
+func betterPractice(a, b PostRef) int {
+	return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.Replies, a.Replies), a.At.Compare(b.At))
 }
 
 func excerpt(text string) string {

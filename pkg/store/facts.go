@@ -388,10 +388,18 @@ func (s *Store) names(ctx context.Context, query string) ([]string, error) {
 	return out, rows.Err()
 }
 
-// Facts streams the stored facts of the live posts created in [since,
-// until) (zero = open), in creation order. Whether a question was answered
-// is read here, not stored: a reply may come any time later.
-func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact) error) error {
+// CountFacts counts the live posts created in [since, until) that have
+// facts: what lets a reader size its arrays once.
+func (s *Store) CountFacts(ctx context.Context, since, until time.Time) (int, error) {
+	where, args := factsRange(since, until)
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM post_facts f WHERE 1 = 1`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count post facts: %w", err)
+	}
+	return n, nil
+}
+
+func factsRange(since, until time.Time) (string, []any) {
 	var where string
 	var args []any
 	if !since.IsZero() {
@@ -402,6 +410,14 @@ func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact
 		where += " AND f.at < ?"
 		args = append(args, until.UnixNano())
 	}
+	return where, args
+}
+
+// Facts streams the stored facts of the live posts created in [since,
+// until) (zero = open), in creation order. Whether a question was answered
+// is read here, not stored: a reply may come any time later.
+func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact) error) error {
+	where, args := factsRange(since, until)
 	rows, err := s.r.QueryContext(ctx, `SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
 			f.flags & ? AND EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = f.post_id AND r.account_id <> f.author AND r.deleted_at IS NULL)
 		FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, append([]any{FactQuestion}, args...)...)
