@@ -268,15 +268,12 @@ func analyze(d *loaded, opts Options) (Result, []store.CommunityAssignment) {
 	case ByInstance:
 		groups = community.ByInstance(d.posts)
 	default:
-		groups = community.ByGraph(d.posts, d.edges, opts.Seed)
 		runs := opts.StabilityRuns
 		if runs <= 0 {
 			runs = DefaultStabilityRuns
 		}
-		others := make([][]community.Group, runs)
-		for i := range others {
-			others[i] = community.ByGraph(d.posts, d.edges, opts.Seed+int64(i)+1)
-		}
+		var others [][]community.Group
+		groups, others = community.ByGraphRuns(d.posts, d.edges, opts.Seed, runs)
 		stability = community.Stability(groups, others)
 	}
 	window := Window(opts.Period)

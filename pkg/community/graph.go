@@ -121,35 +121,26 @@ const Unconnected = "unconnected"
 // Name). Groups are ordered by size, largest first, then by name; the
 // unconnected group comes last.
 func ByGraph(posts []Post, edges []Edge, seed int64) []Group {
+	groups, _ := ByGraphRuns(posts, edges, seed, 0)
+	return groups
+}
+
+// ByGraphRuns is ByGraph, and the detection run again with seeds seed+1 to
+// seed+runs on the same tie graph (built once): what Stability compares.
+// The other runs' groups have members, not posts.
+func ByGraphRuns(posts []Post, edges []Edge, seed int64, runs int) (groups []Group, others [][]Group) {
 	// Sorted names make node ids, and so the result, independent of the
 	// order in which the store returned rows.
 	names := tiedAccounts(edges)
-	var groups []Group
 	groupOf := make(map[string]int32, len(names))
 	if len(names) > 0 {
 		g := buildTieGraph(names, edges)
-		membership := louvain(g, seed)
-		nGroups := 0
-		for _, c := range membership {
-			nGroups = max(nGroups, int(c)+1)
+		groups = detect(g, names, seed, groupOf)
+		for i := range runs {
+			others = append(others, detect(g, names, seed+int64(i)+1, nil))
 		}
-		groups = make([]Group, nGroups)
-		weight := make([]float64, len(names)) // tie weight inside the node's group
-		for node, c := range membership {
-			groups[c].Members = append(groups[c].Members, names[node]) // names are sorted, so members are too
-			groupOf[names[node]] = c
-			for e := g.offs[node]; e < g.offs[node+1]; e++ {
-				if membership[g.adj[e]] == c {
-					weight[node] += g.w[e]
-				}
-			}
-		}
-		for gi := range groups {
-			central := slices.Clone(groups[gi].Members)
-			w := func(name string) float64 { i, _ := slices.BinarySearch(names, name); return weight[i] }
-			slices.SortStableFunc(central, func(a, b string) int { return cmp.Compare(w(b), w(a)) })
-			groups[gi].Central = central
-		}
+	} else {
+		others = make([][]Group, runs)
 	}
 	loners := map[string]bool{}
 	unconnected := Group{ID: Unconnected}
@@ -164,12 +155,52 @@ func ByGraph(posts []Post, edges []Edge, seed int64) []Group {
 			unconnected.Members = append(unconnected.Members, posts[i].Author)
 		}
 	}
+	slices.Sort(unconnected.Members)
+	groups = nameAndSort(groups, unconnected)
+	for i := range others {
+		others[i] = nameAndSort(others[i], Group{ID: Unconnected, Members: unconnected.Members})
+	}
+	return groups, others
+}
+
+// detect finds and names the groups of the tie graph g with one seed;
+// groupOf, when given, receives each member's group (before sorting).
+func detect(g *tieGraph, names []string, seed int64, groupOf map[string]int32) []Group {
+	membership := louvain(g, seed)
+	nGroups := 0
+	for _, c := range membership {
+		nGroups = max(nGroups, int(c)+1)
+	}
+	groups := make([]Group, nGroups)
+	weight := make([]float64, len(names)) // tie weight inside the node's group
+	for node, c := range membership {
+		groups[c].Members = append(groups[c].Members, names[node]) // names are sorted, so members are too
+		if groupOf != nil {
+			groupOf[names[node]] = c
+		}
+		for e := g.offs[node]; e < g.offs[node+1]; e++ {
+			if membership[g.adj[e]] == c {
+				weight[node] += g.w[e]
+			}
+		}
+	}
+	for gi := range groups {
+		central := slices.Clone(groups[gi].Members)
+		w := func(name string) float64 { i, _ := slices.BinarySearch(names, name); return weight[i] }
+		slices.SortStableFunc(central, func(a, b string) int { return cmp.Compare(w(b), w(a)) })
+		groups[gi].Central = central
+	}
+	return groups
+}
+
+// nameAndSort names the groups, sorts them (largest first, then by name)
+// and puts the unconnected group, when it has members, last.
+func nameAndSort(groups []Group, unconnected Group) []Group {
 	Name(groups)
 	slices.SortStableFunc(groups, func(a, b Group) int {
 		return cmp.Or(cmp.Compare(len(b.Members), len(a.Members)), strings.Compare(a.ID, b.ID))
 	})
 	if len(unconnected.Members) > 0 {
-		slices.Sort(unconnected.Members)
 		groups = append(groups, unconnected)
 	}
 	return groups

@@ -1,6 +1,8 @@
 package community
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -144,5 +146,43 @@ func TestByTagAndByInstance(t *testing.T) {
 	}
 	if len(instances[1].Posts) != 2 {
 		t.Errorf("mastodon.oeru.org has %d posts, want 2", len(instances[1].Posts))
+	}
+}
+
+// TestByGraphRunsIsByGraphWithEachSeed: building the tie graph once for
+// several seeds finds what detection with each seed alone finds.
+func TestByGraphRunsIsByGraphWithEachSeed(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var posts []Post
+	var edges []Edge
+	acct := func(i int) string { return fmt.Sprintf("u%d@x", i) }
+	for i := range 600 {
+		n := rng.IntN(80)
+		a := acct(n)
+		posts = append(posts, Post{URI: fmt.Sprint(i), Author: a})
+		if n < 60 && rng.IntN(3) > 0 { // u60 to u79 tie to nobody
+			edges = append(edges, Edge{From: a, To: acct(rng.IntN(60)), Kind: EdgeKind(rng.IntN(4)), PostURI: fmt.Sprint(i)})
+		}
+	}
+	groups, others := ByGraphRuns(posts, edges, 7, 3)
+	if got, want := fmt.Sprint(groups), fmt.Sprint(ByGraph(posts, edges, 7)); got != want {
+		t.Errorf("seed 7: ByGraphRuns found\n%s\nByGraph\n%s", got, want)
+	}
+	if len(others) != 3 {
+		t.Fatalf("%d other runs, want 3", len(others))
+	}
+	for i, run := range others {
+		want := ByGraph(posts, edges, 7+int64(i)+1)
+		if len(run) != len(want) {
+			t.Fatalf("seed %d: %d groups, want %d", 8+i, len(run), len(want))
+		}
+		for j := range run {
+			if run[j].ID != want[j].ID || !slices.Equal(run[j].Members, want[j].Members) {
+				t.Errorf("seed %d group %d: %s %v, want %s %v", 8+i, j, run[j].ID, run[j].Members, want[j].ID, want[j].Members)
+			}
+		}
+	}
+	if len(groups) < 3 || groups[len(groups)-1].ID != Unconnected {
+		t.Errorf("want several groups and an unconnected one: %d groups", len(groups))
 	}
 }
