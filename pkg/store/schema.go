@@ -206,7 +206,8 @@ ALTER TABLE runs ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;`,
 	// strings replaced by ids, written at classify time and brought up to
 	// date on first need. Triggers queue a post in post_facts_pending
 	// whenever something its facts are made of changes; an existing
-	// database queues every live post once (the one-time build). The
+	// database queues every live post once (the one-time build). A
+	// reclassification that decides the same queues nothing. The
 	// triggers test for a queued post rather than INSERT OR IGNORE: an
 	// upsert's conflict clause would override theirs.
 	`CREATE TABLE fact_terms (
@@ -262,7 +263,9 @@ END;
 CREATE TRIGGER facts_classification_insert AFTER INSERT ON classifications BEGIN
 	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
 END;
-CREATE TRIGGER facts_classification_update AFTER UPDATE ON classifications BEGIN
+CREATE TRIGGER facts_classification_update AFTER UPDATE ON classifications
+	WHEN OLD.domain IS NOT NEW.domain OR OLD.community IS NOT NEW.community OR OLD.practice IS NOT NEW.practice OR OLD.rules IS NOT NEW.rules
+BEGIN
 	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
 END;
 CREATE TRIGGER facts_classification_delete AFTER DELETE ON classifications BEGIN
