@@ -102,12 +102,7 @@ func TestOneInstanceDownOtherSyncedPartial(t *testing.T) {
 	if !strings.Contains(err.Error(), "cannot reach") {
 		t.Errorf("message = %v", err)
 	}
-	st, serr := store.Open(context.Background(), cfg.DB, true)
-	if serr != nil {
-		t.Fatal(serr)
-	}
-	defer st.Close()
-	if sum, _ := st.Summarize(context.Background()); sum.Posts != 20 {
+	if _, sum := stored(t, cfg.DB, 0); sum.Posts != 20 {
 		t.Errorf("the working instance gave %d posts, want 20", sum.Posts)
 	}
 }
@@ -229,12 +224,10 @@ func TestMaxDurationPartialThenContinues(t *testing.T) {
 	if err := Run(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := store.Open(context.Background(), cfg.DB, true)
-	defer st.Close()
-	if s, _ := st.Summarize(context.Background()); s.Posts != len(all) {
+	runs, s := stored(t, cfg.DB, 2)
+	if s.Posts != len(all) {
 		t.Errorf("%d posts after the second run, want %d", s.Posts, len(all))
 	}
-	runs, _ := st.LastRuns(context.Background(), 2)
 	if len(runs) != 2 || runs[1].Status != "partial" || runs[0].Status != "ok" {
 		t.Errorf("runs table: %+v", runs)
 	}
@@ -259,13 +252,10 @@ func TestFirstSyncContextFailuresAreNotOK(t *testing.T) {
 		t.Errorf("summary says ok:\n%s", output())
 	}
 	read := func() (string, int) {
-		st, err := store.Open(context.Background(), cfg.DB, true)
-		if err != nil {
-			t.Fatal(err)
+		runs, sum := stored(t, cfg.DB, 1)
+		if len(runs) != 1 {
+			t.Fatalf("%d runs recorded, want 1", len(runs))
 		}
-		defer st.Close()
-		runs, _ := st.LastRuns(context.Background(), 1)
-		sum, _ := st.Summarize(context.Background())
 		return runs[0].Status, sum.PendingThreads
 	}
 	if status, pending := read(); status == "ok" || pending == 0 {
@@ -293,13 +283,7 @@ func TestRejectedCountedInSummaryRunAndStatus(t *testing.T) {
 	if !strings.Contains(output(), "1 rejected as malformed") {
 		t.Errorf("summary does not count the rejected status:\n%s", output())
 	}
-	st, err := store.Open(context.Background(), cfg.DB, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	runs, _ := st.LastRuns(context.Background(), 1)
-	sum, _ := st.Summarize(context.Background())
+	runs, sum := stored(t, cfg.DB, 1)
 	if len(runs) != 1 || runs[0].Rejected != 1 || sum.Rejected != 1 || sum.Posts != 49 {
 		t.Errorf("runs %+v, summary rejected %d, posts %d", runs, sum.Rejected, sum.Posts)
 	}
@@ -423,4 +407,27 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 			t.Errorf("terminal %v: no summary line:\n%q", tty, out)
 		}
 	}
+}
+
+// stored reads the last n runs and the summary of the database at path,
+// read-only; any error fails the test.
+func stored(t *testing.T, path string, n int) ([]store.Run, store.Summary) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var runs []store.Run
+	if n > 0 {
+		if runs, err = st.LastRuns(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := st.Summarize(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runs, sum
 }
