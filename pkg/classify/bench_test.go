@@ -46,8 +46,9 @@ func preparsed(inputs []Input) []Input {
 	return out
 }
 
-func benchClassify(b *testing.B, inputs []Input) {
-	c := New(nil)
+func benchClassify(b *testing.B, inputs []Input) { benchClassifyWith(b, New(nil), inputs) }
+
+func benchClassifyWith(b *testing.B, c *Classifier, inputs []Input) {
 	b.ReportAllocs()
 	n := 0
 	for b.Loop() {
@@ -87,13 +88,5 @@ func BenchmarkClassifyPreparsedParallel(b *testing.B) {
 // BenchmarkClassifyRulesOnly is BenchmarkClassifyPreparsed without the
 // learned model (model: rules): the model's share of the cost.
 func BenchmarkClassifyRulesOnly(b *testing.B) {
-	inputs := preparsed(benchInputs())
-	c := New(nil).WithModel(nil)
-	b.ReportAllocs()
-	n := 0
-	for b.Loop() {
-		c.Classify(&inputs[n%len(inputs)])
-		n++
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "posts/s")
+	benchClassifyWith(b, New(nil).WithModel(nil), preparsed(benchInputs()))
 }
