@@ -53,7 +53,9 @@ settings, on the other folds; folds hold whole courses when the file has a
 course column with at least K courses, else whole threads.
 
 --disagreements lists the posts where coder and classifier differ, with
-the features that pushed the classifier's decision.
+the features that pushed the classifier's decision; with --cv, the posts
+each fold's model got wrong (out of fold, without reasons: the fold models
+are not kept).
 
 --against FILE2 compares two coders instead (inter-coder reliability, no
 database needed): posts are matched by uri, or by thread and key; FILE is
@@ -173,7 +175,11 @@ func Run(ctx context.Context, opts *Options) error {
 	var missing []string
 	if opts.CV > 0 {
 		res.Mode, res.Folds = "cross-validation", opts.CV
-		res.Report, res.GroupedBy, missing = crossValidate(c, labels, inputs, threads, opts.CV)
+		var outOfFold []Disagreement
+		res.Report, res.GroupedBy, missing, outOfFold = crossValidate(c, labels, inputs, threads, opts.CV)
+		if opts.Disagreements {
+			res.Disagreements = outOfFold
+		}
 	} else {
 		results := map[string]classify.Result{}
 		for uri, in := range inputs {
@@ -200,8 +206,10 @@ func Run(ctx context.Context, opts *Options) error {
 }
 
 // crossValidate trains on all folds but one with the current model's
-// settings (defaults without a model) and classifies the fold left out.
-func crossValidate(c *classify.Classifier, labels []classify.Label, inputs map[string]*classify.Input, threads map[string]string, k int) (classify.Report, string, []string) {
+// settings (defaults without a model) and classifies the fold left out. It
+// also returns the out-of-fold disagreements, without reasons: each comes
+// from a fold's own model, which is not kept.
+func crossValidate(c *classify.Classifier, labels []classify.Label, inputs map[string]*classify.Input, threads map[string]string, k int) (classify.Report, string, []string, []Disagreement) {
 	ex, missing := c.Examples(labels, inputs, threads)
 	var settings [3]classify.Setting
 	for d := range settings {
@@ -225,7 +233,19 @@ func crossValidate(c *classify.Classifier, labels []classify.Label, inputs map[s
 		}
 		rep.Dimensions = append(rep.Dimensions, classify.CompareCodes(name, truth, got, groups, classify.BootstrapRounds, 1))
 	}
-	return rep, by, missing
+	notes := make(map[string]string, len(labels))
+	for _, l := range labels {
+		notes[l.URI] = l.Note
+	}
+	var dis []Disagreement
+	for i, e := range ex {
+		for d, name := range classify.DimensionNames {
+			if p := preds[i].Prob[d]; (p >= settings[d].Threshold) != e.Codes[d] {
+				dis = append(dis, Disagreement{URI: e.URI, Dimension: name, Coded: e.Codes[d], Probability: p, Reasons: []string{"(out of fold)"}, Note: notes[e.URI]})
+			}
+		}
+	}
+	return rep, by, missing, dis
 }
 
 // disagreements lists, per dimension, the posts where the coder and the

@@ -24,8 +24,9 @@ type evalJSON struct {
 	Report        classify.Report
 	Agreement     *classify.Agreement
 	Disagreements []struct {
-		URI     string
-		Reasons []string
+		URI       string
+		Dimension string
+		Reasons   []string
 	}
 }
 
@@ -113,6 +114,21 @@ func TestCodedModelLoop(t *testing.T) {
 	}
 	if d := cv.Report.Dimensions[2]; !(d.KappaLow <= d.Kappa && d.Kappa <= d.KappaHigh) {
 		t.Errorf("cv practice interval [%v, %v] around %v", d.KappaLow, d.KappaHigh, d.Kappa)
+	}
+
+	// Out-of-fold disagreements: one per post and dimension the fold's
+	// model got wrong, as many as the report's errors.
+	cvDis := evalRun(t, "--db", db, "--labels", codedLabels, "--split", "train", "--cv", "3", "--disagreements")
+	for d, dim := range cvDis.Report.Dimensions {
+		n := 0
+		for _, x := range cvDis.Disagreements {
+			if x.Dimension == dim.Name {
+				n++
+			}
+		}
+		if want := dim.FP + dim.FN; n != want || want != cv.Report.Dimensions[d].FP+cv.Report.Dimensions[d].FN {
+			t.Errorf("cv %s: %d disagreements listed, report has FP+FN = %d (plain cv %d)", dim.Name, n, want, cv.Report.Dimensions[d].FP+cv.Report.Dimensions[d].FN)
+		}
 	}
 
 	// Disagreements come with the classifier's reasons.
