@@ -217,16 +217,28 @@ func TestSamePostTwoTagsTwoInstancesStoredOnce(t *testing.T) {
 }
 
 func TestRateLimitNever429(t *testing.T) {
-	// Mastodon's 300 requests per 5 minutes, with the window shortened to
-	// 5 s so the test runs quickly; the run needs more than 300 requests.
-	// (With a 1 s window a machine busy with other jobs made fewer than 300
-	// requests a second, met no limit and failed the test.)
-	srv := mastodontest.NewServer(mastodontest.Options{RateLimit: 300, RateWindow: 5 * time.Second})
+	// Mastodon's 300 requests per 5 minutes, on a clock shared by the fake
+	// server and the client, which advances only when the client waits:
+	// the run needs more than 300 requests, so it must wait for a reset
+	// however fast or slow the machine is.
+	clock := newFakeClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	srv := mastodontest.NewServer(mastodontest.Options{RateLimit: 300, RateWindow: 5 * time.Minute, Now: clock.Now})
 	defer srv.Close()
 	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 700, Tags: []string{"cop"}, ReplyShare: 0.5, Seed: 5})
 	st := openStore(t)
-	var waits []mastodon.Wait
-	res, err := sync(t, context.Background(), st, true, []string{"cop"}, client(t, srv, "", &waits))
+	var (
+		mu    gosync.Mutex
+		waits []mastodon.Wait
+	)
+	c, err := mastodon.New(mastodon.Options{
+		Instance: srv.URL, MinBackoff: time.Millisecond, MaxBackoff: 20 * time.Millisecond, Timeout: 10 * time.Second,
+		Now: clock.Now, Sleep: clock.Sleep,
+		OnWait: func(w mastodon.Wait) { mu.Lock(); waits = append(waits, w); mu.Unlock() },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := sync(t, context.Background(), st, true, []string{"cop"}, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +251,46 @@ func TestRateLimitNever429(t *testing.T) {
 	if len(waits) == 0 || waits[0].Reason != mastodon.WaitRateLimit {
 		t.Errorf("expected rate-limit waits to be reported, got %+v", waits)
 	}
-	t.Logf("%d requests, %d waits, 0 responses 429", res.Requests, len(waits))
+	// Each wait lasts until the window's reset, never longer.
+	for _, w := range waits {
+		if w.Reason == mastodon.WaitRateLimit && (w.Duration <= 0 || w.Duration > 6*time.Minute) {
+			t.Errorf("rate-limit wait of %v in a 5-minute window", w.Duration)
+		}
+	}
+	t.Logf("%d requests, %d waits, %v waited on the fake clock, 0 responses 429", res.Requests, len(waits), clock.Advanced())
+}
+
+// fakeClock is a clock that moves only when someone sleeps on it.
+type fakeClock struct {
+	mu       gosync.Mutex
+	now      time.Time
+	advanced time.Duration
+}
+
+func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Sleep moves the clock d ahead at once.
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.advanced += d
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *fakeClock) Advanced() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.advanced
 }
 
 func TestFaultsRecovered(t *testing.T) {

@@ -34,7 +34,10 @@ type Options struct {
 	MaxWait    time.Duration // longest rate-limit wait accepted; default 16m (Mastodon's paging window is 15m)
 	OnWait     func(Wait)    // told of every pause
 	Now        func() time.Time
-	HTTP       http.RoundTripper // underlying transport; default http.DefaultTransport
+	// Sleep waits out a pause (nil = a real timer that Ctrl-C cuts short).
+	// Tests pair it with Now to run rate-limit windows on a fake clock.
+	Sleep func(ctx context.Context, d time.Duration) error
+	HTTP  http.RoundTripper // underlying transport; default http.DefaultTransport
 }
 
 // Client talks to one instance with one token. It is safe for concurrent use;
@@ -85,6 +88,9 @@ func New(opts Options) (*Client, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Sleep == nil {
+		opts.Sleep = sleepCtx
+	}
 	if opts.HTTP == nil {
 		opts.HTTP = http.DefaultTransport
 	}
@@ -103,7 +109,7 @@ func New(opts Options) (*Client, error) {
 		timeout:    opts.Timeout,
 		onWait:     opts.OnWait,
 		now:        opts.Now,
-		sleep:      sleepCtx,
+		sleep:      opts.Sleep,
 	}
 	c := &Client{
 		instance: inst,
