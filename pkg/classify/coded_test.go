@@ -13,9 +13,9 @@ import (
 
 // The hand-coded courses live in the repository's testdata/coded: one
 // statuses.json per course (Mastodon's JSON shape) and one labels.csv coded by
-// the codebook, with split train (pacific, african, latam: the built-in model
-// is fitted and its settings chosen on them) and heldout (the whole course
-// unipolicy, kept out of every choice; only its agreement is measured).
+// the codebook, with split train (the built-in model is fitted and its
+// settings chosen on them) and heldout (whole courses kept out of every
+// choice; only their agreement is measured).
 var codedDir = filepath.Join("..", "..", "testdata", "coded")
 
 // missingFixture fails under CI (where the fixture must be present) and skips elsewhere.
@@ -28,7 +28,7 @@ func missingFixture(t testing.TB, what string) {
 func loadCoded(t testing.TB, c *Classifier) ([]Label, map[string]Result) {
 	t.Helper()
 	dirs, _ := filepath.Glob(filepath.Join(codedDir, "courses", "*", "statuses.json"))
-	if len(dirs) < 4 {
+	if len(dirs) < 11 {
 		missingFixture(t, "testdata/coded/courses/*/statuses.json")
 	}
 	var statuses []mastodon.Status
@@ -77,28 +77,41 @@ func logReport(t *testing.T, name string, rep Report) {
 	}
 }
 
+// heldoutCourses are the whole courses kept out of every choice, each
+// chosen before its posts were written.
+var heldoutCourses = map[string]bool{"unipolicy": true, "seasia": true, "easteu": true}
+
 // TestCodedCourses measures the built-in model and the rules alone on the
-// coded courses. The floors sit a little under what was measured (model
-// model-1.1-2aa8a62b; held-out unipolicy, 147 posts: domain 0.94, community
-// 0.95, practice 0.78 with precision 0.92, recall 0.93; the rules alone:
-// practice 0.50). They catch regressions; the held-out course is never used
+// coded courses. The floors sit a little under what was measured with model
+// model-1.1-2793da2d (see README: the held-out courses' figures, pooled and
+// per course). They catch regressions; the held-out courses are never used
 // to choose anything.
 func TestCodedCourses(t *testing.T) {
 	labels, model := loadCoded(t, New(nil))
 	_, rules := loadCoded(t, New(nil).WithModel(nil))
 	train, held := splitLabels(labels, "train"), splitLabels(labels, "heldout")
-	if len(train) < 450 || len(held) < 140 {
+	if len(train) < 1300 || len(held) < 460 {
 		t.Fatalf("%d train and %d heldout labels", len(train), len(held))
 	}
+	perCourse := map[string][]Label{}
 	for _, l := range held {
-		if l.Course != "unipolicy" {
+		if !heldoutCourses[l.Course] {
 			t.Fatalf("held-out post %s of course %s", l.URI, l.Course)
 		}
+		perCourse[l.Course] = append(perCourse[l.Course], l)
+	}
+	for _, l := range train {
+		if heldoutCourses[l.Course] {
+			t.Fatalf("training post %s of held-out course %s", l.URI, l.Course)
+		}
+	}
+	for course, ls := range perCourse {
+		logReport(t, "model heldout "+course, Evaluate(ls, model))
 	}
 	floors := map[string]map[string]float64{
-		"model heldout": {"domain": 0.85, "community": 0.90, "practice": 0.74},
-		"model train":   {"domain": 0.85, "community": 0.90, "practice": 0.85},
-		"rules heldout": {"domain": 0.85, "community": 0.90, "practice": 0.45},
+		"model heldout": {"domain": 0.60, "community": 0.90, "practice": 0.64},
+		"model train":   {"domain": 0.80, "community": 0.95, "practice": 0.85},
+		"rules heldout": {"domain": 0.45, "community": 0.90, "practice": 0.38},
 	}
 	for name, run := range map[string]struct {
 		labels  []Label
@@ -115,7 +128,7 @@ func TestCodedCourses(t *testing.T) {
 			}
 		}
 		if name == "model heldout" {
-			if p := rep.Dimensions[2]; p.Precision < 0.85 || p.Recall < 0.85 {
+			if p := rep.Dimensions[2]; p.Precision < 0.85 || p.Recall < 0.78 {
 				t.Errorf("held-out practice precision %.2f recall %.2f", p.Precision, p.Recall)
 			}
 		}

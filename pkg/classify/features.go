@@ -50,6 +50,14 @@ func (cx *context) extractFeatures(res *Result, sink featureSink) {
 	switch {
 	case !cx.isReply():
 		emit(fixed("not a reply"), "ctx:top_level")
+		// A proposal posted on its own is the course's own form of an
+		// idea for practice (seed 000): the codebook's "1 0 1" case.
+		for k := range res.Practice.Hits {
+			if h := &res.Practice.Hits[k]; h.Rule == "P7" && h.Weight > 0 {
+				emit(func() string { return strings.Join(h.Matched, ", ") }, "ctx:top_level_proposal")
+				break
+			}
+		}
 	case cx.replyToOther():
 		emit(fixed("replies to "+in.ParentAuthor), "ctx:reply_to_other")
 	default:
@@ -101,8 +109,18 @@ func (cx *context) extractFeatures(res *Result, sink featureSink) {
 	switch n := len(p.info.words); {
 	case n < 4:
 		emit(fixed(strconv.Itoa(n)+" words"), "ctx:words_under_4")
+	case n < 10:
+		emit(fixed(strconv.Itoa(n)+" words"), "ctx:words_4_9")
 	case n > 40:
 		emit(fixed(strconv.Itoa(n)+" words"), "ctx:words_over_40")
+	}
+	// Figures (counts, dates, sizes) mark reports of what was done in any
+	// language: "31 of 38 students", "140 termes", "maneno 350".
+	for _, w := range p.info.words {
+		if strings.ContainsAny(w.text, "0123456789") {
+			emit(fixed("a figure: "+w.text), "ctx:number")
+			break
+		}
 	}
 	if n := len(p.tags); n >= 5 {
 		emit(fixed(strconv.Itoa(n)+" tags"), "ctx:tags_5+")

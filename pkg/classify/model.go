@@ -28,16 +28,20 @@ type Model struct {
 
 // TrainingInfo says what a model was fitted on and how it was chosen.
 type TrainingInfo struct {
-	Examples      int       `json:"examples"`
-	Courses       []string  `json:"courses,omitempty"`
-	Hash          string    `json:"hash"` // sha256 of the examples: uri, codes and feature names
-	MinCount      int       `json:"min_count"`
-	Features      int       `json:"features"`
-	CVFolds       int       `json:"cv_folds"`
-	CVGroups      string    `json:"cv_grouped_by"` // course or thread
-	Lambdas       []float64 `json:"lambdas_tried"`
-	WordPenalties []float64 `json:"word_penalties_tried"`
-	RulesVersion  string    `json:"rules_version"`
+	Examples int      `json:"examples"`
+	Courses  []string `json:"courses,omitempty"`
+	// Languages counts the training posts per language as their authors
+	// set it ("und" when unset): the cue lexicons and words cover these;
+	// in other languages practice goes largely unseen.
+	Languages     map[string]int `json:"languages,omitempty"`
+	Hash          string         `json:"hash"` // sha256 of the examples: uri, codes and feature names
+	MinCount      int            `json:"min_count"`
+	Features      int            `json:"features"`
+	CVFolds       int            `json:"cv_folds"`
+	CVGroups      string         `json:"cv_grouped_by"` // course or thread
+	Lambdas       []float64      `json:"lambdas_tried"`
+	WordPenalties []float64      `json:"word_penalties_tried"`
+	RulesVersion  string         `json:"rules_version"`
 }
 
 // ModelDimension is one dimension's regression.
@@ -304,4 +308,38 @@ func (c *Classifier) Explain(in *Input) (Result, []DimensionExplanation) {
 		})
 	}
 	return r, out
+}
+
+// MinTrainingPostsPerLanguage is the number of training posts in a language
+// below which the model is said not to know it: its cue lists and words then
+// barely cover the language, and practice goes largely unseen there.
+const MinTrainingPostsPerLanguage = 20
+
+// UnfamiliarLanguages returns, of counts (posts per language, "" for
+// unset), the languages the model learned from fewer than
+// MinTrainingPostsPerLanguage posts of, with their counts, most posts
+// first. It returns nil when the model does not record its languages.
+func (m *Model) UnfamiliarLanguages(counts map[string]int) []LanguagePosts {
+	if m == nil || len(m.Training.Languages) == 0 {
+		return nil
+	}
+	var out []LanguagePosts
+	for lang, n := range counts {
+		if m.Training.Languages[LanguageOf(lang)] < MinTrainingPostsPerLanguage && n > 0 {
+			out = append(out, LanguagePosts{Language: LanguageOf(lang), Posts: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Posts != out[j].Posts {
+			return out[i].Posts > out[j].Posts
+		}
+		return out[i].Language < out[j].Language
+	})
+	return out
+}
+
+// LanguagePosts is a number of posts in one language.
+type LanguagePosts struct {
+	Language string
+	Posts    int
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -172,5 +173,18 @@ func TestExplainNamesWordsNotPatterns(t *testing.T) {
 	}
 	if !strings.Contains(joined, "cc by") || !strings.Contains(joined, "we tried") {
 		t.Errorf("the matched words are missing: %s", joined)
+	}
+}
+
+func TestUnfamiliarLanguages(t *testing.T) {
+	m := &Model{Training: TrainingInfo{Languages: map[string]int{"en": 500, "fr": 25, "sw": 5, "und": 30}}}
+	got := m.UnfamiliarLanguages(map[string]int{"en": 100, "fr": 10, "sw": 7, "pl": 7, "": 3, "tr": 0})
+	want := []LanguagePosts{{"pl", 7}, {"sw", 7}}
+	if !slices.Equal(got, want) {
+		t.Errorf("UnfamiliarLanguages = %v, want %v", got, want)
+	}
+	old := &Model{} // a model file from before languages were recorded
+	if got := old.UnfamiliarLanguages(map[string]int{"pl": 7}); got != nil {
+		t.Errorf("a model without languages judged %v", got)
 	}
 }

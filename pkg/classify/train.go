@@ -17,6 +17,7 @@ import (
 type Example struct {
 	URI      string
 	Course   string // "" when the labels have no course column
+	Language string // the post's language as its author set it ("" when unset)
 	Group    string // cross-validation group: the course/thread the post belongs to
 	Features []string
 	Codes    [3]bool // domain, community, practice
@@ -38,7 +39,7 @@ func (c *Classifier) Examples(labels []Label, inputs map[string]*Input, threadOf
 		if group == "" {
 			group = l.URI
 		}
-		ex = append(ex, Example{URI: l.URI, Course: l.Course, Group: l.Course + "/" + group, Features: c.Features(in),
+		ex = append(ex, Example{URI: l.URI, Course: l.Course, Language: in.Language, Group: l.Course + "/" + group, Features: c.Features(in),
 			Codes: [3]bool{l.Domain, l.Community, l.Practice}})
 	}
 	return ex, missing
@@ -481,11 +482,18 @@ func Train(ex []Example, opts TrainOptions) (*Model, error) {
 			for i := range ex {
 				probs[i] = oof[gi][i].Prob[d]
 			}
-			for _, t := range thresholdGrid() {
-				if kappa := kappaAt(truth, probs, t); kappa > bestKappa+1e-12 {
-					bestG, best, bestKappa = gi, s, kappa
-					best.Threshold = t
+			// The threshold leaves 0.5 only for a clear gain: the kappa
+			// curve is flat near its top, and a threshold fitted to the
+			// noise of one cross-validation does not travel to new courses.
+			t, kappa := 0.5, kappaAt(truth, probs, 0.5)
+			for _, c := range thresholdGrid() {
+				if k := kappaAt(truth, probs, c); k >= kappaAt(truth, probs, 0.5)+ThresholdGain && k > kappa+1e-12 {
+					t, kappa = c, k
 				}
+			}
+			if kappa > bestKappa+1e-12 {
+				bestG, best, bestKappa = gi, s, kappa
+				best.Threshold = t
 			}
 		}
 		got := make([]bool, len(ex))
@@ -506,10 +514,23 @@ func Train(ex []Example, opts TrainOptions) (*Model, error) {
 		m.Dimensions = append(m.Dimensions, md)
 		m.Training.Features = max(m.Training.Features, len(f.vocab))
 	}
-	m.Training = TrainingInfo{Examples: len(ex), Courses: courses, Hash: TrainingHash(ex), MinCount: opts.MinCount,
+	langs := map[string]int{}
+	for _, e := range ex {
+		langs[LanguageOf(e.Language)]++
+	}
+	m.Training = TrainingInfo{Examples: len(ex), Courses: courses, Languages: langs, Hash: TrainingHash(ex), MinCount: opts.MinCount,
 		Features: m.Training.Features, CVFolds: k, CVGroups: by, Lambdas: opts.Lambdas, WordPenalties: opts.WordPenalties, RulesVersion: Version}
 	m.Version = "model-" + Version + "-" + m.Training.Hash[:8]
 	return m, nil
+}
+
+// LanguageOf names a post's language for grouping: the ISO 639-1 code
+// its author set, lower-cased, or "und" (undetermined) when unset.
+func LanguageOf(lang string) string {
+	if lang = strings.ToLower(strings.TrimSpace(lang)); lang != "" {
+		return lang
+	}
+	return "und"
 }
 
 func round6(v float64) float64 {
@@ -521,6 +542,10 @@ func round6(v float64) float64 {
 }
 
 // thresholdGrid: 0.20, 0.25, ... 0.80.
+// ThresholdGain is the cross-validated kappa a threshold other than 0.5 must
+// add to be chosen.
+const ThresholdGain = 0.02
+
 func thresholdGrid() []float64 {
 	var out []float64
 	for t := 20; t <= 80; t += 5 {

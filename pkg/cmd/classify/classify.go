@@ -5,14 +5,17 @@ package classify
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/oeru/copharvest/pkg/analysis"
+	classifier "github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/store"
 )
 
 // Options of the command.
@@ -70,5 +73,35 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	took := opts.Now().Sub(start)
 	fmt.Fprintf(opts.IO.ErrOut, "classified %d posts with %s in %s\n", n, c.Version(), took.Round(time.Millisecond))
+	return warnUnfamiliarLanguages(ctx, opts, c, st)
+}
+
+// warnUnfamiliarLanguages says when a fifth or more of the posts are in
+// languages the model barely learned: their practice is under-detected,
+// and verdicts lean towards "community of interest".
+func warnUnfamiliarLanguages(ctx context.Context, opts *Options, c *classifier.Classifier, st *store.Store) error {
+	langs, err := st.PostLanguages(ctx)
+	if err != nil {
+		return err
+	}
+	counts, total := map[string]int{}, 0
+	for _, l := range langs {
+		counts[l.Language] += l.Posts
+		total += l.Posts
+	}
+	unfamiliar := c.Model().UnfamiliarLanguages(counts)
+	n := 0
+	var names []string
+	for _, u := range unfamiliar {
+		n += u.Posts
+		if len(names) < 5 {
+			names = append(names, fmt.Sprintf("%s %d", u.Language, u.Posts))
+		}
+	}
+	if total == 0 || n*5 < total {
+		return nil
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "note: %d of %d posts (%.0f%%) are in languages the model learned from fewer than %d posts of (%s): practice is under-detected there; check with 'copharvest eval --by-language' on posts you code\n",
+		n, total, 100*float64(n)/float64(total), classifier.MinTrainingPostsPerLanguage, strings.Join(names, ", "))
 	return nil
 }

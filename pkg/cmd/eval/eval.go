@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -29,6 +30,7 @@ type Options struct {
 	Format        string
 	CV            int
 	Disagreements bool
+	ByLanguage    bool
 }
 
 // NewCmdEval builds the command.
@@ -74,8 +76,8 @@ the reference for precision and recall.
 			if opts.CV == 1 || opts.CV < 0 {
 				return cmdutil.FlagErrorf("--cv must be at least 2")
 			}
-			if opts.Against != "" && (opts.CV != 0 || opts.Disagreements) {
-				return cmdutil.FlagErrorf("--against compares two coders; it does not go with --cv or --disagreements")
+			if opts.Against != "" && (opts.CV != 0 || opts.Disagreements || opts.ByLanguage) {
+				return cmdutil.FlagErrorf("--against compares two coders; it does not go with --cv, --disagreements or --by-language")
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -89,6 +91,7 @@ the reference for precision and recall.
 	cmdutil.EnumFlag(cmd, &opts.Format, "format", "", "table", []string{"table", "markdown", "json"}, "output format")
 	cmd.Flags().IntVar(&opts.CV, "cv", 0, "K-fold cross-validation of the training procedure (grouped by course or thread)")
 	cmd.Flags().BoolVar(&opts.Disagreements, "disagreements", false, "list the posts where coder and classifier differ, with the classifier's reasons")
+	cmd.Flags().BoolVar(&opts.ByLanguage, "by-language", false, "also report agreement per post language, beside the training posts in each")
 	return cmd
 }
 
@@ -102,6 +105,14 @@ type Result struct {
 	Report        classify.Report     `json:"report"`
 	Disagreements []Disagreement      `json:"disagreements,omitempty"`
 	Agreement     *classify.Agreement `json:"agreement,omitempty"`
+	ByLanguage    []LanguageReport    `json:"by_language,omitempty"`
+}
+
+// LanguageReport is the agreement on the posts of one language.
+type LanguageReport struct {
+	Language string          `json:"language"` // ISO 639-1 as the author set it, or und
+	Trained  int             `json:"training_posts"`
+	Report   classify.Report `json:"report"`
 }
 
 // Disagreement is one post where coder and classifier differ.
@@ -176,9 +187,13 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.CV > 0 {
 		res.Mode, res.Folds = "cross-validation", opts.CV
 		var outOfFold []Disagreement
-		res.Report, res.GroupedBy, missing, outOfFold = crossValidate(c, labels, inputs, threads, opts.CV)
+		var results map[string]classify.Result
+		res.Report, res.GroupedBy, missing, outOfFold, results = crossValidate(c, labels, inputs, threads, opts.CV)
 		if opts.Disagreements {
 			res.Disagreements = outOfFold
+		}
+		if opts.ByLanguage {
+			res.ByLanguage = byLanguage(c, labels, inputs, results)
 		}
 	} else {
 		results := map[string]classify.Result{}
@@ -189,6 +204,9 @@ func Run(ctx context.Context, opts *Options) error {
 		missing = res.Report.Missing
 		if opts.Disagreements {
 			res.Disagreements = disagreements(c, labels, inputs, results)
+		}
+		if opts.ByLanguage {
+			res.ByLanguage = byLanguage(c, labels, inputs, results)
 		}
 	}
 	if len(missing) > 0 {
@@ -209,7 +227,7 @@ func Run(ctx context.Context, opts *Options) error {
 // settings (defaults without a model) and classifies the fold left out. It
 // also returns the out-of-fold disagreements, without reasons: each comes
 // from a fold's own model, which is not kept.
-func crossValidate(c *classify.Classifier, labels []classify.Label, inputs map[string]*classify.Input, threads map[string]string, k int) (classify.Report, string, []string, []Disagreement) {
+func crossValidate(c *classify.Classifier, labels []classify.Label, inputs map[string]*classify.Input, threads map[string]string, k int) (classify.Report, string, []string, []Disagreement, map[string]classify.Result) {
 	ex, missing := c.Examples(labels, inputs, threads)
 	var settings [3]classify.Setting
 	for d := range settings {
@@ -238,14 +256,46 @@ func crossValidate(c *classify.Classifier, labels []classify.Label, inputs map[s
 		notes[l.URI] = l.Note
 	}
 	var dis []Disagreement
+	results := make(map[string]classify.Result, len(ex))
 	for i, e := range ex {
+		var dims [3]classify.Dimension
 		for d, name := range classify.DimensionNames {
-			if p := preds[i].Prob[d]; (p >= settings[d].Threshold) != e.Codes[d] {
+			p := preds[i].Prob[d]
+			dims[d] = classify.Dimension{Score: p, Present: p >= settings[d].Threshold}
+			if dims[d].Present != e.Codes[d] {
 				dis = append(dis, Disagreement{URI: e.URI, Dimension: name, Coded: e.Codes[d], Probability: p, Reasons: []string{"(out of fold)"}, Note: notes[e.URI]})
 			}
 		}
+		results[e.URI] = classify.Result{Domain: dims[0], Community: dims[1], Practice: dims[2]}
 	}
-	return rep, by, missing, dis
+	return rep, by, missing, dis, results
+}
+
+// byLanguage evaluates the posts of each language apart, largest first,
+// beside the number of training posts the model saw in that language.
+func byLanguage(c *classify.Classifier, labels []classify.Label, inputs map[string]*classify.Input, results map[string]classify.Result) []LanguageReport {
+	groups := map[string][]classify.Label{}
+	for _, l := range labels {
+		if in, ok := inputs[l.URI]; ok {
+			lang := classify.LanguageOf(in.Language)
+			groups[lang] = append(groups[lang], l)
+		}
+	}
+	var out []LanguageReport
+	for lang, ls := range groups {
+		r := LanguageReport{Language: lang, Report: classify.Evaluate(ls, results)}
+		if m := c.Model(); m != nil {
+			r.Trained = m.Training.Languages[lang]
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Report.N != out[j].Report.N {
+			return out[i].Report.N > out[j].Report.N
+		}
+		return out[i].Language < out[j].Language
+	})
+	return out
 }
 
 // disagreements lists, per dimension, the posts where the coder and the
@@ -325,6 +375,21 @@ func Print(w io.Writer, title string, res Result, markdown bool) error {
 			return err
 		}
 	}
+	if len(res.ByLanguage) > 0 {
+		fmt.Fprintf(w, "\nBy language (as the authors set it; training posts: how many the model learned from):\n\n")
+		rows = nil
+		for _, l := range res.ByLanguage {
+			row := []string{l.Language, strconv.Itoa(l.Report.N), strconv.Itoa(l.Trained)}
+			for _, d := range l.Report.Dimensions {
+				row = append(row, kappaCell(d))
+			}
+			p := l.Report.Dimensions[2]
+			rows = append(rows, append(row, f2(p.Precision), f2(p.Recall)))
+		}
+		if err := tableprinter.Render(w, markdown, []string{"language", "posts", "training posts", "domain kappa", "community kappa", "practice kappa", "practice precision", "practice recall"}, rows); err != nil {
+			return err
+		}
+	}
 	if len(res.Disagreements) > 0 {
 		fmt.Fprintf(w, "\n%d disagreements (coded, classifier's probability, its reasons):\n\n", len(res.Disagreements))
 		rows = nil
@@ -338,4 +403,9 @@ func Print(w io.Writer, title string, res Result, markdown bool) error {
 		return tableprinter.Render(w, markdown, []string{"post", "dimension", "coded", "p", "reasons"}, rows)
 	}
 	return nil
+}
+
+// kappaCell is kappa with its interval, in one cell.
+func kappaCell(d classify.DimensionReport) string {
+	return f2(d.Kappa) + " [" + f2(d.KappaLow) + ", " + f2(d.KappaHigh) + "]"
 }

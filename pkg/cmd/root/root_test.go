@@ -93,7 +93,7 @@ func TestClassifyExplainEvalSampleCommunities(t *testing.T) {
 		t.Errorf("classify --rebuild: exit %d %s", code, stderr)
 	}
 	out, stderr, code := run(t, env, "explain", "--db", db, "https://mastodon.oeru.org/users/nadia/statuses/117231553643692212")
-	if code != 0 || !strings.Contains(out, "domain") || !strings.Contains(out, "D1") {
+	if code != 0 || !strings.Contains(out, "domain") || !strings.Contains(out, "practice") || !strings.Contains(out, "rule:D") {
 		t.Errorf("explain: exit %d %s %s", code, out, stderr)
 	}
 	if _, _, code := run(t, env, "explain", "--db", db, "no-such-post"); code != cmdutil.ExitError {
