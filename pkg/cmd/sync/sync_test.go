@@ -127,66 +127,77 @@ func TestWatchPicksUpNewPostsWithOneRequestPerIdleCycle(t *testing.T) {
 	o, cfg, _ := opts(t, []string{srv.URL}, "")
 	cfg.Quiet, cfg.Refresh = true, 0
 	o.NoInteractions = true
-	o.Watch = 150 * time.Millisecond
+	o.Watch = time.Hour // never waited out: the test starts each next cycle
+	ended, next := make(chan struct{}), make(chan time.Time)
+	o.Tick = func(d time.Duration) <-chan time.Time {
+		if d != o.Watch {
+			t.Errorf("waits %v between cycles, want %v", d, o.Watch)
+		}
+		ended <- struct{}{}
+		return next
+	}
 	stop := make(chan struct{})
 	ctx := interrupt.WithSoftStop(context.Background(), stop)
 	done := make(chan error)
 	go func() { done <- Run(ctx, o) }()
+	cycle := func() { // let one more cycle run to its end
+		t.Helper()
+		next <- time.Time{}
+		select {
+		case <-ended:
+		case err := <-done:
+			t.Fatalf("watch ended early: %v", err)
+		}
+	}
 
-	runs := func() int {
+	count := func() (posts, okRuns int) {
 		st, err := store.Open(context.Background(), cfg.DB, true)
 		if err != nil {
-			return 0
+			t.Fatal(err)
 		}
 		defer st.Close()
-		list, _ := st.LastRuns(context.Background(), 1000)
-		n := 0
+		s, err := st.Summarize(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := st.LastRuns(context.Background(), 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range list {
 			if r.Status == "ok" {
-				n++
+				okRuns++
 			}
 		}
-		return n
+		return s.Posts, okRuns
 	}
-	posts := func() int {
-		st, err := store.Open(context.Background(), cfg.DB, true)
-		if err != nil {
-			return 0
-		}
-		defer st.Close()
-		s, _ := st.Summarize(context.Background())
-		return s.Posts
+	<-ended // the first cycle
+	if posts, runs := count(); posts != 30 || runs != 1 {
+		t.Fatalf("after the first cycle: %d posts, %d ok runs", posts, runs)
 	}
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	waitFor("the first cycle", func() bool { return runs() >= 1 })
 	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 7, Tags: []string{"cop"}, Seed: 5, Start: time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)})
-	waitFor("the new posts", func() bool { return posts() == 37 })
+	cycle()
+	if posts, runs := count(); posts != 37 || runs != 2 {
+		t.Fatalf("after the second cycle: %d posts, %d ok runs", posts, runs)
+	}
 
 	// Idle cycles: one forward request per tag each.
-	n0 := runs()
-	waitFor("a cycle to end", func() bool { return runs() > n0 })
-	time.Sleep(30 * time.Millisecond)
 	srv.ResetLog()
-	n1 := runs()
-	waitFor("three idle cycles", func() bool { return runs() >= n1+3 })
-	time.Sleep(30 * time.Millisecond)
+	for range 3 {
+		cycle()
+	}
 	close(stop)
 	if err := <-done; err != nil {
 		t.Fatalf("watch ended with %v", err)
 	}
-	idle := runs() - n1
-	if got := srv.CountRequests("/api/v1/timelines/tag/"); got != idle {
-		t.Errorf("%d tag requests over %d idle cycles, want one per cycle", got, idle)
+	if _, runs := count(); runs != 5 {
+		t.Errorf("%d ok runs after 5 cycles", runs)
 	}
-	if got := len(srv.Requests()); got != idle {
-		t.Errorf("%d requests in all over %d idle cycles", got, idle)
+	if got := srv.CountRequests("/api/v1/timelines/tag/"); got != 3 {
+		t.Errorf("%d tag requests over 3 idle cycles, want one per cycle", got)
+	}
+	if got := len(srv.Requests()); got != 3 {
+		t.Errorf("%d requests in all over 3 idle cycles", got)
 	}
 }
 

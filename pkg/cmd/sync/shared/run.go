@@ -44,6 +44,9 @@ type Options struct {
 	Timeout        time.Duration // per request attempt
 	Wait           time.Duration // how long to wait for another sync's lock
 	Watch          time.Duration // loop with this interval until interrupted
+	// Tick starts the wait between two --watch cycles (nil: time.After);
+	// tests pass one that hands them each cycle's end.
+	Tick func(time.Duration) <-chan time.Time
 }
 
 // Run performs one sync, or with --watch one every interval.
@@ -60,6 +63,10 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	stop := interrupt.SoftStop(ctx)
 	log := cmdutil.NewLogger(opts.IO.ErrOut, cfg.LogFormat)
+	tick := opts.Tick
+	if tick == nil {
+		tick = time.After
+	}
 	for cycle := 1; ; cycle++ {
 		err := once(ctx, opts, cfg)
 		var flagErr *cmdutil.FlagError
@@ -73,7 +80,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		log.Info("waiting for the next sync", "in", opts.Watch.String())
 		select {
-		case <-time.After(opts.Watch):
+		case <-tick(opts.Watch):
 		case <-stop:
 			return nil
 		case <-ctx.Done():
