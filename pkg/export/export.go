@@ -29,15 +29,11 @@ func newRowContext(ctx context.Context, st *store.Store, opts Options) (*rowCont
 		rc.loc = time.UTC
 	}
 	if opts.Filter.ExcludeOptedOut {
-		people, err := st.OptedOutAccounts(ctx)
+		r, err := OptOutRedactor(ctx, st)
 		if err != nil {
 			return nil, err
 		}
-		list := make([]privacy.Person, len(people))
-		for i, p := range people {
-			list[i] = privacy.Person{Acct: p.Acct, DisplayName: p.DisplayName, URL: p.URL, URI: p.URI, AccountIDs: p.AccountIDs}
-		}
-		rc.redact = privacy.NewRedactor(list)
+		rc.redact = r
 	}
 	if opts.Pseudonymizer != nil {
 		minAccounts := opts.MinInstanceAccounts
@@ -197,4 +193,17 @@ func writeTable[R any](rw rowWriter, fields []field[R], idx []int, rc *rowContex
 		return err
 	}
 	return rw.flush()
+}
+
+// OptOutRedactor redacts everyone in st who opted out of research.
+func OptOutRedactor(ctx context.Context, st *store.Store) (*privacy.Redactor, error) {
+	people, err := st.OptedOutAccounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]privacy.Person, len(people))
+	for i, p := range people {
+		list[i] = privacy.Person{Acct: p.Acct, DisplayName: p.DisplayName, URL: p.URL, URI: p.URI, AccountIDs: p.AccountIDs}
+	}
+	return privacy.NewRedactor(list), nil
 }

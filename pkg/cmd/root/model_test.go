@@ -281,3 +281,49 @@ func TestClassifyNotesUnfamiliarLanguages(t *testing.T) {
 		}
 	}
 }
+
+// sample --exclude-opted-out leaves out the posts of the nursing course's
+// two #nobot accounts and its noindex one, and every trace of them in the
+// posts and parents it shows; without the flag it says how many it holds.
+func TestSampleExcludesOptedOut(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "n.db")
+	if _, stderr, code := run(t, map[string]string{}, "demo", "--course", "nursing", "--db", db, "--quiet"); code != 0 {
+		t.Fatalf("demo: %s", stderr)
+	}
+	_, stderr, code := run(t, map[string]string{}, "sample", "--db", db, "--n", "500", "-o", filepath.Join(dir, "all.csv"))
+	if code != 0 || !strings.Contains(stderr, "by people who opted out of research") {
+		t.Fatalf("sample without the flag: exit %d, no note about opted-out people:\n%s", code, stderr)
+	}
+	out := filepath.Join(dir, "excl.csv")
+	if _, stderr, code = run(t, map[string]string{}, "sample", "--db", db, "--n", "500", "--exclude-opted-out", "-o", out); code != 0 {
+		t.Fatalf("sample --exclude-opted-out: exit %d %s", code, stderr)
+	}
+	if strings.Contains(stderr, "note:") {
+		t.Errorf("a note although opted-out people were left out:\n%s", stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	markers := 0
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			lower := strings.ToLower(cell)
+			for _, trace := range []string{"tasnim", "rukhsana", "kiprop"} {
+				if strings.Contains(lower, trace) {
+					t.Errorf("%q left in %v", trace, row)
+				}
+			}
+			markers += strings.Count(cell, "[opted-out]")
+		}
+	}
+	if len(rows) < 100 || markers == 0 {
+		t.Errorf("%d rows, %d redactions: the course's posts mention opted-out people", len(rows)-1, markers)
+	}
+}

@@ -17,7 +17,9 @@ import (
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/csvsafe"
+	"github.com/oeru/copharvest/pkg/export"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/privacy"
 	"github.com/oeru/copharvest/pkg/store"
 	"github.com/oeru/copharvest/pkg/text"
 )
@@ -30,6 +32,9 @@ type Options struct {
 	Seed   uint64
 	Output string
 	Excel  bool
+	// ExcludeOptedOut leaves out the posts of people who opted out and
+	// redacts them from others' posts, as export does.
+	ExcludeOptedOut bool
 }
 
 // NewCmdSample builds the command.
@@ -66,6 +71,7 @@ a spreadsheet would run as formulas are neutralised.
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "random seed (same seed, same sample)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "file to write (default standard output)")
 	cmd.Flags().BoolVar(&opts.Excel, "excel", false, "start with a UTF-8 byte order mark for Excel")
+	cmd.Flags().BoolVar(&opts.ExcludeOptedOut, "exclude-opted-out", false, "leave out the posts of people who opted out of research, and their names, handles and links in others' posts")
 	return cmd
 }
 
@@ -91,12 +97,21 @@ func Run(ctx context.Context, opts *Options) error {
 	if err := st.UpdateThreadRoots(ctx); err != nil {
 		return err
 	}
+	// Opted-out people are read either way: to leave them out, or to say
+	// how many of their posts the sample holds.
+	redact, err := export.OptOutRedactor(ctx, st)
+	if err != nil {
+		return err
+	}
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x5a3b1e))
 	// Per stratum keep at most N posts with the smallest random keys: a
 	// uniform sample of the stratum without holding every post in memory.
 	strata := make([]maxHeap, 8)
 	total := 0
 	err = st.ClassifyRows(ctx, "", false, func(r *store.ClassifyRow) error {
+		if opts.ExcludeOptedOut && redact.Excluded(r.Author) {
+			return nil
+		}
 		total++
 		res := c.Classify(analysis.Input(r))
 		s := 0
@@ -137,9 +152,22 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	w.Write(Columns)
+	optedOut := 0
 	for _, r := range picked {
-		w.Write([]string{r.URI, "", "", "", "", "", r.URL, r.Author, store.FormatTime(r.CreatedAt), text.FromHTML(r.ParentHTML).Text,
-			fmt.Sprint(r.DirectRepliers), text.FromHTML(r.HTML).Text})
+		post, parent := text.FromHTML(r.HTML).Text, text.FromHTML(r.ParentHTML).Text
+		if redact.Excluded(r.Author) {
+			optedOut++
+		}
+		if opts.ExcludeOptedOut {
+			post = redact.Text(post, r.Mentions)
+			if redact.Excluded(r.ParentAuthor) {
+				parent = privacy.Marker
+			} else {
+				parent = redact.Text(parent, nil)
+			}
+		}
+		w.Write([]string{r.URI, "", "", "", "", "", r.URL, r.Author, store.FormatTime(r.CreatedAt), parent,
+			fmt.Sprint(r.DirectRepliers), post})
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -150,6 +178,9 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "sampled %d of %d posts across %d strata\n", len(picked), total, nonEmpty(strata))
+	if optedOut > 0 {
+		fmt.Fprintf(opts.IO.ErrOut, "note: %d sampled posts are by people who opted out of research (#nobot, noindex); --exclude-opted-out leaves them out\n", optedOut)
+	}
 	return nil
 }
 
