@@ -82,9 +82,7 @@ var (
 // errors.New, fmt.Errorf and warn functions, and those an Error method
 // returns.
 func TestDomainMessagesNameNoFlagsOrCommands(t *testing.T) {
-	// pkg/analysis is being rewritten (issue 14); its ParseGrouping still
-	// says "--by must be …". Remove this line when that lands.
-	skip := map[string]bool{"pkg/cmd": true, "pkg/cmdutil": true, "pkg/analysis": true}
+	skip := map[string]bool{"pkg/cmd": true, "pkg/cmdutil": true}
 	checked := 0
 	for dir, files := range goFiles(t, "pkg", false, parser.SkipObjectResolution) {
 		top := strings.Join(strings.SplitN(dir, "/", 3)[:2], "/")

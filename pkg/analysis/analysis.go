@@ -28,15 +28,6 @@ const (
 	ByInstance Grouping = "instance"
 )
 
-// ParseGrouping validates a --by value.
-func ParseGrouping(s string) (Grouping, error) {
-	switch g := Grouping(s); g {
-	case ByGraph, ByTag, ByInstance:
-		return g, nil
-	}
-	return "", fmt.Errorf("--by must be graph, tag or instance, not %q", s)
-}
-
 // Options of one analysis.
 type Options struct {
 	By         Grouping
