@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -73,7 +74,7 @@ func (cx *context) extractFeatures(res *Result, sink featureSink) {
 			}
 			if len(pp.matches[lJoint])+len(pp.matches[lCommitment]) > 0 {
 				emit(func() string {
-					return "the parent proposed: " + strings.Join(distinctTerms(append(pp.matches[lJoint], pp.matches[lCommitment]...), nil), ", ")
+					return "the parent proposed: " + strings.Join(distinctTerms(slices.Concat(pp.matches[lJoint], pp.matches[lCommitment]), nil), ", ")
 				}, "ctx:parent_proposes")
 			}
 			if len(pp.matches[lHowTo])+len(pp.matches[lSolution]) > 0 {

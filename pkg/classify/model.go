@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ModelFormat is the version of the model file's layout.
@@ -138,6 +139,7 @@ type compiledModel struct {
 	m       *Model
 	index   map[string]int32
 	weights [][3]float64
+	bits    sync.Pool // *[]uint64: bitsets of len(weights) bits, all clear
 }
 
 func compile(m *Model) *compiledModel {
@@ -158,6 +160,8 @@ func compile(m *Model) *compiledModel {
 			cm.weights[i][d] = dim.Weights[f]
 		}
 	}
+	words := (len(cm.weights) + 63) / 64
+	cm.bits.New = func() any { b := make([]uint64, words); return &b }
 	return cm
 }
 
@@ -185,8 +189,11 @@ func (s *scoreSink) feature(name []byte, _ func() string) {
 
 // apply replaces the rules' decisions by the model's.
 func (cm *compiledModel) apply(cx *context, r *Result) {
-	s := scoreSink{cm: cm, seen: make([]uint64, (len(cm.weights)+63)/64)}
+	bits := cm.bits.Get().(*[]uint64)
+	s := scoreSink{cm: cm, seen: *bits}
 	cx.extractFeatures(r, &s)
+	clear(s.seen)
+	cm.bits.Put(bits)
 	for d, dim := range []*Dimension{&r.Domain, &r.Community, &r.Practice} {
 		p := sigmoid(cm.m.Dimensions[d].Bias + s.sum[d])
 		dim.Score = p
