@@ -590,7 +590,11 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	prev := period.Period{Since: cp.Since.AddDate(0, 0, -7), Until: cp.Until.AddDate(0, 0, -7), TimeZone: "UTC"}
 	rep.CommunityPeriod = cp
 	// One load serves both periods: they share all but one week.
-	results, err := analysis.RunPeriods(ctx, st, analysis.Options{By: opts.By, Thresholds: opts.Thresholds, Seed: opts.Seed}, cp, prev)
+	// The week before serves only to match groups and compare verdicts.
+	current := analysis.Options{By: opts.By, Thresholds: opts.Thresholds, Seed: opts.Seed, Period: cp}
+	previous := current
+	previous.Period, previous.VerdictsOnly = prev, true
+	results, err := analysis.RunPeriods(ctx, st, current, previous)
 	if err != nil {
 		return nil, fmt.Errorf("communities: %w", err)
 	}
