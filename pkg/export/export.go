@@ -186,8 +186,10 @@ func writeTable[R any](rw rowWriter, fields []field[R], idx []int, rc *rowContex
 	if err := rw.header(cols); err != nil {
 		return err
 	}
-	const batchSize = 256
-	batches, free := make(chan []R, 4), make(chan []R, 8)
+	// Large batches: each hand-over between the goroutines may wait for a
+	// time slice on a busy machine. Three at most are in flight.
+	const batchSize = 2048
+	batches, free := make(chan []R, 1), make(chan []R, 2)
 	stop, done := make(chan struct{}), make(chan error, 1)
 	go func() {
 		vals := make([]any, len(idx))
