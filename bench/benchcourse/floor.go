@@ -21,7 +21,7 @@ var (
 	// live post's stored facts (post_facts), then every interaction.
 	analysisFloor = []string{
 		`SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
-			f.flags & `+strconv.Itoa(store.FactQuestion)+` AND EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = f.post_id AND r.account_id <> f.author AND r.deleted_at IS NULL)
+			f.flags & ` + strconv.Itoa(store.FactQuestion) + ` AND EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = f.post_id AND r.account_id <> f.author AND r.deleted_at IS NULL)
 		FROM post_facts f ORDER BY f.at, f.post_id`,
 		`SELECT e.kind, e.source_id, e.target_id, e.at, e.post_id, p.created_at FROM (
 			SELECT 'reply' AS kind, p.account_id AS source_id, q.account_id AS target_id, p.id AS post_id, p.created_at AS at
