@@ -1,6 +1,7 @@
 package community
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,6 +69,13 @@ type Step struct {
 // UTC ISO week of the window and decides: how each group got to its
 // verdict. The last step is the verdict over the whole window.
 func Trajectories(groups []Group, edges []Edge, window Window, t Thresholds) [][]Step {
+	c, groups := columnsOfGroups(groups, edges)
+	return c.Trajectories(groups, window, t)
+}
+
+// Trajectories is the package's Trajectories on columns, for groups found
+// on them.
+func (c *Columns) Trajectories(groups []Group, window Window, t Thresholds) [][]Step {
 	out := make([][]Step, len(groups))
 	weeks := window.Weeks()
 	if weeks == 0 {
@@ -77,17 +85,9 @@ func Trajectories(groups []Group, edges []Edge, window Window, t Thresholds) [][
 		out[i] = make([]Step, 0, weeks)
 	}
 	// The edges are split by group once; each week measures the group's
-	// posts up to that week (Posts are in time order, as ByGraph, ByTag and
+	// posts up to that week (posts are in time order, as ByGraph, ByTag and
 	// ByInstance keep them), so a step costs what measuring the group costs.
-	inside := splitEdges(groups, edges)
-	index := make([]memberIndex, len(groups))
-	for gi := range groups {
-		index[gi] = newMemberIndex(groups[gi])
-	}
-	sorted := make([]bool, len(groups))
-	for gi, g := range groups {
-		sorted[gi] = slices.IsSortedFunc(g.Posts, func(a, b *Post) int { return a.At.Compare(b.At) })
-	}
+	parts := c.prepare(groups)
 	type week struct {
 		label string
 		next  time.Time
@@ -105,23 +105,26 @@ func Trajectories(groups []Group, edges []Edge, window Window, t Thresholds) [][
 	}
 	// Groups are independent: each measures its own posts week by week.
 	forEach(len(groups), func(gi int) {
-		g, all := groups[gi], groups[gi].Posts
+		p := &parts[gi]
+		sorted := slices.IsSortedFunc(p.rows, func(a, b int32) int { return cmp.Compare(c.at[a], c.at[b]) })
 		for _, wk := range steps {
-			if sorted[gi] {
-				n, _ := slices.BinarySearchFunc(all, wk.next, func(p *Post, t time.Time) int {
-					if p.At.Before(t) {
+			n := len(p.rows)
+			if sorted {
+				next := wk.next.UnixNano()
+				n, _ = slices.BinarySearchFunc(p.rows, next, func(r int32, t int64) int {
+					if c.at[r] < t {
 						return -1
 					}
 					return 1
 				})
-				g.Posts = all[:n]
 			}
 			step := Step{Week: wk.label}
-			if m := measure(g, index[gi], edges, inside[gi], Window{Start: window.Start, End: wk.next}, t); m.Posts > 0 {
+			if m := c.measure(p, n, Window{Start: window.Start, End: wk.next}, t); m.Posts > 0 {
 				step.Verdict, _ = Decide(m, t)
 			}
 			out[gi] = append(out[gi], step)
 		}
+		parts[gi] = groupPart{}
 	})
 	return out
 }

@@ -64,12 +64,6 @@ type Edge struct {
 	PostURI  string
 }
 
-// isTie reports whether the edge makes a tie: a reply, mention or boost
-// between two different, named accounts.
-func (e *Edge) isTie() bool {
-	return e.Kind.TieWeight() > 0 && e.From != e.To && e.From != "" && e.To != ""
-}
-
 // Post is what the package needs to know about one post. Domain, Community
 // and Practice are the classifier's decisions; Resources are normalised links
 // and tool names the post uses (the shared repertoire).
@@ -101,6 +95,7 @@ type Group struct {
 	ID      string
 	Members []string // sorted
 	Posts   []*Post  // point into the slice given to ByGraph, ByTag or ByInstance
+	rows    []int32  // the posts' rows, for groups found on Columns
 	// Central lists members by the tie weight they hold inside the group,
 	// most first (graph groups only): what the name is made of.
 	Central []string
@@ -129,35 +124,65 @@ func ByGraph(posts []Post, edges []Edge, seed int64) []Group {
 // seed+runs on the same tie graph (built once): what Stability compares.
 // The other runs' groups have members, not posts.
 func ByGraphRuns(posts []Post, edges []Edge, seed int64, runs int) (groups []Group, others [][]Group) {
+	groups, others = ColumnsOf(posts, edges).ByGraphRuns(seed, runs)
+	return withPosts(groups, posts), others
+}
+
+// withPosts points each group at its posts in posts, the rows of the
+// columns made of them.
+func withPosts(groups []Group, posts []Post) []Group {
+	for gi := range groups {
+		g := &groups[gi]
+		g.Posts = make([]*Post, len(g.rows))
+		for i, r := range g.rows {
+			g.Posts[i] = &posts[r]
+		}
+		g.rows = nil
+	}
+	return groups
+}
+
+// ByGraphRuns is the package's ByGraphRuns on columns; the groups list
+// their rows.
+func (c *Columns) ByGraphRuns(seed int64, runs int) (groups []Group, others [][]Group) {
 	// Sorted names make node ids, and so the result, independent of the
 	// order in which the store returned rows.
-	names := tiedAccounts(edges)
-	groupOf := make(map[string]int32, len(names))
+	nodes := c.tiedAccounts()
+	names := make([]string, len(nodes))
+	for i, a := range nodes {
+		names[i] = c.accounts[a]
+	}
+	groupOf := make([]int32, len(c.accounts)) // account -> group + 1
 	if len(names) > 0 {
-		g := buildTieGraph(names, edges)
+		g := c.buildTieGraph(nodes)
 		// The seeds are independent runs on the same read-only graph.
 		others = make([][]Group, runs)
+		var first []int32
 		forEach(runs+1, func(i int) {
+			membership := louvain(g, seed+int64(i))
 			if i == 0 {
-				groups = detect(g, names, seed, groupOf)
+				first, groups = membership, detect(g, names, membership)
 				return
 			}
-			others[i-1] = detect(g, names, seed+int64(i), nil)
+			others[i-1] = detect(g, names, membership)
 		})
+		for node, gi := range first {
+			groupOf[nodes[node]] = gi + 1
+		}
 	} else {
 		others = make([][]Group, runs)
 	}
-	loners := map[string]bool{}
+	loner := make([]bool, len(c.accounts))
 	unconnected := Group{ID: Unconnected}
-	for i := range posts {
-		if c, ok := groupOf[posts[i].Author]; ok {
-			groups[c].Posts = append(groups[c].Posts, &posts[i])
+	for i, a := range c.author {
+		if gi := groupOf[a]; gi > 0 {
+			groups[gi-1].rows = append(groups[gi-1].rows, int32(i))
 			continue
 		}
-		unconnected.Posts = append(unconnected.Posts, &posts[i])
-		if !loners[posts[i].Author] {
-			loners[posts[i].Author] = true
-			unconnected.Members = append(unconnected.Members, posts[i].Author)
+		unconnected.rows = append(unconnected.rows, int32(i))
+		if !loner[a] {
+			loner[a] = true
+			unconnected.Members = append(unconnected.Members, c.accounts[a])
 		}
 	}
 	slices.Sort(unconnected.Members)
@@ -168,10 +193,9 @@ func ByGraphRuns(posts []Post, edges []Edge, seed int64, runs int) (groups []Gro
 	return groups, others
 }
 
-// detect finds and names the groups of the tie graph g with one seed;
-// groupOf, when given, receives each member's group (before sorting).
-func detect(g *tieGraph, names []string, seed int64, groupOf map[string]int32) []Group {
-	membership := louvain(g, seed)
+// detect names the groups of the tie graph g that one detection run found
+// (membership: each node's group).
+func detect(g *tieGraph, names []string, membership []int32) []Group {
 	nGroups := 0
 	for _, c := range membership {
 		nGroups = max(nGroups, int(c)+1)
@@ -180,9 +204,6 @@ func detect(g *tieGraph, names []string, seed int64, groupOf map[string]int32) [
 	weight := make([]float64, len(names)) // tie weight inside the node's group
 	for node, c := range membership {
 		groups[c].Members = append(groups[c].Members, names[node]) // names are sorted, so members are too
-		if groupOf != nil {
-			groupOf[names[node]] = c
-		}
 		for e := g.offs[node]; e < g.offs[node+1]; e++ {
 			if membership[g.adj[e]] == c {
 				weight[node] += g.w[e]
@@ -287,24 +308,30 @@ func Stability(groups []Group, others [][]Group) []float64 {
 	return out
 }
 
-// tiedAccounts returns the sorted, distinct accounts that take part in at
-// least one tie.
-func tiedAccounts(edges []Edge) []string {
-	seen := make(map[string]struct{})
-	for i := range edges {
-		e := &edges[i]
-		if !e.isTie() {
+// tiedAccounts returns the distinct accounts that take part in at least
+// one tie, sorted by name.
+func (c *Columns) tiedAccounts() []int32 {
+	seen := make([]bool, len(c.accounts))
+	var ids []int32
+	for i := range c.from {
+		if !c.isTie(i) {
 			continue
 		}
-		seen[e.From] = struct{}{}
-		seen[e.To] = struct{}{}
+		for _, a := range [2]int32{c.from[i], c.to[i]} {
+			if !seen[a] {
+				seen[a] = true
+				ids = append(ids, a)
+			}
+		}
 	}
-	names := make([]string, 0, len(seen))
-	for name := range seen {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
+	slices.SortFunc(ids, func(a, b int32) int { return strings.Compare(c.accounts[a], c.accounts[b]) })
+	return ids
+}
+
+// isTie reports whether edge i makes a tie: a reply, mention or boost
+// between two different, named accounts.
+func (c *Columns) isTie(i int) bool {
+	return EdgeKind(c.kind[i]).TieWeight() > 0 && c.from[i] != c.to[i] && c.accounts[c.from[i]] != "" && c.accounts[c.to[i]] != ""
 }
 
 // OtherTags is the ID of the tag group that gathers tags with one post.
@@ -317,30 +344,37 @@ const OtherTags = "tag:other tags"
 // are folded into one group, "tag:other tags". Members are the authors of
 // the group's posts. Groups are sorted by tag.
 func ByTag(posts []Post) []Group {
-	groups := groupBy(posts, "tag:", func(p *Post, add func(string)) {
-		for _, tag := range p.Tags {
-			add(strings.ToLower(strings.TrimPrefix(tag, "#")))
-		}
-		for _, tag := range p.ThreadTags {
-			add(strings.ToLower(strings.TrimPrefix(tag, "#")))
+	return withPosts(ColumnsOf(posts, nil).ByTag(), posts)
+}
+
+// ByTag is the package's ByTag on columns; the groups list their rows.
+func (c *Columns) ByTag() []Group {
+	keys := make([]string, len(c.terms))
+	done := make([]bool, len(c.terms))
+	groups := c.groupBy("tag:", func(i int, add func(string)) {
+		for _, t := range c.tags[c.tagOff[i]:c.tagOff[i+1]] {
+			if !done[t] {
+				keys[t], done[t] = tagKey(c.terms[t]), true
+			}
+			add(keys[t])
 		}
 	})
 	var kept []Group
 	other := Group{ID: OtherTags}
 	authors := map[string]bool{}
 	for _, g := range groups {
-		if len(g.Posts) > 1 {
+		if len(g.rows) > 1 {
 			kept = append(kept, g)
 			continue
 		}
-		for _, p := range g.Posts {
-			if !slices.Contains(other.Posts, p) {
-				other.Posts = append(other.Posts, p)
+		for _, r := range g.rows {
+			if !slices.Contains(other.rows, r) {
+				other.rows = append(other.rows, r)
 			}
-			authors[p.Author] = true
+			authors[c.accounts[c.author[r]]] = true
 		}
 	}
-	if len(other.Posts) > 0 {
+	if len(other.rows) > 0 {
 		for a := range authors {
 			other.Members = append(other.Members, a)
 		}
@@ -353,8 +387,13 @@ func ByTag(posts []Post) []Group {
 // ByInstance groups posts by the author's instance (Post.Instance, or the
 // part of Author after the last '@'). Groups are sorted by host.
 func ByInstance(posts []Post) []Group {
-	return groupBy(posts, "instance:", func(p *Post, add func(string)) {
-		add(instanceOf(p))
+	return withPosts(ColumnsOf(posts, nil).ByInstance(), posts)
+}
+
+// ByInstance is the package's ByInstance on columns; the groups list their rows.
+func (c *Columns) ByInstance() []Group {
+	return c.groupBy("instance:", func(i int, add func(string)) {
+		add(c.instanceKey(i))
 	})
 }
 
@@ -368,15 +407,14 @@ func instanceOf(p *Post) string {
 	return ""
 }
 
-// groupBy builds one group per key that keysOf gives for a post; empty keys
+// groupBy builds one group per key that keysOf gives for a row; empty keys
 // are skipped.
-func groupBy(posts []Post, prefix string, keysOf func(*Post, func(string))) []Group {
+func (c *Columns) groupBy(prefix string, keysOf func(int, func(string))) []Group {
 	index := make(map[string]int)
 	var groups []Group
-	var authorSets []map[string]struct{}
-	for i := range posts {
-		p := &posts[i]
-		keysOf(p, func(key string) {
+	var authorSets []map[int32]struct{}
+	for i := range c.author {
+		keysOf(i, func(key string) {
 			if key == "" {
 				return
 			}
@@ -385,20 +423,20 @@ func groupBy(posts []Post, prefix string, keysOf func(*Post, func(string))) []Gr
 				gi = len(groups)
 				index[key] = gi
 				groups = append(groups, Group{ID: prefix + key})
-				authorSets = append(authorSets, make(map[string]struct{}))
+				authorSets = append(authorSets, make(map[int32]struct{}))
 			}
 			// A post listing the same tag twice belongs to the group once.
-			if n := len(groups[gi].Posts); n > 0 && groups[gi].Posts[n-1] == p {
+			if n := len(groups[gi].rows); n > 0 && groups[gi].rows[n-1] == int32(i) {
 				return
 			}
-			groups[gi].Posts = append(groups[gi].Posts, p)
-			authorSets[gi][p.Author] = struct{}{}
+			groups[gi].rows = append(groups[gi].rows, int32(i))
+			authorSets[gi][c.author[i]] = struct{}{}
 		})
 	}
 	for gi := range groups {
 		members := make([]string, 0, len(authorSets[gi]))
 		for a := range authorSets[gi] {
-			members = append(members, a)
+			members = append(members, c.accounts[a])
 		}
 		slices.Sort(members)
 		groups[gi].Members = members

@@ -42,23 +42,22 @@ func (g *tieGraph) degree(i int32) float64 {
 	return d
 }
 
-// buildTieGraph makes the tie graph over names (sorted, distinct) from the
-// tie edges: the weight of a pair is the sum of its edges' tie weights in
-// both directions.
-func buildTieGraph(names []string, edges []Edge) *tieGraph {
-	id := make(map[string]int32, len(names))
-	for i, name := range names {
-		id[name] = int32(i)
+// buildTieGraph makes the tie graph over nodes (accounts sorted by name)
+// from the tie edges: the weight of a pair is the sum of its edges' tie
+// weights in both directions.
+func (c *Columns) buildTieGraph(nodes []int32) *tieGraph {
+	id := make([]int32, len(c.accounts))
+	for i, a := range nodes {
+		id[a] = int32(i)
 	}
-	pairWeight := make(map[uint64]float64, len(edges)/4)
-	for i := range edges {
-		e := &edges[i]
-		if !e.isTie() {
+	pairWeight := make(map[uint64]float64, len(c.from)/4)
+	for i := range c.from {
+		if !c.isTie(i) {
 			continue
 		}
-		pairWeight[pairKey(id[e.From], id[e.To])] += e.Kind.TieWeight()
+		pairWeight[pairKey(id[c.from[i]], id[c.to[i]])] += EdgeKind(c.kind[i]).TieWeight()
 	}
-	return csrFromPairs(len(names), pairWeight)
+	return csrFromPairs(len(nodes), pairWeight)
 }
 
 // pairKey packs an unordered pair of node ids into one map key.

@@ -139,97 +139,136 @@ type Metrics struct {
 // others are ignored. t supplies ActiveWeekPosts and CoreK. To measure many
 // groups at once use MeasureAll, which splits the edges in one pass.
 func Measure(g Group, edges []Edge, window Window, t Thresholds) Metrics {
-	members := newMemberIndex(g)
-	var inside []int32
-	for i := range edges {
-		if _, ok := members.id[edges[i].From]; !ok {
-			continue
-		}
-		if _, ok := members.id[edges[i].To]; ok {
-			inside = append(inside, int32(i))
-		}
-	}
-	return measure(g, members, edges, inside, window, t)
+	return MeasureAll([]Group{g}, edges, window, t)[0]
 }
 
 // MeasureAll measures every group; groups may overlap (as tag groups do).
 // It is Measure for each group, with the edges split by group in one pass.
 func MeasureAll(groups []Group, edges []Edge, window Window, t Thresholds) []Metrics {
-	inside := splitEdges(groups, edges)
+	c, groups := columnsOfGroups(groups, edges)
+	return c.MeasureAll(groups, window, t)
+}
+
+// columnsOfGroups puts the posts of the groups (each once) and the edges
+// in columns, and returns the groups listing their rows.
+func columnsOfGroups(groups []Group, edges []Edge) (*Columns, []Group) {
+	row := map[*Post]int32{}
+	var posts []*Post
+	out := make([]Group, len(groups))
+	for gi, g := range groups {
+		out[gi] = Group{ID: g.ID, Members: g.Members, Central: g.Central, rows: make([]int32, len(g.Posts))}
+		for i, p := range g.Posts {
+			r, ok := row[p]
+			if !ok {
+				r = int32(len(posts))
+				row[p] = r
+				posts = append(posts, p)
+			}
+			out[gi].rows[i] = r
+		}
+	}
+	return columnsOfPtrs(posts, edges), out
+}
+
+// MeasureAll is the package's MeasureAll on columns, for groups found on them.
+func (c *Columns) MeasureAll(groups []Group, window Window, t Thresholds) []Metrics {
+	parts := c.prepare(groups)
 	metrics := make([]Metrics, len(groups))
 	forEach(len(groups), func(gi int) {
-		metrics[gi] = measure(groups[gi], newMemberIndex(groups[gi]), edges, inside[gi], window, t)
-		inside[gi] = nil // let the garbage collector have it
+		metrics[gi] = c.measure(&parts[gi], len(parts[gi].rows), window, t)
+		parts[gi] = groupPart{} // let the garbage collector have it
 	})
 	return metrics
 }
 
-// splitEdges returns, for each group, the indexes of the edges inside it.
-func splitEdges(groups []Group, edges []Edge) [][]int32 {
-	groupsOf := make(map[string][]int32)
+// groupPart is one group ready to measure: its members with dense local
+// ids (the declared members first, then any post author missing from
+// them), the local author of each of its posts, and the edges inside it
+// with local ids.
+type groupPart struct {
+	members  int
+	accounts []int32 // local id -> account
+	rows     []int32
+	author   []int32 // local author of each row
+	inside   []int32 // edges inside the group
+	from, to []int32 // their local ends
+}
+
+// prepare splits the edges by group in one pass and gives each group's
+// members local ids. It adds accounts missing from the columns (members
+// of groups made by hand), so it runs before the parallel measures.
+func (c *Columns) prepare(groups []Group) []groupPart {
+	parts := make([]groupPart, len(groups))
+	groupsOf := make([][]int32, len(c.accounts))
+	local := make([]map[int32]int32, len(groups))
 	for gi := range groups {
-		for _, m := range groups[gi].Members {
-			groupsOf[m] = append(groupsOf[m], int32(gi))
+		g := &groups[gi]
+		p := &parts[gi]
+		p.members, p.rows = len(g.Members), g.rows
+		id := make(map[int32]int32, len(g.Members))
+		add := func(a int32) int32 {
+			if l, ok := id[a]; ok {
+				return l
+			}
+			l := int32(len(p.accounts))
+			id[a] = l
+			p.accounts = append(p.accounts, a)
+			return l
+		}
+		for _, name := range g.Members {
+			add(c.Account(name))
+		}
+		p.author = make([]int32, len(g.rows))
+		for i, r := range g.rows {
+			p.author[i] = add(c.author[r])
+		}
+		local[gi] = id
+	}
+	if len(groupsOf) < len(c.accounts) {
+		groupsOf = append(groupsOf, make([][]int32, len(c.accounts)-len(groupsOf))...)
+	}
+	for gi := range groups {
+		for _, name := range groups[gi].Members {
+			a := c.accountIDs[name]
+			groupsOf[a] = append(groupsOf[a], int32(gi))
 		}
 	}
-	inside := make([][]int32, len(groups))
-	for i := range edges {
-		from, to := groupsOf[edges[i].From], groupsOf[edges[i].To]
+	for i := range c.from {
+		from, to := groupsOf[c.from[i]], groupsOf[c.to[i]]
 		if len(from) == 0 || len(to) == 0 {
 			continue
 		}
 		for _, gf := range from {
 			if slices.Contains(to, gf) {
-				inside[gf] = append(inside[gf], int32(i))
+				p := &parts[gf]
+				p.inside = append(p.inside, int32(i))
+				p.from = append(p.from, local[gf][c.from[i]])
+				p.to = append(p.to, local[gf][c.to[i]])
 			}
 		}
 	}
-	return inside
-}
-
-// memberIndex gives each account of a group a dense local id: the declared
-// members first, then any post author missing from them.
-type memberIndex struct {
-	id    map[string]int32
-	names []string
-}
-
-func newMemberIndex(g Group) memberIndex {
-	m := memberIndex{id: make(map[string]int32, len(g.Members))}
-	for _, name := range g.Members {
-		m.add(name)
-	}
-	for _, p := range g.Posts {
-		m.add(p.Author)
-	}
-	return m
-}
-
-func (m *memberIndex) add(name string) int32 {
-	if id, ok := m.id[name]; ok {
-		return id
-	}
-	id := int32(len(m.names))
-	m.id[name] = id
-	m.names = append(m.names, name)
-	return id
+	return parts
 }
 
 // noWeek marks an account or pair not yet seen in any week.
 const noWeek = int32(-1 << 31)
 
-func measure(g Group, members memberIndex, edges []Edge, inside []int32, window Window, t Thresholds) Metrics {
-	n := len(members.names)
-	m := Metrics{Members: len(g.Members), CoreK: t.CoreK, WindowWeeks: window.Weeks()}
+// measure computes the metrics of a group over window from its first
+// nRows posts (its posts before a week's end, in Trajectories).
+func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds) Metrics {
+	n := len(g.accounts)
+	rows, authorOf := g.rows[:nRows], g.author[:nRows]
+	m := Metrics{Members: g.members, CoreK: t.CoreK, WindowWeeks: window.Weeks()}
+	start, end := windowNanos(window)
 
 	// Posts: counts, shares, weeks, authors, resources.
-	var postAuthor map[string]int32 // URI -> author, built only if a reply lacks InReplyToAuthor
-	for _, p := range g.Posts {
-		if p.InReplyToURI != "" && p.InReplyToAuthor == "" {
-			postAuthor = make(map[string]int32, len(g.Posts))
-			for _, p := range g.Posts {
-				if window.Contains(p.At) {
-					postAuthor[p.URI] = members.id[p.Author]
+	var postAuthor map[int64]int32 // post key -> author, built only if a reply lacks its author
+	for _, r := range rows {
+		if c.parent[r] != 0 && c.accounts[c.replyTo[r]] == "" {
+			postAuthor = make(map[int64]int32, len(rows))
+			for i, r := range rows {
+				if inWindow(c.at[r], start, end) {
+					postAuthor[c.key[r]] = authorOf[i]
 				}
 			}
 			break
@@ -241,68 +280,86 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 	for i := range firstWeek {
 		firstWeek[i] = noWeek
 	}
-	postsPerWeek := make(map[int32]int)
+	// Posts per week: by offset from the window's first week when it has
+	// one, else in a map.
+	var perWeek []int
+	var perWeekMap map[int32]int
+	firstWindowWeek := int32(0)
+	if m.WindowWeeks > 0 {
+		firstWindowWeek = weekIndex(window.Start)
+		perWeek = make([]int, m.WindowWeeks)
+	} else {
+		perWeekMap = make(map[int32]int)
+	}
 	type resourceUse struct {
 		firstAuthor int32
 		authors     int // distinct authors, counted up to 2
 		uses        int
 	}
-	resources := make(map[string]resourceUse)
+	resources := make(map[int32]resourceUse)
 	var domain, community, practice int
-	for _, p := range g.Posts {
-		if !window.Contains(p.At) {
+	last := int64(zeroTime)
+	for i, r := range rows {
+		at := c.at[r]
+		if !inWindow(at, start, end) {
 			continue
 		}
 		m.Posts++
-		a := members.id[p.Author]
+		a := authorOf[i]
 		authored[a] = true
 		switch {
-		case p.InReplyToAuthor != "":
-			if p.InReplyToAuthor != p.Author {
+		case c.accounts[c.replyTo[r]] != "":
+			if c.replyTo[r] != c.author[r] {
 				m.Replies++
 			}
-		case p.InReplyToURI != "":
-			if parent, ok := postAuthor[p.InReplyToURI]; !ok || parent != a {
+		case c.parent[r] != 0:
+			if parent, ok := postAuthor[c.parent[r]]; !ok || parent != a {
 				m.Replies++
 			}
 		}
-		week := weekIndex(p.At)
-		postsPerWeek[week]++
+		week := weekOfNanos(at)
+		if perWeek != nil {
+			perWeek[week-firstWindowWeek]++
+		} else {
+			perWeekMap[week]++
+		}
 		switch {
 		case firstWeek[a] == noWeek:
 			firstWeek[a] = week
 		case firstWeek[a] != week:
 			returning[a] = true
 		}
-		if p.At.After(m.LastPost) {
-			m.LastPost = p.At
+		if at > last {
+			last = at
 		}
-		if p.Domain {
+		f := c.flags[r]
+		if f&postDomain != 0 {
 			domain++
 		}
-		if p.Community {
+		if f&postCommunity != 0 {
 			community++
 		}
-		if p.Practice {
+		if f&postPractice != 0 {
 			practice++
 		}
-		if p.Question {
+		if f&postQuestion != 0 {
 			m.Questions++
-			if !p.Answered {
+			if f&postAnswered == 0 {
 				m.Unanswered++
 			}
 		}
-		for _, r := range p.Resources {
-			use, ok := resources[r]
+		for _, res := range c.res[c.resOff[r]:c.resOff[r+1]] {
+			use, ok := resources[res]
 			if !ok {
 				use = resourceUse{firstAuthor: a, authors: 1}
 			} else if use.authors == 1 && use.firstAuthor != a {
 				use.authors = 2
 			}
 			use.uses++
-			resources[r] = use
+			resources[res] = use
 		}
 	}
+	m.LastPost = timeOf(last)
 	for _, a := range authored {
 		if a {
 			m.Authors++
@@ -313,7 +370,12 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 			m.ReturningMembers++
 		}
 	}
-	for _, count := range postsPerWeek {
+	for _, count := range perWeek {
+		if count > 0 && count >= t.ActiveWeekPosts {
+			m.ActiveWeeks++
+		}
+	}
+	for _, count := range perWeekMap {
 		if count >= t.ActiveWeekPosts {
 			m.ActiveWeeks++
 		}
@@ -329,9 +391,9 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		uses int
 	}
 	var sharedList []shared
-	for name, use := range resources {
+	for id, use := range resources {
 		if use.authors >= 2 {
-			sharedList = append(sharedList, shared{name, use.uses})
+			sharedList = append(sharedList, shared{c.terms[id], use.uses})
 		}
 	}
 	slices.SortFunc(sharedList, func(x, y shared) int {
@@ -372,26 +434,27 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 	var arcs []uint64 // directed reply/mention pairs, from<<32 | to
 	type pairWeeks struct{ first, recurring int32 }
 	pairs := make(map[uint64]pairWeeks)
-	for _, ei := range inside {
-		e := &edges[ei]
-		if e.From == e.To || !window.Contains(e.At) {
+	for j, ei := range g.inside {
+		from, to := g.from[j], g.to[j]
+		at := c.eAt[ei]
+		if from == to || !inWindow(at, start, end) {
 			continue
 		}
-		if e.Kind == Favourite {
+		kind := EdgeKind(c.kind[ei])
+		if kind == Favourite {
 			m.Favourites++
 			continue
 		}
-		weight := e.Kind.TieWeight()
+		weight := kind.TieWeight()
 		if weight == 0 {
 			continue
 		}
-		from, to := members.id[e.From], members.id[e.To]
 		m.Ties++
 		m.TieWeight += weight
 		tied[from], tied[to] = true, true
 		touching[from] += weight
 		touching[to] += weight
-		if e.Kind == Reply || e.Kind == Mention {
+		if kind == Reply || kind == Mention {
 			sent[from], received[to] = true, true
 			arcs = append(arcs, uint64(uint32(from))<<32|uint64(uint32(to)))
 		}
@@ -400,8 +463,8 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 		if !ok {
 			pw = pairWeeks{first: noWeek}
 		}
-		if !e.At.IsZero() {
-			week := weekIndex(e.At)
+		if at != zeroTime {
+			week := weekOfNanos(at)
 			switch {
 			case pw.first == noWeek:
 				pw.first = week
@@ -437,11 +500,11 @@ func measure(g Group, members memberIndex, edges []Edge, inside []int32, window 
 	if m.TieWeight > 0 {
 		top := 0
 		for a := range n {
-			if touching[a] > touching[top] || (touching[a] == touching[top] && members.names[a] < members.names[top]) {
+			if touching[a] > touching[top] || (touching[a] == touching[top] && c.accounts[g.accounts[a]] < c.accounts[g.accounts[top]]) {
 				top = a
 			}
 		}
-		m.TopAccount = members.names[top]
+		m.TopAccount = c.accounts[g.accounts[top]]
 		m.TopAccountShare = touching[top] / m.TieWeight
 		for key := range pairs {
 			a, b := unpackPair(key)
