@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -157,24 +156,16 @@ func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result
 	out := make([]Result, len(runs))
 	for i, o := range runs {
 		o.Save = false
-		out[i], _ = analyze(all.within(Window(o.Period)), o)
+		out[i], _ = analyze(all.Within(Window(o.Period)), o)
 	}
 	return out, nil
-}
-
-// loaded is a window's posts and interactions, ready for the community package.
-type loaded struct {
-	posts      []community.Post
-	classified []bool
-	edges      []community.Edge
-	edgePostAt []time.Time // creation time of each edge's post: what windows select on
 }
 
 // load reads the window from the stored per-post facts (see facts.go),
 // bringing them up to date first when the store may be written; a store
 // opened read-only whose facts are out of date (or were never built) is
 // read the slower way, from the posts themselves.
-func load(ctx context.Context, st *store.Store, w community.Window) (*loaded, error) {
+func load(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
 	ready, err := EnsureFacts(ctx, st)
 	if err != nil {
 		return nil, err
@@ -186,85 +177,58 @@ func load(ctx context.Context, st *store.Store, w community.Window) (*loaded, er
 }
 
 // loadRows reads the window from the posts and their classifications.
-func loadRows(ctx context.Context, st *store.Store, w community.Window) (*loaded, error) {
-	d := &loaded{}
+func loadRows(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
+	var posts []community.Post
+	var classified []bool
 	in := interner{}
 	err := st.PostFacts(ctx, w.Start, w.End, func(f *store.PostFact) error {
-		d.posts = append(d.posts, toPost(f, in))
-		d.classified = append(d.classified, f.Classified)
+		posts = append(posts, toPost(f, in))
+		classified = append(classified, f.Classified)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	type edge struct {
+		kind     community.EdgeKind
+		from, to string
+		at       time.Time
+		postAt   time.Time
+	}
+	var edges []edge
 	err = st.EdgeFacts(ctx, w.Start, w.End, func(e *store.EdgeFact) error {
 		if kind, ok := edgeKinds[e.Kind]; ok {
-			d.edges = append(d.edges, community.Edge{From: in.of(e.From), To: in.of(e.To), Kind: kind, At: e.At, PostURI: postKey(e.PostID)})
-			d.edgePostAt = append(d.edgePostAt, e.PostAt)
+			edges = append(edges, edge{kind, in.of(e.From), in.of(e.To), e.At, e.PostAt})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	// PostFacts streams posts in creation order; put the edges in the order
-	// of their posts too, so that within() can slice.
-	sort.Stable((*byPostTime)(d))
-	return d, nil
-}
-
-// within keeps what a narrower window selects (posts and edges by the
-// creation time of their post, as the store does). Both are sorted by that
-// time, so a window is a sub-slice: no copy of a million posts.
-func (d *loaded) within(w community.Window) *loaded {
-	span := func(n int, at func(int) time.Time) (int, int) {
-		lo, hi := 0, n
-		if !w.Start.IsZero() {
-			lo = sort.Search(n, func(i int) bool { return !at(i).Before(w.Start) })
-		}
-		if !w.End.IsZero() {
-			hi = sort.Search(n, func(i int) bool { return !at(i).Before(w.End) })
-		}
-		return lo, max(lo, hi)
+	c := community.NewColumns([]string{""}, nil, len(posts))
+	c.AddPosts(posts, classified)
+	for _, e := range edges {
+		c.AddEdge(e.kind, c.Account(e.from), c.Account(e.to), community.Nanos(e.at), community.Nanos(e.postAt))
 	}
-	plo, phi := span(len(d.posts), func(i int) time.Time { return d.posts[i].At })
-	elo, ehi := span(len(d.edges), func(i int) time.Time { return d.edgePostAt[i] })
-	return &loaded{posts: d.posts[plo:phi], classified: d.classified[plo:phi], edges: d.edges[elo:ehi], edgePostAt: d.edgePostAt[elo:ehi]}
-}
-
-// byPostTime sorts edges by the creation time of their post.
-type byPostTime loaded
-
-func (b *byPostTime) Len() int           { return len(b.edges) }
-func (b *byPostTime) Less(i, j int) bool { return b.edgePostAt[i].Before(b.edgePostAt[j]) }
-func (b *byPostTime) Swap(i, j int) {
-	b.edges[i], b.edges[j] = b.edges[j], b.edges[i]
-	b.edgePostAt[i], b.edgePostAt[j] = b.edgePostAt[j], b.edgePostAt[i]
+	// PostFacts streams posts in creation order; put the edges in the order
+	// of their posts too, so that Within can cut them.
+	c.SortEdges()
+	return c, nil
 }
 
 // analyze groups, measures and decides; it also returns the assignments.
-func analyze(d *loaded, opts Options) (Result, []store.CommunityAssignment) {
-	res := Result{By: opts.By, Period: opts.Period, Posts: len(d.posts), Communities: []Community{}}
-	for _, c := range d.classified {
-		if c {
-			res.Classified++
-		}
-	}
-	authors := map[string]bool{}
-	for i := range d.posts {
-		authors[d.posts[i].Author] = true
-	}
-	res.Authors = len(authors)
+func analyze(d *community.Columns, opts Options) (Result, []store.CommunityAssignment) {
+	res := Result{By: opts.By, Period: opts.Period, Posts: d.Posts(), Classified: d.Classified(), Authors: d.Authors(), Communities: []Community{}}
 	var groups []community.Group
 	stability := []float64(nil)
 	switch opts.By {
 	case ByTag:
-		groups = community.ByTag(d.posts)
+		groups = d.ByTag()
 	case ByInstance:
-		groups = community.ByInstance(d.posts)
+		groups = d.ByInstance()
 	default:
 		if opts.VerdictsOnly {
-			groups, _ = community.ByGraphRuns(d.posts, d.edges, opts.Seed, 0)
+			groups, _ = d.ByGraphRuns(opts.Seed, 0)
 			break
 		}
 		runs := opts.StabilityRuns
@@ -272,14 +236,14 @@ func analyze(d *loaded, opts Options) (Result, []store.CommunityAssignment) {
 			runs = DefaultStabilityRuns
 		}
 		var others [][]community.Group
-		groups, others = community.ByGraphRuns(d.posts, d.edges, opts.Seed, runs)
+		groups, others = d.ByGraphRuns(opts.Seed, runs)
 		stability = community.Stability(groups, others)
 	}
 	window := Window(opts.Period)
-	metrics := community.MeasureAll(groups, d.edges, window, opts.Thresholds)
+	metrics := d.MeasureAll(groups, window, opts.Thresholds)
 	trajectories := make([][]community.Step, len(groups))
 	if !opts.VerdictsOnly {
-		trajectories = community.Trajectories(groups, d.edges, window, opts.Thresholds)
+		trajectories = d.Trajectories(groups, window, opts.Thresholds)
 	}
 	var assign []store.CommunityAssignment
 	var sizes []string

@@ -3,8 +3,6 @@ package analysis
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/classify"
@@ -51,10 +49,10 @@ func factRow(f *store.FactSource) store.FactRow {
 	return r
 }
 
-// loadFacts reads the window from the stored facts: one streaming query,
-// each account, tag and resource a shared string looked up by id, so a
-// post costs its struct and its two keys, not copies of its strings.
-func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*loaded, error) {
+// loadFacts reads the window from the stored facts into columns: one
+// streaming query, accounts, tags and resources kept as the store's ids,
+// so a post costs a few integers, not a struct of strings.
+func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
 	accounts, err := st.AccountNames(ctx)
 	if err != nil {
 		return nil, err
@@ -63,106 +61,98 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*loade
 	if err != nil {
 		return nil, err
 	}
-	instances := make([]string, len(accounts))
-	for i, a := range accounts {
-		if at := strings.LastIndexByte(a, '@'); at >= 0 {
-			instances[i] = a[at+1:]
-		}
-	}
-	name := func(list []string, id int64) (string, error) {
-		if id < 0 || id >= int64(len(list)) {
-			return "", fmt.Errorf("read post facts: unknown id %d", id)
-		}
-		return list[id], nil
-	}
-	// Tag and resource lists are cut from shared blocks rather than
-	// allocated one by one.
-	var block []string
-	strs := func(ids []uint32) ([]string, error) {
-		if len(ids) == 0 {
-			return nil, nil
-		}
-		if cap(block)-len(block) < len(ids) {
-			block = make([]string, 0, max(4096, len(ids)))
-		}
-		start := len(block)
-		for _, id := range ids {
-			if int(id) >= len(terms) {
-				return nil, fmt.Errorf("read post facts: unknown term %d", id)
-			}
-			block = append(block, terms[id])
-		}
-		return block[start:len(block):len(block)], nil
-	}
-	// Sized once: growing a slice of a million posts by doubling copies
-	// it again and again and leaves the old copies to the collector.
+	// Sized once: growing arrays of a million posts by doubling copies
+	// them again and again and leaves the old copies to the collector.
 	n, err := st.CountFacts(ctx, w.Start, w.End)
 	if err != nil {
 		return nil, err
 	}
-	d := &loaded{posts: make([]community.Post, 0, n), classified: make([]bool, 0, n)}
-	// Edges are gathered in blocks and copied once into a slice of the
-	// right size, for the same reason. They are read on another connection
-	// while the posts stream: two queries, two cores.
-	var blocks [][]community.Edge
-	var postAt []int64
+	c := community.NewColumns(accounts, terms, n)
+	nAccounts, nTerms := int64(c.Accounts()), uint32(c.Terms())
+	account := func(id int64) (int32, error) {
+		if id < 0 || id >= nAccounts {
+			return 0, fmt.Errorf("read post facts: unknown id %d", id)
+		}
+		return int32(id), nil
+	}
+	checkTerms := func(ids []uint32) error {
+		for _, id := range ids {
+			if id >= nTerms {
+				return fmt.Errorf("read post facts: unknown term %d", id)
+			}
+		}
+		return nil
+	}
+	// The interactions are read on another connection while the posts
+	// stream (two queries, two cores), into their own list: the columns
+	// take them once both are done.
+	type edge struct {
+		kind       community.EdgeKind
+		from, to   int32
+		at, postAt int64
+	}
+	// Gathered in blocks: doubling one slice would copy it again and
+	// again and leave the old copies to the collector.
+	const blockSize = 1 << 16
+	var blocks [][]edge
 	edgesDone := make(chan error, 1)
 	go func() {
-		const blockSize = 1 << 16
 		edgesDone <- st.EdgeIDs(ctx, w.Start, w.End, func(kind string, from, to int64, at time.Time, postID, pAt int64) error {
 			k, ok := edgeKinds[kind]
 			if !ok {
 				return nil
 			}
-			f, err := name(accounts, from)
+			f, err := account(from)
 			if err != nil {
 				return err
 			}
-			t, err := name(accounts, to)
+			t, err := account(to)
 			if err != nil {
 				return err
 			}
 			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == blockSize {
-				blocks = append(blocks, make([]community.Edge, 0, blockSize))
+				blocks = append(blocks, make([]edge, 0, blockSize))
 			}
-			blocks[len(blocks)-1] = append(blocks[len(blocks)-1], community.Edge{From: f, To: t, Kind: k, At: at, PostURI: postKey(postID)})
-			postAt = append(postAt, pAt)
+			blocks[len(blocks)-1] = append(blocks[len(blocks)-1], edge{k, f, t, community.Nanos(at), pAt})
 			return nil
 		})
 	}()
-	in := interner{}
+	none := c.Account("")
+	replyTo := map[string]int32{} // accounts replied to that are not stored, by name
 	err = st.Facts(ctx, w.Start, w.End, func(f *store.Fact) error {
-		author, err := name(accounts, f.AuthorID)
+		author, err := account(f.AuthorID)
 		if err != nil {
 			return err
 		}
-		p := community.Post{URI: postKey(f.PostID), Author: author, Instance: instances[f.AuthorID], At: time.Unix(0, f.At).UTC(),
-			Domain: f.Flags&store.FactDomain != 0, Community: f.Flags&store.FactCommunity != 0, Practice: f.Flags&store.FactPractice != 0,
-			Question: f.Flags&store.FactQuestion != 0, Answered: f.Answered}
+		p := community.PostFacts{Key: f.PostID, Author: author, At: f.At, ReplyTo: none,
+			Classified: f.Flags&store.FactClassified != 0, Domain: f.Flags&store.FactDomain != 0,
+			Community: f.Flags&store.FactCommunity != 0, Practice: f.Flags&store.FactPractice != 0,
+			Question: f.Flags&store.FactQuestion != 0, Answered: f.Answered,
+			Tags: f.Tags, ThreadTags: f.RootTags, Resources: f.Resources}
 		if f.ReplyToID > 0 {
-			if p.InReplyToAuthor, err = name(accounts, f.ReplyToID); err != nil {
+			if p.ReplyTo, err = account(f.ReplyToID); err != nil {
 				return err
 			}
-		} else {
-			p.InReplyToAuthor = in.of(f.ReplyToAcct)
+		} else if f.ReplyToAcct != "" {
+			id, ok := replyTo[f.ReplyToAcct]
+			if !ok {
+				id = c.Account(f.ReplyToAcct)
+				replyTo[f.ReplyToAcct] = id
+			}
+			p.ReplyTo = id
 		}
-		if p.Tags, err = strs(f.Tags); err != nil {
-			return err
-		}
-		if p.ThreadTags, err = strs(f.RootTags); err != nil {
-			return err
-		}
-		if p.Resources, err = strs(f.Resources); err != nil {
-			return err
+		for _, ids := range [][]uint32{f.Tags, f.RootTags, f.Resources} {
+			if err := checkTerms(ids); err != nil {
+				return err
+			}
 		}
 		switch {
 		case f.ParentID > 0:
-			p.InReplyToURI = postKey(f.ParentID)
+			p.Parent = f.ParentID
 		case f.IsReply:
-			p.InReplyToURI = "^" + p.URI
+			p.Parent = community.UnknownParent
 		}
-		d.posts = append(d.posts, p)
-		d.classified = append(d.classified, f.Flags&store.FactClassified != 0)
+		c.AddPost(p)
 		return nil
 	})
 	if edgesErr := <-edgesDone; err == nil {
@@ -171,15 +161,13 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*loade
 	if err != nil {
 		return nil, err
 	}
-	d.edges = make([]community.Edge, 0, len(postAt))
-	for i := range blocks {
-		d.edges = append(d.edges, blocks[i]...)
+	c.ReserveEdges(len(blocks) * blockSize)
+	for i, b := range blocks {
+		for _, e := range b {
+			c.AddEdge(e.kind, e.from, e.to, e.at, e.postAt)
+		}
 		blocks[i] = nil
 	}
-	d.edgePostAt = make([]time.Time, len(postAt))
-	for i, n := range postAt {
-		d.edgePostAt[i] = time.Unix(0, n).UTC()
-	}
-	sort.Stable((*byPostTime)(d))
-	return d, nil
+	c.SortEdges()
+	return c, nil
 }

@@ -160,6 +160,9 @@ func (c *Columns) AddPost(p PostFacts) {
 		c.res = append(c.res, c.canonTerm[r])
 	}
 	c.resOff = append(c.resOff, uint32(len(c.res)))
+	if c.instance != nil {
+		c.instance = append(c.instance, c.term(c.authorInstance(len(c.key)-1)))
+	}
 }
 
 // AddEdge appends an interaction: from acted towards to at at (Unix
@@ -170,6 +173,15 @@ func (c *Columns) AddEdge(kind EdgeKind, from, to int32, at, postAt int64) {
 	c.kind = append(c.kind, uint8(kind))
 	c.eAt = append(c.eAt, at)
 	c.ePostAt = append(c.ePostAt, postAt)
+}
+
+// ReserveEdges makes room for n more interactions.
+func (c *Columns) ReserveEdges(n int) {
+	c.from = slices.Grow(c.from, n)
+	c.to = slices.Grow(c.to, n)
+	c.kind = slices.Grow(c.kind, n)
+	c.eAt = slices.Grow(c.eAt, n)
+	c.ePostAt = slices.Grow(c.ePostAt, n)
 }
 
 // Nanos is t in Unix nanoseconds as Columns keep it (the zero time stays
@@ -315,18 +327,48 @@ func ColumnsOf(posts []Post, edges []Edge) *Columns {
 }
 
 // columnsOfPtrs puts the posts and edges in columns; row i is *posts[i].
-// A post is keyed by its row; a reply points at the last post with its
-// InReplyToURI, or at no loaded post.
 func columnsOfPtrs(posts []*Post, edges []Edge) *Columns {
 	c := NewColumns([]string{""}, nil, len(posts))
-	c.instance = make([]int32, 0, len(posts))
+	c.addPosts(posts, nil)
+	for i := range edges {
+		e := &edges[i]
+		c.AddEdge(e.Kind, c.Account(e.From), c.Account(e.To), Nanos(e.At), 0)
+	}
+	return c
+}
+
+// AddPosts appends posts; classified[i] says whether posts[i] is
+// classified (nil: all are). A post is keyed by its place in posts; a
+// reply points at the last post with its InReplyToURI, or at no loaded
+// post. Not safe for concurrent use.
+func (c *Columns) AddPosts(posts []Post, classified []bool) {
+	ptrs := make([]*Post, len(posts))
+	for i := range posts {
+		ptrs[i] = &posts[i]
+	}
+	c.addPosts(ptrs, classified)
+}
+
+func (c *Columns) addPosts(posts []*Post, classified []bool) {
+	if c.instance == nil {
+		instance := make([]int32, len(c.key), cap(c.key))
+		for i := range c.key {
+			instance[i] = c.term(c.authorInstance(i))
+		}
+		c.instance = instance
+	}
+	base := int64(0)
+	if n := len(c.key); n > 0 {
+		base = slices.Max(c.key)
+	}
 	byURI := make(map[string]int64, len(posts))
 	for i, p := range posts {
-		byURI[p.URI] = int64(i) + 1
+		byURI[p.URI] = base + int64(i) + 1
 	}
 	for i, p := range posts {
-		f := PostFacts{Key: int64(i) + 1, Author: c.Account(p.Author), At: Nanos(p.At), ReplyTo: c.Account(p.InReplyToAuthor),
-			Domain: p.Domain, Community: p.Community, Practice: p.Practice, Question: p.Question, Answered: p.Answered, Classified: true}
+		f := PostFacts{Key: base + int64(i) + 1, Author: c.Account(p.Author), At: Nanos(p.At), ReplyTo: c.Account(p.InReplyToAuthor),
+			Domain: p.Domain, Community: p.Community, Practice: p.Practice, Question: p.Question, Answered: p.Answered,
+			Classified: classified == nil || classified[i]}
 		if p.InReplyToURI != "" {
 			f.Parent = UnknownParent
 			if k, ok := byURI[p.InReplyToURI]; ok {
@@ -343,13 +385,8 @@ func columnsOfPtrs(posts []*Post, edges []Edge) *Columns {
 			f.Resources = append(f.Resources, uint32(c.term(r)))
 		}
 		c.AddPost(f)
-		c.instance = append(c.instance, c.term(instanceOf(p)))
+		c.instance[len(c.instance)-1] = c.term(instanceOf(p))
 	}
-	for i := range edges {
-		e := &edges[i]
-		c.AddEdge(e.Kind, c.Account(e.From), c.Account(e.To), Nanos(e.At), 0)
-	}
-	return c
 }
 
 // instanceKey is the lower-cased instance of row i's author.
@@ -357,6 +394,11 @@ func (c *Columns) instanceKey(i int) string {
 	if c.instance != nil {
 		return c.terms[c.instance[i]]
 	}
+	return c.authorInstance(i)
+}
+
+// authorInstance is the lower-cased instance of row i's account.
+func (c *Columns) authorInstance(i int) string {
 	return instanceOf(&Post{Author: c.accounts[c.author[i]]})
 }
 
