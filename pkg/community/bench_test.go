@@ -147,9 +147,9 @@ func poisson(rng *rand.Rand, mean float64) int {
 
 // communities is the work the benchmarks time: find groups, measure each,
 // decide each.
-func communities(s *synthetic, th Thresholds) int {
-	groups := ByGraph(s.posts, s.edges, 1)
-	all := MeasureAll(groups, s.edges, s.win, th)
+func communities(c *Columns, win Window, th Thresholds) int {
+	groups, _ := c.ByGraphRuns(1, 0)
+	all := c.MeasureAll(groups, win, th)
 	genuine := 0
 	for _, m := range all {
 		if v, _ := Decide(m, th); v == GenuineCoP {
@@ -166,8 +166,12 @@ func communities(s *synthetic, th Thresholds) int {
 // runtime/metrics (peak-heap-MB, input and not yet collected garbage
 // included), that peak minus the input (peak-extra-MB), and the same for
 // one run at GOGC=10 (peak-extra-gogc10-MB).
+//
+// The input is the columns the analysis hands the package, made once.
 func benchmarkCommunities(b *testing.B, nPosts int) {
 	s := syntheticCourse(nPosts)
+	c, win, edges := ColumnsOf(s.posts, s.edges), s.win, len(s.edges)
+	s = nil
 	th := DefaultThresholds()
 	runtime.GC()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
@@ -177,7 +181,7 @@ func benchmarkCommunities(b *testing.B, nPosts int) {
 	stopSampling := samplePeakHeap()
 	b.ReportAllocs()
 	for b.Loop() {
-		communities(s, th)
+		communities(c, win, th)
 	}
 	b.StopTimer()
 	peak := stopSampling()
@@ -188,7 +192,7 @@ func benchmarkCommunities(b *testing.B, nPosts int) {
 	old := debug.SetGCPercent(10)
 	runtime.GC()
 	stopSampling = samplePeakHeap()
-	communities(s, th)
+	communities(c, win, th)
 	tightPeak := stopSampling()
 	debug.SetGCPercent(old)
 
@@ -197,7 +201,7 @@ func benchmarkCommunities(b *testing.B, nPosts int) {
 	b.ReportMetric(float64(peak)/mb, "peak-heap-MB")
 	b.ReportMetric(float64(peak-min(peak, input))/mb, "peak-extra-MB")
 	b.ReportMetric(float64(tightPeak-min(tightPeak, input))/mb, "peak-extra-gogc10-MB")
-	b.ReportMetric(float64(len(s.edges)), "edges")
+	b.ReportMetric(float64(edges), "edges")
 }
 
 // samplePeakHeap samples the heap in use every millisecond until the
