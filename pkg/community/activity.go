@@ -106,6 +106,7 @@ func (c *Columns) Trajectories(groups []Group, window Window, t Thresholds) [][]
 	// Groups are independent: each measures its own posts week by week.
 	forEach(len(groups), func(gi int) {
 		p := &parts[gi]
+		sc := &measureScratch{}
 		sorted := slices.IsSortedFunc(p.rows, func(a, b int32) int { return cmp.Compare(c.at[a], c.at[b]) })
 		for _, wk := range steps {
 			n := len(p.rows)
@@ -119,7 +120,7 @@ func (c *Columns) Trajectories(groups []Group, window Window, t Thresholds) [][]
 				})
 			}
 			step := Step{Week: wk.label}
-			if m := c.measure(p, n, Window{Start: window.Start, End: wk.next}, t); m.Posts > 0 {
+			if m := c.measure(p, n, Window{Start: window.Start, End: wk.next}, t, sc); m.Posts > 0 {
 				step.Verdict, _ = Decide(m, t)
 			}
 			out[gi] = append(out[gi], step)

@@ -175,7 +175,7 @@ func (c *Columns) MeasureAll(groups []Group, window Window, t Thresholds) []Metr
 	parts := c.prepare(groups)
 	metrics := make([]Metrics, len(groups))
 	forEach(len(groups), func(gi int) {
-		metrics[gi] = c.measure(&parts[gi], len(parts[gi].rows), window, t)
+		metrics[gi] = c.measure(&parts[gi], len(parts[gi].rows), window, t, &measureScratch{})
 		parts[gi] = groupPart{} // let the garbage collector have it
 	})
 	return metrics
@@ -250,12 +250,43 @@ func (c *Columns) prepare(groups []Group) []groupPart {
 	return parts
 }
 
+// measureScratch is memory one measure leaves for the next (the weeks of
+// a trajectory): slices are resized and cleared, maps cleared.
+type measureScratch struct {
+	firstWeek                       []int32
+	returning, authored, tied, sent []bool
+	received                        []bool
+	touching                        []float64
+	perWeek                         []int
+	arcs, keys                      []uint64
+	resources                       map[int32]resourceUse
+	pairs                           map[uint64]pairWeeks
+}
+
+type resourceUse struct {
+	firstAuthor int32
+	authors     int // distinct authors, counted up to 2
+	uses        int
+}
+
+type pairWeeks struct{ first, recurring int32 }
+
+// sized returns s with length n, every element zero, reusing its memory.
+func sized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
+}
+
 // noWeek marks an account or pair not yet seen in any week.
 const noWeek = int32(-1 << 31)
 
 // measure computes the metrics of a group over window from its first
 // nRows posts (its posts before a week's end, in Trajectories).
-func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds) Metrics {
+func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds, sc *measureScratch) Metrics {
 	n := len(g.accounts)
 	rows, authorOf := g.rows[:nRows], g.author[:nRows]
 	m := Metrics{Members: g.members, CoreK: t.CoreK, WindowWeeks: window.Weeks()}
@@ -274,9 +305,9 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds) 
 			break
 		}
 	}
-	firstWeek := make([]int32, n) // first week each account posted in
-	returning := make([]bool, n)
-	authored := make([]bool, n)
+	sc.firstWeek = sized(sc.firstWeek, n)
+	sc.returning, sc.authored = sized(sc.returning, n), sized(sc.authored, n)
+	firstWeek, returning, authored := sc.firstWeek, sc.returning, sc.authored // first week each account posted in
 	for i := range firstWeek {
 		firstWeek[i] = noWeek
 	}
@@ -287,16 +318,16 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds) 
 	firstWindowWeek := int32(0)
 	if m.WindowWeeks > 0 {
 		firstWindowWeek = weekIndex(window.Start)
-		perWeek = make([]int, m.WindowWeeks)
+		sc.perWeek = sized(sc.perWeek, m.WindowWeeks)
+		perWeek = sc.perWeek
 	} else {
 		perWeekMap = make(map[int32]int)
 	}
-	type resourceUse struct {
-		firstAuthor int32
-		authors     int // distinct authors, counted up to 2
-		uses        int
+	if sc.resources == nil {
+		sc.resources = make(map[int32]resourceUse)
 	}
-	resources := make(map[int32]resourceUse)
+	resources := sc.resources
+	clear(resources)
 	var domain, community, practice int
 	last := int64(zeroTime)
 	for i, r := range rows {
@@ -427,13 +458,15 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds) 
 	}
 
 	// Edges: ties, reciprocity, isolates, top account, pairs, core.
-	tied := make([]bool, n)
-	sent := make([]bool, n)
-	received := make([]bool, n)
-	touching := make([]float64, n)
-	var arcs []uint64 // directed reply/mention pairs, from<<32 | to
-	type pairWeeks struct{ first, recurring int32 }
-	pairs := make(map[uint64]pairWeeks)
+	sc.tied, sc.sent, sc.received = sized(sc.tied, n), sized(sc.sent, n), sized(sc.received, n)
+	sc.touching = sized(sc.touching, n)
+	tied, sent, received, touching := sc.tied, sc.sent, sc.received, sc.touching
+	arcs := sc.arcs[:0] // directed reply/mention pairs, from<<32 | to
+	if sc.pairs == nil {
+		sc.pairs = make(map[uint64]pairWeeks)
+	}
+	pairs := sc.pairs
+	clear(pairs)
 	for j, ei := range g.inside {
 		from, to := g.from[j], g.to[j]
 		at := c.eAt[ei]
@@ -483,6 +516,7 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds) 
 		}
 	}
 	m.Reciprocity = share(mutual, len(arcs))
+	sc.arcs = arcs
 	isolates, twoWay := 0, 0
 	for a := range n {
 		if !authored[a] {
@@ -520,13 +554,14 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds) 
 			}
 		}
 	}
-	keys := make([]uint64, 0, len(pairs))
+	keys := sc.keys[:0]
 	for key, pw := range pairs {
 		keys = append(keys, key)
 		if pw.recurring != 0 {
 			m.RecurringPairs++
 		}
 	}
+	sc.keys = keys
 	core := coreNumbers(csrOffsAdj(n, keys))
 	for a, k := range core {
 		if int(k) >= t.CoreK {
