@@ -2,8 +2,12 @@
 // or instance), measures each group over a window of ISO weeks, and decides
 // whether it is a community of practice, with the reasons spelled out.
 //
-// The package knows nothing about SQL or the command line: the store fills
-// Post and Edge values, and the report prints Metrics, Verdict and Reason.
+// The package knows nothing about SQL or the command line: the analysis
+// fills Columns (posts and interactions as parallel integer arrays, accounts,
+// tags and resources as ids: a million posts in ~50 MB) straight from the
+// stored facts, and the report prints Metrics, Verdict and Reason. The
+// functions on Post and Edge values (ByGraph, MeasureAll, ...) put them in
+// Columns and give the same results; tests and small inputs use them.
 //
 // # Ties
 //
