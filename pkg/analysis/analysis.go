@@ -118,11 +118,18 @@ func DefaultEnd(ctx context.Context, st *store.Store) (end time.Time, reason str
 
 // Run loads the period's data from st and analyses it.
 func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
-	d, err := load(ctx, st, Window(opts.Period))
+	// The graph groups are detected from the interactions alone, while the
+	// posts are still being read.
+	var det *community.Detection
+	var early func(*community.Columns)
+	if opts.By == ByGraph {
+		early = func(edges *community.Columns) { det = edges.Detect(opts.Seed, stabilityRuns(opts)) }
+	}
+	d, err := load(ctx, st, Window(opts.Period), early)
 	if err != nil {
 		return Result{By: opts.By, Period: opts.Period}, err
 	}
-	res, assign := analyze(d, opts)
+	res, assign := analyze(d, opts, det)
 	if opts.Save && opts.By == ByGraph {
 		if err := st.SaveCommunities(ctx, assign); err != nil {
 			return res, err
@@ -149,14 +156,14 @@ func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result
 			union.End = w.End
 		}
 	}
-	all, err := load(ctx, st, union)
+	all, err := load(ctx, st, union, nil)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]Result, len(runs))
 	for i, o := range runs {
 		o.Save = false
-		out[i], _ = analyze(all.Within(Window(o.Period)), o)
+		out[i], _ = analyze(all.Within(Window(o.Period)), o, nil)
 	}
 	return out, nil
 }
@@ -165,13 +172,13 @@ func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result
 // bringing them up to date first when the store may be written; a store
 // opened read-only whose facts are out of date (or were never built) is
 // read the slower way, from the posts themselves.
-func load(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
+func load(ctx context.Context, st *store.Store, w community.Window, early func(*community.Columns)) (*community.Columns, error) {
 	ready, err := EnsureFacts(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	if ready {
-		return loadFacts(ctx, st, w)
+		return loadFacts(ctx, st, w, early)
 	}
 	return loadRows(ctx, st, w)
 }
@@ -216,8 +223,20 @@ func loadRows(ctx context.Context, st *store.Store, w community.Window) (*commun
 	return c, nil
 }
 
+// stabilityRuns is how many more detection seeds opts asks for.
+func stabilityRuns(opts Options) int {
+	switch {
+	case opts.VerdictsOnly:
+		return 0
+	case opts.StabilityRuns > 0:
+		return opts.StabilityRuns
+	}
+	return DefaultStabilityRuns
+}
+
 // analyze groups, measures and decides; it also returns the assignments.
-func analyze(d *community.Columns, opts Options) (Result, []store.CommunityAssignment) {
+// det, when given, is the graph detection already run on d's interactions.
+func analyze(d *community.Columns, opts Options, det *community.Detection) (Result, []store.CommunityAssignment) {
 	res := Result{By: opts.By, Period: opts.Period, Posts: d.Posts(), Classified: d.Classified(), Authors: d.Authors(), Communities: []Community{}}
 	var groups []community.Group
 	stability := []float64(nil)
@@ -227,17 +246,14 @@ func analyze(d *community.Columns, opts Options) (Result, []store.CommunityAssig
 	case ByInstance:
 		groups = d.ByInstance()
 	default:
-		if opts.VerdictsOnly {
-			groups, _ = d.ByGraphRuns(opts.Seed, 0)
-			break
-		}
-		runs := opts.StabilityRuns
-		if runs <= 0 {
-			runs = DefaultStabilityRuns
+		if det == nil {
+			det = d.Detect(opts.Seed, stabilityRuns(opts))
 		}
 		var others [][]community.Group
-		groups, others = d.ByGraphRuns(opts.Seed, runs)
-		stability = community.Stability(groups, others)
+		groups, others = d.GroupsOf(det)
+		if !opts.VerdictsOnly {
+			stability = community.Stability(groups, others)
+		}
 	}
 	window := Window(opts.Period)
 	metrics := d.MeasureAll(groups, window, opts.Thresholds)

@@ -16,12 +16,12 @@ func BothWays(ctx context.Context, st *store.Store, opts Options) (fromRows, fro
 	if err != nil {
 		return nil, nil, err
 	}
-	facts, err := loadFacts(ctx, st, w)
+	facts, err := loadFacts(ctx, st, w, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	a, _ := analyze(rows, opts)
-	b, _ := analyze(facts, opts)
+	a, _ := analyze(rows, opts, nil)
+	b, _ := analyze(facts, opts, nil)
 	if fromRows, err = json.Marshal(a); err != nil {
 		return nil, nil, err
 	}

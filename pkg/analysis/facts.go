@@ -51,8 +51,10 @@ func factRow(f *store.FactSource) store.FactRow {
 
 // loadFacts reads the window from the stored facts into columns: one
 // streaming query, accounts, tags and resources kept as the store's ids,
-// so a post costs a few integers, not a struct of strings.
-func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
+// so a post costs a few integers, not a struct of strings. early, when
+// given, is called with the interactions as soon as they are read, while
+// the posts still stream (the graph detection needs only them).
+func loadFacts(ctx context.Context, st *store.Store, w community.Window, early func(edges *community.Columns)) (*community.Columns, error) {
 	accounts, err := st.AccountNames(ctx)
 	if err != nil {
 		return nil, err
@@ -84,20 +86,12 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*commu
 		return nil
 	}
 	// The interactions are read on another connection while the posts
-	// stream (two queries, two cores), into their own list: the columns
-	// take them once both are done.
-	type edge struct {
-		kind       community.EdgeKind
-		from, to   int32
-		at, postAt int64
-	}
-	// Gathered in blocks: doubling one slice would copy it again and
-	// again and leave the old copies to the collector.
-	const blockSize = 1 << 16
-	var blocks [][]edge
+	// stream (two queries, two cores), into their own columns over the
+	// same accounts: the posts' columns take them once both are done.
+	edges := community.NewColumns(accounts, nil, 0)
 	edgesDone := make(chan error, 1)
 	go func() {
-		edgesDone <- st.EdgeIDs(ctx, w.Start, w.End, func(kind string, from, to int64, at time.Time, postID, pAt int64) error {
+		err := st.EdgeIDs(ctx, w.Start, w.End, func(kind string, from, to int64, at time.Time, postID, pAt int64) error {
 			k, ok := edgeKinds[kind]
 			if !ok {
 				return nil
@@ -110,12 +104,16 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*commu
 			if err != nil {
 				return err
 			}
-			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == blockSize {
-				blocks = append(blocks, make([]edge, 0, blockSize))
-			}
-			blocks[len(blocks)-1] = append(blocks[len(blocks)-1], edge{k, f, t, community.Nanos(at), pAt})
+			edges.AddEdge(k, f, t, community.Nanos(at), pAt)
 			return nil
 		})
+		if err == nil {
+			edges.SortEdges()
+			if early != nil {
+				early(edges)
+			}
+		}
+		edgesDone <- err
 	}()
 	none := c.Account("")
 	replyTo := map[string]int32{} // accounts replied to that are not stored, by name
@@ -161,13 +159,6 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*commu
 	if err != nil {
 		return nil, err
 	}
-	c.ReserveEdges(len(blocks) * blockSize)
-	for i, b := range blocks {
-		for _, e := range b {
-			c.AddEdge(e.kind, e.from, e.to, e.at, e.postAt)
-		}
-		blocks[i] = nil
-	}
-	c.SortEdges()
+	c.TakeEdges(edges)
 	return c, nil
 }

@@ -175,6 +175,14 @@ func (c *Columns) AddEdge(kind EdgeKind, from, to int32, at, postAt int64) {
 	c.ePostAt = append(c.ePostAt, postAt)
 }
 
+// TakeEdges moves the interactions of e, columns over the same account
+// table, to the end of c's.
+func (c *Columns) TakeEdges(e *Columns) {
+	c.from, c.to, c.kind = append(c.from, e.from...), append(c.to, e.to...), append(c.kind, e.kind...)
+	c.eAt, c.ePostAt = append(c.eAt, e.eAt...), append(c.ePostAt, e.ePostAt...)
+	e.from, e.to, e.kind, e.eAt, e.ePostAt = nil, nil, nil, nil, nil
+}
+
 // ReserveEdges makes room for n more interactions.
 func (c *Columns) ReserveEdges(n int) {
 	c.from = slices.Grow(c.from, n)

@@ -145,6 +145,21 @@ func withPosts(groups []Group, posts []Post) []Group {
 // ByGraphRuns is the package's ByGraphRuns on columns; the groups list
 // their rows.
 func (c *Columns) ByGraphRuns(seed int64, runs int) (groups []Group, others [][]Group) {
+	return c.GroupsOf(c.Detect(seed, runs))
+}
+
+// Detection is the graph groups' detection, before posts are assigned:
+// what Detect finds in the interactions alone.
+type Detection struct {
+	first  []int32 // each account's group + 1, 0 when it has no tie
+	found  []Group
+	others [][]Group
+}
+
+// Detect runs ByGraphRuns's detection on the interactions of c alone, so
+// that it can run while the posts are still being read: GroupsOf then
+// assigns the posts of columns holding the same interactions.
+func (c *Columns) Detect(seed int64, runs int) *Detection {
 	// Sorted names make node ids, and so the result, independent of the
 	// order in which the store returned rows.
 	nodes := c.tiedAccounts()
@@ -152,30 +167,43 @@ func (c *Columns) ByGraphRuns(seed int64, runs int) (groups []Group, others [][]
 	for i, a := range nodes {
 		names[i] = c.accounts[a]
 	}
-	groupOf := make([]int32, len(c.accounts)) // account -> group + 1
-	if len(names) > 0 {
-		g := c.buildTieGraph(nodes)
-		// The seeds are independent runs on the same read-only graph.
-		others = make([][]Group, runs)
-		var first []int32
-		forEach(runs+1, func(i int) {
-			membership := louvain(g, seed+int64(i))
-			if i == 0 {
-				first, groups = membership, detect(g, names, membership)
-				return
-			}
-			others[i-1] = detect(g, names, membership)
-		})
-		for node, gi := range first {
-			groupOf[nodes[node]] = gi + 1
+	d := &Detection{first: make([]int32, len(c.accounts)), others: make([][]Group, runs)}
+	if len(names) == 0 {
+		return d
+	}
+	g := c.buildTieGraph(nodes)
+	// The seeds are independent runs on the same read-only graph.
+	var first []int32
+	forEach(runs+1, func(i int) {
+		membership := louvain(g, seed+int64(i))
+		if i == 0 {
+			first, d.found = membership, detect(g, names, membership)
+			return
 		}
-	} else {
-		others = make([][]Group, runs)
+		d.others[i-1] = detect(g, names, membership)
+	})
+	for node, gi := range first {
+		d.first[nodes[node]] = gi + 1
+	}
+	return d
+}
+
+// GroupsOf assigns the posts of c to the groups d found (in c or in
+// columns holding the same interactions and accounts), adds the
+// unconnected group, names and sorts them: ByGraphRuns's result. d is
+// used up.
+func (c *Columns) GroupsOf(d *Detection) (groups []Group, others [][]Group) {
+	groups, others = d.found, d.others
+	groupOf := func(a int32) int32 {
+		if int(a) < len(d.first) {
+			return d.first[a]
+		}
+		return 0
 	}
 	loner := make([]bool, len(c.accounts))
 	unconnected := Group{ID: Unconnected}
 	for i, a := range c.author {
-		if gi := groupOf[a]; gi > 0 {
+		if gi := groupOf(a); gi > 0 {
 			groups[gi-1].rows = append(groups[gi-1].rows, int32(i))
 			continue
 		}
