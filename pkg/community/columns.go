@@ -183,15 +183,6 @@ func (c *Columns) TakeEdges(e *Columns) {
 	e.from, e.to, e.kind, e.eAt, e.ePostAt = nil, nil, nil, nil, nil
 }
 
-// ReserveEdges makes room for n more interactions.
-func (c *Columns) ReserveEdges(n int) {
-	c.from = slices.Grow(c.from, n)
-	c.to = slices.Grow(c.to, n)
-	c.kind = slices.Grow(c.kind, n)
-	c.eAt = slices.Grow(c.eAt, n)
-	c.ePostAt = slices.Grow(c.ePostAt, n)
-}
-
 // Nanos is t in Unix nanoseconds as Columns keep it (the zero time stays
 // before every other).
 func Nanos(t time.Time) int64 {
