@@ -206,20 +206,20 @@ const qAccount = `INSERT INTO accounts(acct, uri, url, username, display_name, n
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(acct) DO UPDATE SET uri = excluded.uri, url = excluded.url, username = excluded.username,
 			display_name = excluded.display_name, note = excluded.note, bot = excluded.bot,
-			discoverable = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.discoverable, accounts.discoverable)
-				WHEN accounts.flags_from_home THEN COALESCE(accounts.discoverable, excluded.discoverable)
+			discoverable = CASE WHEN excluded.flags_from_home = 1 THEN COALESCE(excluded.discoverable, accounts.discoverable)
+				WHEN accounts.flags_from_home = 1 THEN COALESCE(accounts.discoverable, excluded.discoverable)
 				WHEN accounts.discoverable = 0 OR excluded.discoverable = 0 THEN 0
 				ELSE COALESCE(excluded.discoverable, accounts.discoverable) END,
-			indexable = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.indexable, accounts.indexable)
-				WHEN accounts.flags_from_home THEN COALESCE(accounts.indexable, excluded.indexable)
+			indexable = CASE WHEN excluded.flags_from_home = 1 THEN COALESCE(excluded.indexable, accounts.indexable)
+				WHEN accounts.flags_from_home = 1 THEN COALESCE(accounts.indexable, excluded.indexable)
 				WHEN accounts.indexable = 0 OR excluded.indexable = 0 THEN 0
 				ELSE COALESCE(excluded.indexable, accounts.indexable) END,
-			noindex = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.noindex, accounts.noindex)
-				WHEN accounts.flags_from_home THEN COALESCE(accounts.noindex, excluded.noindex)
+			noindex = CASE WHEN excluded.flags_from_home = 1 THEN COALESCE(excluded.noindex, accounts.noindex)
+				WHEN accounts.flags_from_home = 1 THEN COALESCE(accounts.noindex, excluded.noindex)
 				WHEN accounts.noindex = 1 OR excluded.noindex = 1 THEN 1
 				ELSE COALESCE(excluded.noindex, accounts.noindex) END,
-			optout = CASE WHEN excluded.flags_from_home THEN excluded.optout
-				WHEN accounts.flags_from_home THEN accounts.optout
+			optout = CASE WHEN excluded.flags_from_home = 1 THEN excluded.optout
+				WHEN accounts.flags_from_home = 1 THEN accounts.optout
 				ELSE MAX(accounts.optout, excluded.optout) END,
 			flags_from_home = MAX(accounts.flags_from_home, excluded.flags_from_home),
 			created_at = excluded.created_at, followers_count = excluded.followers_count,
@@ -346,7 +346,7 @@ func (w *writer) updatePost(p *Post, old storedPost) (int, error) {
 		moreReplies := p.Replies > old.replies
 		moreBoostsOrFavs := p.Reblogs != old.reblogs || p.Favourites != old.favs
 		if _, err := w.exec(`UPDATE posts SET replies_count = ?, reblogs_count = ?, favourites_count = ?,
-				needs_context = needs_context OR ?, needs_interactions = needs_interactions OR ? WHERE id = ?`,
+				needs_context = MAX(needs_context, ?), needs_interactions = MAX(needs_interactions, ?) WHERE id = ?`,
 			p.Replies, p.Reblogs, p.Favourites, moreReplies, moreBoostsOrFavs && needsInteractions, postID); err != nil {
 			return 0, fmt.Errorf("update counts of %s: %w", p.URI, err)
 		}

@@ -32,6 +32,9 @@ type Store struct {
 	// writeStmts are the write path's statements, prepared once on the
 	// write connection and reused by every transaction (see batch.go).
 	writeStmts stmtCache
+	// pg: a PostgreSQL database (postgres.go); path is then its URL with
+	// the password redacted, and w and r are one pool.
+	pg bool
 }
 
 // NotSQLiteError: the path exists but is not a SQLite database. We refuse to
@@ -106,8 +109,12 @@ func (e *DamagedError) Error() string {
 var sqliteHeader = []byte("SQLite format 3\x00")
 
 // Open opens (creating if needed) the database at path and migrates it.
-// readOnly opens for reading only and never creates or migrates.
+// readOnly opens for reading only and never creates or migrates. A
+// postgres:// URL opens a PostgreSQL database instead of a SQLite file.
 func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, readOnly)
+	}
 	if err := checkFile(path, readOnly); err != nil {
 		return nil, err
 	}
@@ -130,6 +137,11 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 // OpenExisting opens an existing database for writing; unlike Open it never
 // creates one, so a mistyped path is an error rather than a new empty file.
 func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if IsPostgres(path) {
+		// The database must exist on the server; a new one has no tables
+		// until its first writer migrates it, which Open does.
+		return Open(ctx, path, false)
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, &NoDatabaseError{Path: path, State: "does not exist"}
 	}
@@ -388,12 +400,16 @@ func (s *Store) checkVersion(ctx context.Context) error {
 // SchemaVersion is the number of migrations this build applies.
 func SchemaVersion() int { return len(migrations) }
 
-// Path is the database file.
+// Path is the database file, or the PostgreSQL URL without its password.
 func (s *Store) Path() string { return s.path }
 
 // Close releases both pools and checkpoints the WAL.
 func (s *Store) Close() error {
 	var errs []error
+	if s.pg {
+		errs = append(errs, s.writeStmts.close(), s.w.Close())
+		return errors.Join(errs...)
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -416,6 +432,16 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
+	}
+	if s.pg && s.writable {
+		// Writers take turns, as on SQLite: a page's read-then-write
+		// (which posts are stored, the next id, a post's counts) then
+		// sees every write committed before it, so concurrent harvesters
+		// never duplicate a post nor lose an update. Readers do not wait.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, pgLockClass, pgLockWrite); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// pgLockClass is the first key of every advisory lock copharvest takes, so
+// that its locks never meet another application's in the same database.
+const pgLockClass = 0x636f70 // "cop"
+
+// Second keys of the advisory locks (the per-(instance, tag) harvest locks
+// use a hash of the pair instead).
+const (
+	pgLockMigrate = 1 // held while migrating: several processes may start at once
+	pgLockWrite   = 2 // held by every write transaction (see inTx)
+)
+
+// openPostgres opens the PostgreSQL database at url. The password (in the
+// URL, PGPASSWORD or ~/.pgpass) goes to the server only: errors and Path
+// carry the URL with it redacted.
+func openPostgres(ctx context.Context, location string, readOnly bool) (*Store, error) {
+	shown := Redact(location)
+	cfg, err := pgx.ParseConfig(location)
+	if err != nil {
+		// pgx's message may quote the URL; keep only our redacted form.
+		return nil, fmt.Errorf("open database %s: not a valid PostgreSQL URL", shown)
+	}
+	host, _ := os.Hostname()
+	// The application name tells another harvester (and an administrator's
+	// pg_stat_activity) who holds a lock.
+	cfg.RuntimeParams["application_name"] = fmt.Sprintf("copharvest pid %d on %s", os.Getpid(), host)
+	if readOnly {
+		cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	}
+	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
+	db.SetMaxOpenConns(8)
+	s := &Store{path: shown, w: db, r: db, now: time.Now, pg: true}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", shown, pgError(err, location))
+	}
+	if readOnly {
+		if err := s.checkVersion(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	s.writable = true
+	if err := s.migratePostgres(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// pgError strips the password from a driver error, should it quote the URL.
+func pgError(err error, location string) error {
+	if cfg, perr := pgx.ParseConfig(location); perr == nil && cfg.Password != "" && strings.Contains(err.Error(), cfg.Password) {
+		return errors.New(strings.ReplaceAll(err.Error(), cfg.Password, "xxxxx"))
+	}
+	return err
+}
+
+// migratePostgres applies the migrations under a session advisory lock:
+// processes started together wait for the first to finish, then find
+// nothing left to do.
+func (s *Store) migratePostgres(ctx context.Context) error {
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", s.path, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1, $2)`, pgLockClass, pgLockMigrate); err != nil {
+		return fmt.Errorf("migrate %s: wait for the migration lock: %w", s.path, err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`, pgLockClass, pgLockMigrate)
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate %s: %w", s.path, err)
+	}
+	// Raw: a migration is several statements, sent as one simple query.
+	return conn.Raw(func(dc any) error {
+		pc := dc.(pgConn).Conn.Conn()
+		for {
+			var v *int64
+			if err := pc.QueryRow(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+				return fmt.Errorf("migrate %s: %w", s.path, err)
+			}
+			have := 0
+			if v != nil {
+				have = int(*v)
+			}
+			if have > len(pgMigrations) {
+				return &TooNewError{Path: s.path, Have: have, Support: len(pgMigrations)}
+			}
+			if have == len(pgMigrations) {
+				return nil
+			}
+			err := pgx.BeginFunc(ctx, pc, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, pgMigrations[have]); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES ($1, $2)`, have+1, s.stamp())
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("migrate %s to version %d: %w", s.path, have+1, err)
+			}
+		}
+	})
+}
+
+// pgConnector hands out connections whose statements are rewritten from
+// SQLite's dialect (see dialect.go).
+type pgConnector struct{ driver.Connector }
+
+func (c pgConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return pgConn{conn.(*stdlib.Conn)}, nil
+}
+
+type pgConn struct{ *stdlib.Conn }
+
+func (c pgConn) Prepare(q string) (driver.Stmt, error) { return c.Conn.Prepare(toPostgres(q)) }
+
+func (c pgConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
+	return c.Conn.PrepareContext(ctx, toPostgres(q))
+}
+
+func (c pgConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
+	return c.Conn.ExecContext(ctx, toPostgres(q), args)
+}
+
+func (c pgConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+	return c.Conn.QueryContext(ctx, toPostgres(q), args)
+}
+
+// CheckNamedValue stores booleans as SQLite does, as the integers 0 and 1:
+// the schema keeps them in integer columns on both backends.
+func (c pgConn) CheckNamedValue(nv *driver.NamedValue) error {
+	switch v := nv.Value.(type) {
+	case bool:
+		nv.Value = boolInt(v)
+	case *bool:
+		if v == nil {
+			nv.Value = nil
+		} else {
+			nv.Value = boolInt(*v)
+		}
+	}
+	return c.Conn.CheckNamedValue(nv)
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// harvestLockKey is the advisory lock of one (instance, tag) cursor.
+func harvestLockKey(instance, tag string) int32 {
+	h := fnv.New32a()
+	h.Write([]byte(instance + "\x00" + tag))
+	return int32(h.Sum32())
+}
