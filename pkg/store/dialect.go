@@ -74,6 +74,10 @@ var (
 	reChar           = regexp.MustCompile(`(?i)\bchar\((\d+)\)`)
 	reRowid          = regexp.MustCompile(`(?i)\browid\b`)
 	rePragma         = regexp.MustCompile(`(?i)^\s*PRAGMA\b`)
+	reIsNot          = regexp.MustCompile(`(?i)\bIS\s+NOT\s+(\w+)`)
+	reFromParen      = regexp.MustCompile(`(?i)\bFROM\s*\(\s*SELECT\b`)
+	reAliasNext      = regexp.MustCompile(`(?i)^\s*(AS\b|[a-z_]\w*)`)
+	reNotAlias       = regexp.MustCompile(`(?i)^\s*(WHERE|ORDER|GROUP|LIMIT|UNION|JOIN|LEFT|CROSS|INNER|ON|HAVING|WINDOW|EXCEPT|INTERSECT)\b`)
 )
 
 func rewrite(q string) string {
@@ -102,7 +106,49 @@ func rewrite(q string) string {
 	q = reJSONGroupArray.ReplaceAllString(q, "COALESCE(json_agg($1)::text, '[]')")
 	q = reChar.ReplaceAllString(q, "chr($1)")
 	q = reRowid.ReplaceAllString(q, "ctid")
-	return placeholders(q)
+	q = reIsNot.ReplaceAllStringFunc(q, func(m string) string {
+		if w := reIsNot.FindStringSubmatch(m); strings.EqualFold(w[1], "NULL") || strings.EqualFold(w[1], "DISTINCT") {
+			return m
+		}
+		return "IS DISTINCT FROM " + m[len(m)-len(reIsNot.FindStringSubmatch(m)[1]):]
+	})
+	return placeholders(aliasSubqueries(q))
+}
+
+// aliasSubqueries names every subquery in a FROM clause that has no name:
+// PostgreSQL (before 16) requires one, SQLite does not.
+func aliasSubqueries(q string) string {
+	n := 0
+	for start := 0; ; {
+		loc := reFromParen.FindStringIndex(q[start:])
+		if loc == nil {
+			return q
+		}
+		open := start + strings.Index(q[start+loc[0]:], "(") + loc[0]
+		depth, end := 0, -1
+		for i := open; i < len(q) && end < 0; i++ {
+			switch q[i] {
+			case '(':
+				depth++
+			case ')':
+				if depth--; depth == 0 {
+					end = i
+				}
+			case '\'':
+				for i++; i < len(q) && q[i] != '\''; i++ {
+				}
+			}
+		}
+		if end < 0 {
+			return q
+		}
+		rest := q[end+1:]
+		if !reAliasNext.MatchString(rest) || reNotAlias.MatchString(rest) {
+			n++
+			q = q[:end+1] + " AS subquery" + strconv.Itoa(n) + rest
+		}
+		start = open + 1
+	}
 }
 
 // placeholders numbers SQLite's ? and ?N as PostgreSQL's $N (a bare ? takes

@@ -58,6 +58,16 @@ BEGIN
 	END IF;
 	RETURN NEW;
 END $$;
+-- SQLite's group_concat, for statements whose arguments rewrite leaves as
+-- they are.
+CREATE FUNCTION copharvest_concat(acc TEXT, v TEXT, sep TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v ELSE acc || sep || v END
+$$;
+CREATE FUNCTION copharvest_concat(acc TEXT, v TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+	SELECT copharvest_concat(acc, v, ',')
+$$;
+CREATE AGGREGATE group_concat(TEXT, TEXT) (SFUNC = copharvest_concat, STYPE = TEXT);
+CREATE AGGREGATE group_concat(TEXT) (SFUNC = copharvest_concat, STYPE = TEXT);
 `
 
 func pgRowidTriggers(tables ...string) string {
