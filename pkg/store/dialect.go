@@ -73,6 +73,7 @@ var (
 	reJSONGroupArray = regexp.MustCompile(`(?i)\bjson_group_array\(((?:[^()]|\([^()]*\))+)\)`)
 	reChar           = regexp.MustCompile(`(?i)\bchar\((\d+)\)`)
 	reRowid          = regexp.MustCompile(`(?i)\browid\b`)
+	reSQLiteMaster   = regexp.MustCompile(`\bsqlite_master\s+WHERE\s+name\b`)
 	rePragma         = regexp.MustCompile(`(?i)^\s*PRAGMA\b`)
 	reIsNot          = regexp.MustCompile(`(?i)\bIS\s+NOT\s+(\w+)`)
 	reFromParen      = regexp.MustCompile(`(?i)\bFROM\s*\(\s*SELECT\b`)
@@ -103,9 +104,11 @@ func rewrite(q string) string {
 	})
 	q = reGroupConcat2.ReplaceAllString(q, "string_agg(CAST($1 AS TEXT), $2)")
 	q = reGroupConcat1.ReplaceAllString(q, "string_agg(CAST($1 AS TEXT), ',')")
-	q = reJSONGroupArray.ReplaceAllString(q, "COALESCE(json_agg($1)::text, '[]')")
+	// Compact, as SQLite writes it: json_agg would put a space after each comma.
+	q = reJSONGroupArray.ReplaceAllString(q, "COALESCE('[' || string_agg(to_json($1)::text, ',') || ']', '[]')")
 	q = reChar.ReplaceAllString(q, "chr($1)")
 	q = reRowid.ReplaceAllString(q, "ctid")
+	q = reSQLiteMaster.ReplaceAllString(q, "information_schema.tables WHERE table_schema = current_schema() AND table_name")
 	q = reIsNot.ReplaceAllStringFunc(q, func(m string) string {
 		if w := reIsNot.FindStringSubmatch(m); strings.EqualFold(w[1], "NULL") || strings.EqualFold(w[1], "DISTINCT") {
 			return m

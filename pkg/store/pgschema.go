@@ -68,6 +68,23 @@ CREATE FUNCTION copharvest_concat(acc TEXT, v TEXT) RETURNS TEXT LANGUAGE sql IM
 $$;
 CREATE AGGREGATE group_concat(TEXT, TEXT) (SFUNC = copharvest_concat, STYPE = TEXT);
 CREATE AGGREGATE group_concat(TEXT) (SFUNC = copharvest_concat, STYPE = TEXT);
+-- SQLite's json_valid and json_extract (simple $.a.b paths), for the
+-- statements that read the served JSON.
+CREATE FUNCTION json_valid(t TEXT) RETURNS BOOLEAN LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	PERFORM t::json;
+	RETURN t IS NOT NULL;
+EXCEPTION WHEN others THEN
+	RETURN false;
+END $$;
+-- (NULL for text that is not JSON: PostgreSQL may test a condition on
+-- json_extract before the json_valid beside it.)
+CREATE FUNCTION json_extract(t TEXT, path TEXT) RETURNS TEXT LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+	RETURN t::json #>> string_to_array(substr(path, 3), '.');
+EXCEPTION WHEN others THEN
+	RETURN NULL;
+END $$;
 `
 
 func pgRowidTriggers(tables ...string) string {

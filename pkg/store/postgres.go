@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -8,11 +9,14 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/oeru/copharvest/pkg/lock"
 )
 
 // pgLockClass is the first key of every advisory lock copharvest takes, so
@@ -177,4 +181,145 @@ func harvestLockKey(instance, tag string) int32 {
 	h := fnv.New32a()
 	h.Write([]byte(instance + "\x00" + tag))
 	return int32(h.Sum32())
+}
+
+// pgHarvestClass is the first key of the per-(instance, tag) harvest locks.
+const pgHarvestClass = pgLockClass + 1
+
+// HarvestLock is held by a sync while it pages its cursors.
+type HarvestLock interface{ Release() error }
+
+// LockHarvest keeps other processes from paging the cursors of instances ×
+// tags while the returned lock is held, waiting up to wait for them. On
+// SQLite it is the database's file lock (one sync at a time); on
+// PostgreSQL it is an advisory lock per (instance, tag), so harvesters of
+// different instances or tags run side by side. A lock held elsewhere is a
+// *lock.HeldError.
+func (s *Store) LockHarvest(ctx context.Context, instances, tags []string, wait time.Duration) (HarvestLock, error) {
+	if !s.pg {
+		l, err := lock.Acquire(ctx, s.path, wait)
+		if err != nil {
+			return nil, err
+		}
+		return l, nil
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", s.path, err)
+	}
+	l := &pgHarvestLock{conn: conn}
+	if err := conn.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&s.harvestPID); err != nil {
+		l.Release()
+		return nil, fmt.Errorf("lock %s: %w", s.path, err)
+	}
+	var pairs [][2]string
+	for _, inst := range instances {
+		for _, tag := range tags {
+			pairs = append(pairs, [2]string{inst, tag})
+		}
+	}
+	// One order for every process: two waiting harvesters never deadlock.
+	slices.SortFunc(pairs, func(a, b [2]string) int { return cmp.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
+	deadline := time.Now().Add(wait)
+	for _, p := range pairs {
+		key := harvestLockKey(p[0], p[1])
+		for {
+			var got bool
+			if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?, ?)`, pgHarvestClass, key).Scan(&got); err != nil {
+				l.Release()
+				return nil, fmt.Errorf("lock %s #%s: %w", p[0], p[1], err)
+			}
+			if got {
+				l.keys = append(l.keys, key)
+				break
+			}
+			if time.Now().After(deadline) {
+				var holder string
+				conn.QueryRowContext(ctx, `SELECT COALESCE(MIN(a.application_name), '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+					WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2`,
+					pgHarvestClass, int64(uint32(key))).Scan(&holder)
+				l.Release()
+				return nil, &lock.HeldError{Path: fmt.Sprintf("advisory lock of %s #%s in %s", p[0], p[1], s.path), Holder: holder}
+			}
+			select {
+			case <-ctx.Done():
+				l.Release()
+				return nil, ctx.Err()
+			case <-time.After(lock.PollInterval):
+			}
+		}
+	}
+	return l, nil
+}
+
+// closeDeadRunsPG: on PostgreSQL other harvesters may be running: a run is
+// dead when no other session holds the lock of any of its (instance, tag).
+func (s *Store) closeDeadRunsPG(ctx context.Context) (int, error) {
+	type run struct {
+		id              int64
+		instances, tags string
+	}
+	runs, err := queryAll(ctx, s.w, "close dead runs", `SELECT id, instances, tags FROM runs WHERE status = 'running'`, nil,
+		func(r *sql.Rows) (run, error) {
+			var x run
+			return x, r.Scan(&x.id, &x.instances, &x.tags)
+		})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range runs {
+		var keys []int64
+		for _, inst := range strings.Fields(r.instances) {
+			for _, tag := range strings.Fields(r.tags) {
+				keys = append(keys, int64(uint32(harvestLockKey(inst, tag))))
+			}
+		}
+		var alive bool
+		if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ?
+				AND objsubid = 2 AND pid <> ? AND objid::bigint = ANY(?))`, pgHarvestClass, s.harvestPID, keys).Scan(&alive); err != nil {
+			return n, fmt.Errorf("close dead runs: %w", err)
+		}
+		if alive {
+			continue
+		}
+		if _, err := s.w.ExecContext(ctx, `UPDATE runs SET status = 'failed', error = ? WHERE id = ? AND status = 'running'`, DeadRunError, r.id); err != nil {
+			return n, fmt.Errorf("close dead runs: %w", err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+type pgHarvestLock struct {
+	conn *sql.Conn
+	keys []int32
+}
+
+// Release gives the locks up; the session ending (a killed process) would
+// too.
+func (l *pgHarvestLock) Release() error {
+	if l.conn == nil {
+		return nil
+	}
+	var errs []error
+	for _, k := range l.keys {
+		_, err := l.conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(?, ?)`, pgHarvestClass, k)
+		errs = append(errs, err)
+	}
+	errs = append(errs, l.conn.Close())
+	l.conn = nil
+	return errors.Join(errs...)
+}
+
+// HarvestRunning reports whether a sync holds the database's harvest lock
+// (on PostgreSQL: any (instance, tag) lock). known is false when that
+// cannot be told.
+func (s *Store) HarvestRunning(ctx context.Context) (held, known bool) {
+	if !s.pg {
+		return lock.Held(s.path)
+	}
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objsubid = 2)`,
+		pgHarvestClass).Scan(&held)
+	return held, err == nil
 }

@@ -43,6 +43,9 @@ const DeadRunError = "the process was killed or crashed before recording how the
 // CloseDeadRuns marks runs still "running" as failed. Call it only while
 // holding the sync lock: then no live process owns such a run.
 func (s *Store) CloseDeadRuns(ctx context.Context) (int, error) {
+	if s.pg {
+		return s.closeDeadRunsPG(ctx)
+	}
 	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = 'failed', error = ? WHERE status = 'running'`, DeadRunError)
 	if err != nil {
 		return 0, fmt.Errorf("close dead runs: %w", err)

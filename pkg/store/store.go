@@ -35,6 +35,9 @@ type Store struct {
 	// pg: a PostgreSQL database (postgres.go); path is then its URL with
 	// the password redacted, and w and r are one pool.
 	pg bool
+	// harvestPID: the PostgreSQL session holding this process's harvest
+	// locks (LockHarvest), whose runs are not dead.
+	harvestPID int64
 }
 
 // NotSQLiteError: the path exists but is not a SQLite database. We refuse to

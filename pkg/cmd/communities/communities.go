@@ -102,7 +102,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	by := opts.By
-	st, err := store.OpenExisting(ctx, cfg.DB)
+	st, err := store.OpenExisting(ctx, store.Redact(cfg.DB))
 	if err != nil {
 		return err
 	}
@@ -112,7 +112,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if !ok && opts.Period.Until == "" && opts.Period.Week == "" {
-		return fmt.Errorf("no posts stored in %s yet: run copharvest sync first", cfg.DB)
+		return fmt.Errorf("no posts stored in %s yet: run copharvest sync first", store.Redact(cfg.DB))
 	}
 	p, err := cmdutil.ResolvePeriod(&opts.Period, loc, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why, DefaultWeeks: shared.DefaultWeeks})
 	if err != nil {

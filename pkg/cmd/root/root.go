@@ -16,6 +16,7 @@ import (
 	"github.com/oeru/copharvest/pkg/build"
 	classifyCmd "github.com/oeru/copharvest/pkg/cmd/classify"
 	communitiesCmd "github.com/oeru/copharvest/pkg/cmd/communities"
+	copyCmd "github.com/oeru/copharvest/pkg/cmd/copy"
 	demoCmd "github.com/oeru/copharvest/pkg/cmd/demo"
 	evalCmd "github.com/oeru/copharvest/pkg/cmd/eval"
 	explainCmd "github.com/oeru/copharvest/pkg/cmd/explain"
@@ -85,6 +86,7 @@ config file (` + config.DefaultPathIn(getenv) + `), then the defaults.
 		trainCmd.NewCmdTrain(f, nil),
 		reportCmd.NewCmdReport(f, nil),
 		exportCmd.NewCmdExport(f, nil),
+		copyCmd.NewCmdCopy(f, nil),
 		loginCmd.NewCmdLogin(f, nil),
 		loginCmd.NewCmdLogout(f, nil),
 		versionCmd.NewCmdVersion(f),
