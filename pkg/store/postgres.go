@@ -33,7 +33,9 @@ const (
 // openPostgres opens the PostgreSQL database at url. The password (in the
 // URL, PGPASSWORD or ~/.pgpass) goes to the server only: errors and Path
 // carry the URL with it redacted.
-func openPostgres(ctx context.Context, location string, readOnly bool) (*Store, error) {
+// A role that may only read gets a read-only store from OpenExisting
+// (allowReader) and a NotWritableError from Open.
+func openPostgres(ctx context.Context, location string, readOnly, allowReader bool) (*Store, error) {
 	shown := Redact(location)
 	cfg, err := pgx.ParseConfig(location)
 	if err != nil {
@@ -61,6 +63,23 @@ func openPostgres(ctx context.Context, location string, readOnly bool) (*Store, 
 		}
 		return s, nil
 	}
+	var mayWrite bool
+	if err := db.QueryRowContext(ctx, `SELECT has_schema_privilege(current_schema(), 'CREATE')
+			OR has_table_privilege(to_regclass('posts'), 'INSERT') IS TRUE`).Scan(&mayWrite); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", shown, err)
+	}
+	if !mayWrite {
+		if err := s.checkVersion(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		if allowReader {
+			return s, nil
+		}
+		db.Close()
+		return nil, &NotWritableError{Path: shown, Err: errors.New("this role may only read")}
+	}
 	s.writable = true
 	if err := s.migratePostgres(ctx); err != nil {
 		db.Close()
@@ -81,6 +100,9 @@ func pgError(err error, location string) error {
 // processes started together wait for the first to finish, then find
 // nothing left to do.
 func (s *Store) migratePostgres(ctx context.Context) error {
+	if have, err := s.version(ctx); err == nil && have == len(pgMigrations) {
+		return nil // the usual case: nothing to do, no lock to wait for
+	}
 	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate %s: %w", s.path, err)

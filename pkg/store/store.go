@@ -116,7 +116,7 @@ var sqliteHeader = []byte("SQLite format 3\x00")
 // postgres:// URL opens a PostgreSQL database instead of a SQLite file.
 func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	if IsPostgres(path) {
-		return openPostgres(ctx, path, readOnly)
+		return openPostgres(ctx, path, readOnly, false)
 	}
 	if err := checkFile(path, readOnly); err != nil {
 		return nil, err
@@ -141,9 +141,9 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 // creates one, so a mistyped path is an error rather than a new empty file.
 func OpenExisting(ctx context.Context, path string) (*Store, error) {
 	if IsPostgres(path) {
-		// The database must exist on the server; a new one has no tables
-		// until its first writer migrates it, which Open does.
-		return Open(ctx, path, false)
+		// The server says whether the database exists. A role that may
+		// only read gets a read-only store (Writable is false).
+		return openPostgres(ctx, path, false, true)
 	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, &NoDatabaseError{Path: path, State: "does not exist"}
@@ -387,6 +387,15 @@ func (s *Store) version(ctx context.Context) (int, error) {
 }
 
 func (s *Store) checkVersion(ctx context.Context) error {
+	if s.pg {
+		var exists bool
+		if err := s.w.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+			return fmt.Errorf("open database %s: %w", s.path, err)
+		}
+		if !exists {
+			return &NoDatabaseError{Path: s.path, State: "holds no copharvest tables yet"}
+		}
+	}
 	have, err := s.version(ctx)
 	if err != nil {
 		return err

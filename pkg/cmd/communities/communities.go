@@ -102,7 +102,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	by := opts.By
-	st, err := store.OpenExisting(ctx, store.Redact(cfg.DB))
+	st, err := store.OpenExisting(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
