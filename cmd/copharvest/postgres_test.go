@@ -213,7 +213,7 @@ func TestSameCursorTwiceOneExits4(t *testing.T) {
 // stored twice, and the killed run is marked failed.
 func TestKill9OneOfThreeHarvesters(t *testing.T) {
 	db := pgtest.NewDatabase(t)
-	srvs, want := threeInstances(t, 1500)
+	srvs, want := threeInstances(t, 1000)
 	// The schema exists before the race, so the kill hits a harvest.
 	if code, out := run(t, nil, "--db", db, "status"); code != 0 && !strings.Contains(out, "no sync") {
 		t.Logf("status: %d %s", code, out)
