@@ -48,12 +48,15 @@ func pgTypes(m string) string {
 	return m
 }
 
-// pgRowidFunction fills a missing id the way SQLite fills a rowid. Writes
-// are serialised (see inTx), so two writers never pick the same id.
+// pgRowidFunction fills a missing id the way SQLite fills a rowid, under
+// the writers' advisory lock (pgLockClass, pgLockWrite; see inTx).
 const pgRowidFunction = `
 CREATE FUNCTION copharvest_rowid() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF NEW.id IS NULL THEN
+		-- The writers' lock (held already inside a write transaction):
+		-- two inserts outside one never pick the same id.
+		PERFORM pg_advisory_xact_lock(6516592, 2);
 		EXECUTE format('SELECT COALESCE(MAX(id), 0) + 1 FROM %I', TG_TABLE_NAME) INTO NEW.id;
 	END IF;
 	RETURN NEW;

@@ -21,7 +21,7 @@ import (
 
 // pgLockClass is the first key of every advisory lock copharvest takes, so
 // that its locks never meet another application's in the same database.
-const pgLockClass = 0x636f70 // "cop"
+const pgLockClass = 0x636f70 // "cop"; also written in pgRowidFunction
 
 // Second keys of the advisory locks (the per-(instance, tag) harvest locks
 // use a hash of the pair instead).
