@@ -305,7 +305,7 @@ func (s *Store) closeDeadRunsPG(ctx context.Context) (int, error) {
 		if alive {
 			continue
 		}
-		if _, err := s.w.ExecContext(ctx, `UPDATE runs SET status = 'failed', error = ? WHERE id = ? AND status = 'running'`, DeadRunError, r.id); err != nil {
+		if _, err := s.exec(ctx, `UPDATE runs SET status = 'failed', error = ? WHERE id = ? AND status = 'running'`, DeadRunError, r.id); err != nil {
 			return n, fmt.Errorf("close dead runs: %w", err)
 		}
 		n++

@@ -462,6 +462,19 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// exec runs one write statement as a write transaction: on PostgreSQL it
+// then waits its turn with the other writers (see inTx), so a statement
+// touching many rows never deadlocks with a harvester's page.
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	return res, err
+}
+
 func (s *Store) stamp() string { return FormatTime(s.now()) }
 
 // FormatTime writes times the one way the database stores them: UTC RFC 3339

@@ -60,7 +60,7 @@ config file (` + config.DefaultPathIn(getenv) + `), then the defaults.
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&flags.DB, "db", "", "SQLite database file (default "+config.DefaultDBPathIn(getenv)+")")
+	pf.StringVar(&flags.DB, "db", "", "database: a SQLite file, or a postgres://user@host/db URL (default "+config.DefaultDBPathIn(getenv)+")")
 	pf.StringSliceVar(&flags.Instances, "instance", nil, "Mastodon instance URL; repeatable (default https://mastodon.oeru.org)")
 	pf.StringSliceVar(&flags.Tags, "tag", nil, "hashtag to harvest, with or without #; repeatable (default cop, ds4oers)")
 	pf.StringVar(&flags.Token, "token", "", "access token (better: COPHARVEST_TOKEN or copharvest login; never printed)")
