@@ -93,6 +93,12 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, replace bool) (CopyResul
 	if err != nil {
 		return res, fmt.Errorf("copy %s to %s: %w", s.path, dst.path, err)
 	}
+	if dst.pg {
+		// Fresh statistics, or the first queries plan for empty tables.
+		if _, err := dst.w.ExecContext(ctx, `ANALYZE`); err != nil {
+			return res, fmt.Errorf("analyze %s: %w", dst.path, err)
+		}
+	}
 	return s.verifyCopy(ctx, dst)
 }
 
