@@ -2,9 +2,12 @@
 # Benchmarks of copharvest on synthetic courses. Prints each figure beside
 # its floor measured in the same run, and writes both to bench/results.json.
 # Floors: sync, a plain GET loop over the same URLs under the same limit;
-# communities and report, a bare scan of the rows they read; export, the
-# same rows written straight to a file (bench/benchcourse floor: a minimal
-# Go loop over the same SQLite driver).
+# communities and report, a bare scan of the rows the analysis reads (the
+# stored per-post facts and the interactions); export, the same rows
+# written straight to a file (bench/benchcourse floor: a minimal Go loop
+# over the same SQLite driver). Each command's CPU time (user + system) is
+# printed and recorded beside its wall time: on a shared machine it moves
+# less than the wall time.
 # Sizes: SIZES="100000 1000000" (default), SYNC_SIZES="10000 100000".
 # Needs GNU time (/usr/bin/time, Debian package "time") for peak RSS.
 set -euo pipefail
@@ -18,9 +21,14 @@ go build -o "$out/copharvest" ./cmd/copharvest
 go build -o "$out/benchcourse" ./bench/benchcourse
 bin="$out/copharvest"
 json="{\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", \"machine\": \"$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)\""
+# The machine may be shared: its load at the start says how much.
+json+=", \"load_average_at_start\": \"$(cut -d' ' -f1-3 /proc/loadavg)\""
 
-# timed CMD...: runs it under GNU time, prints "seconds peakKB".
-timed() { /usr/bin/time -f "%e %M" -o "$out/time.txt" "$@" >/dev/null 2>"$out/stderr.txt" || { cat "$out/stderr.txt" >&2; return 1; }; cat "$out/time.txt"; }
+# timed CMD...: runs it under GNU time, prints "seconds peakKB cpuSeconds".
+timed() {
+  /usr/bin/time -f "%e %M %U %S" -o "$out/time.txt" "$@" >/dev/null 2>"$out/stderr.txt" || { cat "$out/stderr.txt" >&2; return 1; }
+  awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$out/time.txt"
+}
 # ratio A B: A / B with two decimals.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 # field JSON KEY: one value of a flat JSON object.
@@ -65,24 +73,29 @@ for n in $SIZES; do
     "$out/benchcourse" db -n "$n" -o "$db"
   fi
   row="{\"posts\": $n"
-  read -r s kb < <(timed "$bin" --db "$db" classify --rebuild)
+  read -r s kb cpu < <(timed "$bin" --db "$db" classify --rebuild)
   rate=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
-  echo "  $n classify --rebuild: ${s}s ${kb}KB, $rate posts/s"; row+=", \"classify_s\": $s, \"classify_kb\": $kb, \"classify_posts_per_s\": $rate"
-  read -r floor fkb < <(timed "$out/benchcourse" floor -db "$db" -what analysis)
-  echo "  $n analysis floor (bare scan of the rows): ${floor}s ${fkb}KB"; row+=", \"analysis_floor_s\": $floor, \"analysis_floor_kb\": $fkb"
-  read -r s kb < <(timed "$bin" --db "$db" communities --window 52w --format json)
-  echo "  $n communities: ${s}s ${kb}KB, $(ratio "$s" "$floor") x floor"; row+=", \"communities_s\": $s, \"communities_kb\": $kb, \"communities_x_floor\": $(ratio "$s" "$floor")"
+  echo "  $n classify --rebuild: ${s}s (cpu ${cpu}s) ${kb}KB, $rate posts/s"; row+=", \"classify_s\": $s, \"classify_cpu_s\": $cpu, \"classify_kb\": $kb, \"classify_posts_per_s\": $rate"
+  read -r floor fkb fcpu < <(timed "$out/benchcourse" floor -db "$db" -what analysis)
+  echo "  $n analysis floor (bare scan of the facts and interactions): ${floor}s (cpu ${fcpu}s) ${fkb}KB"; row+=", \"analysis_floor_s\": $floor, \"analysis_floor_cpu_s\": $fcpu, \"analysis_floor_kb\": $fkb"
+  read -r s kb cpu < <(timed "$bin" --db "$db" communities --window 52w --format json)
+  echo "  $n communities: ${s}s (cpu ${cpu}s) ${kb}KB, $(ratio "$s" "$floor") x floor (cpu $(ratio "$cpu" "$fcpu") x)"
+  row+=", \"communities_s\": $s, \"communities_cpu_s\": $cpu, \"communities_kb\": $kb, \"communities_x_floor\": $(ratio "$s" "$floor"), \"communities_cpu_x_floor\": $(ratio "$cpu" "$fcpu")"
   if "$bin" report --help >/dev/null 2>&1; then
-    read -r s kb < <(timed "$bin" --db "$db" report --since 120d --format json)
-    echo "  $n report: ${s}s ${kb}KB, $(ratio "$s" "$floor") x floor"; row+=", \"report_s\": $s, \"report_kb\": $kb, \"report_x_floor\": $(ratio "$s" "$floor")"
+    read -r s kb cpu < <(timed "$bin" --db "$db" report --since 120d --format json)
+    echo "  $n report: ${s}s (cpu ${cpu}s) ${kb}KB, $(ratio "$s" "$floor") x floor (cpu $(ratio "$cpu" "$fcpu") x)"
+    row+=", \"report_s\": $s, \"report_cpu_s\": $cpu, \"report_kb\": $kb, \"report_x_floor\": $(ratio "$s" "$floor"), \"report_cpu_x_floor\": $(ratio "$cpu" "$fcpu")"
   fi
   if "$bin" export --help >/dev/null 2>&1; then
-    read -r floor fkb < <(timed "$out/benchcourse" floor -db "$db" -what export -o "$out/floor-$n.tsv")
-    echo "  $n export floor (the rows written straight to a file): ${floor}s ${fkb}KB"; row+=", \"export_floor_s\": $floor, \"export_floor_kb\": $fkb"
-    read -r s kb < <(timed "$bin" --db "$db" export posts --format csv -o "$out/posts-$n.csv")
-    echo "  $n export posts csv: ${s}s ${kb}KB, $(ratio "$s" "$floor") x floor"; row+=", \"export_s\": $s, \"export_kb\": $kb, \"export_x_floor\": $(ratio "$s" "$floor")"
+    read -r floor fkb fcpu < <(timed "$out/benchcourse" floor -db "$db" -what export -o "$out/floor-$n.tsv")
+    echo "  $n export floor (the rows written straight to a file): ${floor}s (cpu ${fcpu}s) ${fkb}KB"; row+=", \"export_floor_s\": $floor, \"export_floor_cpu_s\": $fcpu, \"export_floor_kb\": $fkb"
+    read -r s kb cpu < <(timed "$bin" --db "$db" export posts --format csv -o "$out/posts-$n.csv")
+    echo "  $n export posts csv: ${s}s (cpu ${cpu}s) ${kb}KB, $(ratio "$s" "$floor") x floor (cpu $(ratio "$cpu" "$fcpu") x)"
+    row+=", \"export_s\": $s, \"export_cpu_s\": $cpu, \"export_kb\": $kb, \"export_x_floor\": $(ratio "$s" "$floor"), \"export_cpu_x_floor\": $(ratio "$cpu" "$fcpu")"
     if "$bin" export --help 2>&1 | grep -q parquet; then
-      read -r s kb < <(timed "$bin" --db "$db" export posts --format parquet -o "$out/posts-$n.parquet"); echo "  $n export posts parquet: ${s}s ${kb}KB $(stat -c %s "$out/posts-$n.parquet") bytes, $(ratio "$s" "$floor") x floor"; row+=", \"export_parquet_s\": $s, \"export_parquet_x_floor\": $(ratio "$s" "$floor"), \"export_parquet_kb\": $kb, \"export_parquet_bytes\": $(stat -c %s "$out/posts-$n.parquet")"
+      read -r s kb cpu < <(timed "$bin" --db "$db" export posts --format parquet -o "$out/posts-$n.parquet")
+      echo "  $n export posts parquet: ${s}s (cpu ${cpu}s) ${kb}KB $(stat -c %s "$out/posts-$n.parquet") bytes, $(ratio "$s" "$floor") x floor (cpu $(ratio "$cpu" "$fcpu") x)"
+      row+=", \"export_parquet_s\": $s, \"export_parquet_cpu_s\": $cpu, \"export_parquet_x_floor\": $(ratio "$s" "$floor"), \"export_parquet_cpu_x_floor\": $(ratio "$cpu" "$fcpu"), \"export_parquet_kb\": $kb, \"export_parquet_bytes\": $(stat -c %s "$out/posts-$n.parquet")"
     fi
   fi
   json+="$sep$row}"; sep=", "

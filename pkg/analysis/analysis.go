@@ -39,6 +39,10 @@ type Options struct {
 	StabilityRuns int
 	// Save stores each account's graph community and verdict, for exports.
 	Save bool
+	// VerdictsOnly leaves out what only a full result shows, each group's
+	// stability and trajectory (no extra detection seeds, no weekly
+	// measures): enough to compare groups and verdicts with another period.
+	VerdictsOnly bool
 }
 
 // DefaultStabilityRuns is how many other seeds check each graph group.
@@ -130,16 +134,17 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 	return res, nil
 }
 
-// RunPeriods analyses several periods (e.g. this week's twelve and last
-// week's) from one load of their union: they mostly overlap, and loading is
-// most of the cost. It never saves assignments.
-func RunPeriods(ctx context.Context, st *store.Store, opts Options, periods ...period.Period) ([]Result, error) {
-	if len(periods) == 0 {
+// RunPeriods runs several analyses, each of its own period (e.g. this
+// week's twelve and last week's), from one load of their union: they
+// mostly overlap, and loading is most of the cost. It never saves
+// assignments.
+func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result, error) {
+	if len(runs) == 0 {
 		return nil, nil
 	}
-	union := Window(periods[0])
-	for _, p := range periods[1:] {
-		w := Window(p)
+	union := Window(runs[0].Period)
+	for _, o := range runs[1:] {
+		w := Window(o.Period)
 		if w.Start.IsZero() || (!union.Start.IsZero() && w.Start.Before(union.Start)) {
 			union.Start = w.Start
 		}
@@ -151,11 +156,10 @@ func RunPeriods(ctx context.Context, st *store.Store, opts Options, periods ...p
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Result, len(periods))
-	for i, p := range periods {
-		o := opts
-		o.Period = p
-		out[i], _ = analyze(all.within(Window(p)), o)
+	out := make([]Result, len(runs))
+	for i, o := range runs {
+		o.Save = false
+		out[i], _ = analyze(all.within(Window(o.Period)), o)
 	}
 	return out, nil
 }
@@ -261,6 +265,10 @@ func analyze(d *loaded, opts Options) (Result, []store.CommunityAssignment) {
 	case ByInstance:
 		groups = community.ByInstance(d.posts)
 	default:
+		if opts.VerdictsOnly {
+			groups, _ = community.ByGraphRuns(d.posts, d.edges, opts.Seed, 0)
+			break
+		}
 		runs := opts.StabilityRuns
 		if runs <= 0 {
 			runs = DefaultStabilityRuns
@@ -271,7 +279,10 @@ func analyze(d *loaded, opts Options) (Result, []store.CommunityAssignment) {
 	}
 	window := Window(opts.Period)
 	metrics := community.MeasureAll(groups, d.edges, window, opts.Thresholds)
-	trajectories := community.Trajectories(groups, d.edges, window, opts.Thresholds)
+	trajectories := make([][]community.Step, len(groups))
+	if !opts.VerdictsOnly {
+		trajectories = community.Trajectories(groups, d.edges, window, opts.Thresholds)
+	}
 	var assign []store.CommunityAssignment
 	var sizes []string
 	sum := 0

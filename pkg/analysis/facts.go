@@ -101,6 +101,35 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*loade
 		return nil, err
 	}
 	d := &loaded{posts: make([]community.Post, 0, n), classified: make([]bool, 0, n)}
+	// Edges are gathered in blocks and copied once into a slice of the
+	// right size, for the same reason. They are read on another connection
+	// while the posts stream: two queries, two cores.
+	var blocks [][]community.Edge
+	var postAt []int64
+	edgesDone := make(chan error, 1)
+	go func() {
+		const blockSize = 1 << 16
+		edgesDone <- st.EdgeIDs(ctx, w.Start, w.End, func(kind string, from, to int64, at time.Time, postID, pAt int64) error {
+			k, ok := edgeKinds[kind]
+			if !ok {
+				return nil
+			}
+			f, err := name(accounts, from)
+			if err != nil {
+				return err
+			}
+			t, err := name(accounts, to)
+			if err != nil {
+				return err
+			}
+			if len(blocks) == 0 || len(blocks[len(blocks)-1]) == blockSize {
+				blocks = append(blocks, make([]community.Edge, 0, blockSize))
+			}
+			blocks[len(blocks)-1] = append(blocks[len(blocks)-1], community.Edge{From: f, To: t, Kind: k, At: at, PostURI: postKey(postID)})
+			postAt = append(postAt, pAt)
+			return nil
+		})
+	}()
 	in := interner{}
 	err = st.Facts(ctx, w.Start, w.End, func(f *store.Fact) error {
 		author, err := name(accounts, f.AuthorID)
@@ -136,34 +165,9 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*loade
 		d.classified = append(d.classified, f.Flags&store.FactClassified != 0)
 		return nil
 	})
-	if err != nil {
-		return nil, err
+	if edgesErr := <-edgesDone; err == nil {
+		err = edgesErr
 	}
-	// Edges are gathered in blocks and copied once into a slice of the
-	// right size, for the same reason.
-	var blocks [][]community.Edge
-	var postAt []int64
-	const blockSize = 1 << 16
-	err = st.EdgeIDs(ctx, w.Start, w.End, func(kind string, from, to int64, at time.Time, postID, pAt int64) error {
-		k, ok := edgeKinds[kind]
-		if !ok {
-			return nil
-		}
-		f, err := name(accounts, from)
-		if err != nil {
-			return err
-		}
-		t, err := name(accounts, to)
-		if err != nil {
-			return err
-		}
-		if len(blocks) == 0 || len(blocks[len(blocks)-1]) == blockSize {
-			blocks = append(blocks, make([]community.Edge, 0, blockSize))
-		}
-		blocks[len(blocks)-1] = append(blocks[len(blocks)-1], community.Edge{From: f, To: t, Kind: k, At: at, PostURI: postKey(postID)})
-		postAt = append(postAt, pAt)
-		return nil
-	})
 	if err != nil {
 		return nil, err
 	}

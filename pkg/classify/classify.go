@@ -94,6 +94,9 @@ type Classifier struct {
 	ambiguous   map[string]bool
 	offTagSet   map[string]bool
 	domainSites map[string]bool
+
+	// context caches the prepared text of parents and thread roots.
+	context *preparedCache
 }
 
 // wordLists are the lexicon lists matched against a post's words.
@@ -143,6 +146,7 @@ func New(lex *Lexicon) *Classifier {
 		ambiguous:   set(lex.Lists[ListAmbiguousTags]),
 		offTagSet:   set(lex.Lists[ListOffDomainTags]),
 		domainSites: set(lex.Lists[ListDomainSites]),
+		context:     &preparedCache{m: map[string]*post{}},
 	}
 	for t := range c.seedTags {
 		c.domainTags[t] = true
@@ -194,6 +198,45 @@ func (c *Classifier) prepare(html, spoiler string, tags []string, doc *text.Doc)
 	}
 	p.tags = mergeTags(tags, p.doc.Hashtags)
 	return p
+}
+
+// preparedCache keeps the prepared text of recent parents and thread roots,
+// by their HTML: the replies of a conversation share them, and preparing a
+// text is the costliest step of Classify. A prepared post is never changed
+// once made, so goroutines share the entries.
+type preparedCache struct {
+	mu sync.Mutex
+	m  map[string]*post // by HTML; tags not merged
+}
+
+// maxPrepared bounds the cache (a few MB); when full it starts afresh.
+const maxPrepared = 2048
+
+// prepareContext prepares a parent's or thread root's text (tags: the
+// root's stored tags), through the cache.
+func (c *Classifier) prepareContext(html string, tags []string, doc *text.Doc) *post {
+	if html == "" {
+		return c.prepare(html, "", tags, doc)
+	}
+	pc := c.context
+	pc.mu.Lock()
+	p := pc.m[html]
+	pc.mu.Unlock()
+	if p == nil {
+		p = c.prepare(html, "", nil, doc)
+		pc.mu.Lock()
+		if len(pc.m) >= maxPrepared {
+			clear(pc.m)
+		}
+		pc.m[html] = p
+		pc.mu.Unlock()
+	}
+	if len(tags) == 0 {
+		return p
+	}
+	withTags := *p
+	withTags.tags = mergeTags(tags, p.doc.Hashtags)
+	return &withTags
 }
 
 func mergeTags(a, b []string) []string {

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,9 +18,11 @@ import (
 // Values are 0 or 1; a feature is listed at most once per post.
 
 // featureSink receives the features of one post: name (valid only during
-// the call) and, for explanations, the words or facts behind it.
+// the call) and, for explanations, the words or facts behind it. For a
+// word ("w:next") it answers whether the pairs starting with that word
+// ("w:next step") can matter to it, sparing the lookup of the others.
 type featureSink interface {
-	feature(name []byte, why func() string)
+	feature(name []byte, why func() string) (pairs bool)
 }
 
 // extractFeatures emits the features of the post of cx, whose rule result is res.
@@ -73,7 +76,7 @@ func (cx *context) extractFeatures(res *Result, sink featureSink) {
 			}
 			if len(pp.matches[lJoint])+len(pp.matches[lCommitment]) > 0 {
 				emit(func() string {
-					return "the parent proposed: " + strings.Join(distinctTerms(append(pp.matches[lJoint], pp.matches[lCommitment]...), nil), ", ")
+					return "the parent proposed: " + strings.Join(distinctTerms(slices.Concat(pp.matches[lJoint], pp.matches[lCommitment]), nil), ", ")
 				}, "ctx:parent_proposes")
 			}
 			if len(pp.matches[lHowTo])+len(pp.matches[lSolution]) > 0 {
@@ -166,8 +169,7 @@ func (cx *context) extractFeatures(res *Result, sink featureSink) {
 	ws := p.info.words
 	for i := range ws {
 		buf = append(append(buf[:0], "w:"...), ws[i].text...)
-		sink.feature(buf, nil)
-		if i+1 < len(ws) && ws[i+1].sent == ws[i].sent {
+		if sink.feature(buf, nil) && i+1 < len(ws) && ws[i+1].sent == ws[i].sent {
 			buf = append(append(buf, ' '), ws[i+1].text...)
 			sink.feature(buf, nil)
 		}
@@ -193,13 +195,13 @@ type nameSink struct {
 	names []string
 }
 
-func (s *nameSink) feature(name []byte, _ func() string) {
-	if s.seen[string(name)] {
-		return
+func (s *nameSink) feature(name []byte, _ func() string) bool {
+	if !s.seen[string(name)] {
+		n := string(name)
+		s.seen[n] = true
+		s.names = append(s.names, n)
 	}
-	n := string(name)
-	s.seen[n] = true
-	s.names = append(s.names, n)
+	return true
 }
 
 // Features lists the names of the features of one post, each once, in the

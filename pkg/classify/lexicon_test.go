@@ -101,3 +101,11 @@ func TestAnalyse(t *testing.T) {
 		t.Errorf("question flags %v", info.question)
 	}
 }
+
+func TestFoldMatchesFoldRune(t *testing.T) {
+	for _, s := range []string{"", "plain words", "Mixed CASE `quoted`", "Ünïcode Straße ’tis", "A\xffB", "ZA`za"} {
+		if got, want := fold(s), strings.Map(foldRune, s); got != want {
+			t.Errorf("fold(%q) = %q, want %q", s, got, want)
+		}
+	}
+}

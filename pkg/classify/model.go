@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // ModelFormat is the version of the model file's layout.
@@ -135,9 +136,13 @@ func (m *Model) Write(w io.Writer) error {
 
 // compiledModel indexes the weights by feature name for scoring.
 type compiledModel struct {
-	m       *Model
+	m *Model
+	// index: a feature's row of weights; noFeature for a word that is no
+	// feature itself but starts a pair of words that is.
 	index   map[string]int32
+	pairs   []bool // per feature: a pair of words starting with it is a feature
 	weights [][3]float64
+	bits    sync.Pool // *[]uint64: bitsets of len(weights) bits, all clear
 }
 
 func compile(m *Model) *compiledModel {
@@ -158,6 +163,21 @@ func compile(m *Model) *compiledModel {
 			cm.weights[i][d] = dim.Weights[f]
 		}
 	}
+	// "w:next step" is looked up only after "w:next" said pairs start there.
+	cm.pairs = make([]bool, len(cm.weights))
+	for f := range cm.index {
+		first, _, isPair := strings.Cut(f, " ")
+		if !isPair || !strings.HasPrefix(f, "w:") {
+			continue
+		}
+		if i, ok := cm.index[first]; !ok {
+			cm.index[first] = noFeature
+		} else if i != noFeature {
+			cm.pairs[i] = true
+		}
+	}
+	words := (len(cm.weights) + 63) / 64
+	cm.bits.New = func() any { b := make([]uint64, words); return &b }
 	return cm
 }
 
@@ -168,25 +188,33 @@ type scoreSink struct {
 	sum  [3]float64
 }
 
-func (s *scoreSink) feature(name []byte, _ func() string) {
+// noFeature marks an index entry that is not a feature (see compiledModel).
+const noFeature = -1
+
+func (s *scoreSink) feature(name []byte, _ func() string) bool {
 	i, ok := s.cm.index[string(name)]
 	if !ok {
-		return
+		return false
 	}
-	if w, bit := i>>6, uint64(1)<<(i&63); s.seen[w]&bit != 0 {
-		return
-	} else {
+	if i == noFeature {
+		return true
+	}
+	if w, bit := i>>6, uint64(1)<<(i&63); s.seen[w]&bit == 0 {
 		s.seen[w] |= bit
+		for d := range s.sum {
+			s.sum[d] += s.cm.weights[i][d]
+		}
 	}
-	for d := range s.sum {
-		s.sum[d] += s.cm.weights[i][d]
-	}
+	return s.cm.pairs[i]
 }
 
 // apply replaces the rules' decisions by the model's.
 func (cm *compiledModel) apply(cx *context, r *Result) {
-	s := scoreSink{cm: cm, seen: make([]uint64, (len(cm.weights)+63)/64)}
+	bits := cm.bits.Get().(*[]uint64)
+	s := scoreSink{cm: cm, seen: *bits}
 	cx.extractFeatures(r, &s)
+	clear(s.seen)
+	cm.bits.Put(bits)
 	for d, dim := range []*Dimension{&r.Domain, &r.Community, &r.Practice} {
 		p := sigmoid(cm.m.Dimensions[d].Bias + s.sum[d])
 		dim.Score = p
@@ -256,15 +284,15 @@ type explainSink struct {
 	idx   []int32
 }
 
-func (s *explainSink) feature(name []byte, why func() string) {
+func (s *explainSink) feature(name []byte, why func() string) bool {
 	n := string(name)
 	if s.seen[n] {
-		return
+		return true
 	}
 	s.seen[n] = true
 	i, ok := s.cm.index[n]
-	if !ok {
-		return
+	if !ok || i == noFeature {
+		return true
 	}
 	words := strings.TrimPrefix(n, "w:")
 	if why != nil {
@@ -272,6 +300,7 @@ func (s *explainSink) feature(name []byte, why func() string) {
 	}
 	s.items = append(s.items, Contribution{Feature: n, Words: words})
 	s.idx = append(s.idx, i)
+	return true
 }
 
 // Explain classifies one post and says, per dimension, which features

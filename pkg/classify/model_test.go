@@ -2,11 +2,16 @@ package classify
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mattn/go-mastodon"
 )
 
 // syntheticExamples: practice is present exactly when the post has the
@@ -186,5 +191,47 @@ func TestUnfamiliarLanguages(t *testing.T) {
 	old := &Model{} // a model file from before languages were recorded
 	if got := old.UnfamiliarLanguages(map[string]int{"pl": 7}); got != nil {
 		t.Errorf("a model without languages judged %v", got)
+	}
+}
+
+// A post's model scores are the bias plus the weights of all its features,
+// as Features lists them: scoring skips the lookups of word pairs no
+// feature starts with, and must lose none.
+func TestScoreSumsEveryFeature(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(codedDir, "courses", "*", "statuses.json"))
+	if len(dirs) == 0 {
+		missingFixture(t, "testdata/coded/courses/*/statuses.json")
+	}
+	var statuses []mastodon.Status
+	for _, path := range dirs[:min(3, len(dirs))] {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list []mastodon.Status
+		if err := json.Unmarshal(data, &list); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		statuses = append(statuses, list...)
+	}
+	c := New(nil)
+	m := c.Model()
+	inputs := append(InputsFromStatuses(statuses), benchInputs()...)
+	for _, in := range inputs {
+		r := c.Classify(&in)
+		var sum [3]float64
+		for _, f := range c.Features(&in) {
+			for d := range sum {
+				sum[d] += m.Dimensions[d].Weights[f]
+			}
+		}
+		for d, dim := range []Dimension{r.Domain, r.Community, r.Practice} {
+			if want := sigmoid(m.Dimensions[d].Bias + sum[d]); math.Abs(dim.Score-want) > 1e-12 {
+				t.Fatalf("%s %s: score %v, the features' weights give %v", in.URI, DimensionNames[d], dim.Score, want)
+			}
+		}
+	}
+	if len(inputs) < 100 {
+		t.Fatalf("only %d posts checked", len(inputs))
 	}
 }

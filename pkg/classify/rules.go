@@ -85,7 +85,7 @@ func (cx *context) prepareParent() *post {
 	if r := cx.rootPost; r != nil && cx.in.ParentHTML == cx.in.RootHTML {
 		return r
 	}
-	return cx.c.prepare(cx.in.ParentHTML, "", nil, cx.in.ParentDoc)
+	return cx.c.prepareContext(cx.in.ParentHTML, nil, cx.in.ParentDoc)
 }
 
 // rootDomain judges the thread's first post by its own evidence (D1 tags,
@@ -99,7 +99,7 @@ func (cx *context) rootDomain() *rootVerdict {
 	if !cx.isReply() || (len(cx.in.RootTags) == 0 && cx.in.RootHTML == "") {
 		return v
 	}
-	root := cx.c.prepare(cx.in.RootHTML, "", cx.in.RootTags, cx.in.RootDoc)
+	root := cx.c.prepareContext(cx.in.RootHTML, cx.in.RootTags, cx.in.RootDoc)
 	cx.rootPost = root
 	tagScore, tagWhy := cx.c.tagEvidence(root.tags)
 	words := distinctTerms(root.matches[lDomain], nil)

@@ -2,6 +2,8 @@ package classify
 
 import (
 	"encoding/json"
+	"math"
+	"strconv"
 	"strings"
 )
 
@@ -19,15 +21,92 @@ type StoredHit struct {
 
 // EncodeHits is how a result's fired rules are stored: one JSON list for
 // the three dimensions, each hit with its rule id (first), weight and words.
+// It writes what json.Marshal of the []StoredHit writes, byte for byte,
+// without reflection: classify writes one per post.
 func EncodeHits(res Result) string {
+	dims := [...]*Dimension{&res.Domain, &res.Community, &res.Practice}
+	n := 0
+	for _, d := range dims {
+		for _, h := range d.Hits {
+			if math.IsNaN(h.Weight) || math.IsInf(h.Weight, 0) {
+				return encodeHitsReflect(dims[:])
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		return "null"
+	}
+	b := make([]byte, 0, 64*n)
+	b = append(b, '[')
+	for _, d := range dims {
+		for _, h := range d.Hits {
+			if len(b) > 1 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"rule":`...)
+			b = appendJSONString(b, h.Rule)
+			b = append(b, `,"weight":`...)
+			b = appendJSONFloat(b, h.Weight)
+			if len(h.Matched) > 0 {
+				b = append(b, `,"matched":[`...)
+				for i, m := range h.Matched {
+					if i > 0 {
+						b = append(b, ',')
+					}
+					b = appendJSONString(b, m)
+				}
+				b = append(b, ']')
+			}
+			b = append(b, '}')
+		}
+	}
+	b = append(b, ']')
+	return string(b)
+}
+
+// encodeHitsReflect is EncodeHits through encoding/json (a weight it cannot
+// encode gives "", as before).
+func encodeHitsReflect(dims []*Dimension) string {
 	var hits []StoredHit
-	for _, d := range []Dimension{res.Domain, res.Community, res.Practice} {
+	for _, d := range dims {
 		for _, h := range d.Hits {
 			hits = append(hits, StoredHit(h))
 		}
 	}
 	b, _ := json.Marshal(hits)
 	return string(b)
+}
+
+// appendJSONString appends s as encoding/json quotes it: printable ASCII
+// other than " \ < > & as is, anything else through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendJSONFloat appends a finite f as encoding/json writes a float64.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 -> e-9, as encoding/json does
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 // DecodeHits reads a stored rules value; a value it cannot read gives none.

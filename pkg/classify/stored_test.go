@@ -31,3 +31,27 @@ func TestStoredAccessorsReadOneRule(t *testing.T) {
 		t.Error("unreadable or empty stored values must give nothing (and an empty list of ids)")
 	}
 }
+
+// EncodeHits writes what encoding/json writes, byte for byte: stored values
+// (and the figures read from them) do not change with the encoder.
+func TestEncodeHitsMatchesEncodingJSON(t *testing.T) {
+	odd := []string{"", "plain", `q"uote`, `back\slash`, "<b>&amp;</b>", "Māori ’tis", "tab\there", "line\u2028sep", "bad\xffutf8", "ctl\x01"}
+	weights := []float64{0, 1, -1, 0.6, -0.7, 0.30000000000000004, 1e-7, -2.5e-9, 1e21, 123456789.125}
+	results := []Result{{}, {Domain: Dimension{Hits: []Hit{}}}}
+	for i, w := range weights {
+		h := Hit{Rule: odd[i%len(odd)], Weight: w, Matched: odd[:i%4]}
+		if i%3 == 0 {
+			h.Matched = []string{}
+		}
+		results = append(results, Result{Domain: Dimension{Hits: []Hit{h}}, Practice: Dimension{Hits: []Hit{{Rule: "P3", Weight: w, Matched: odd}}}})
+	}
+	c := New(nil)
+	for _, in := range benchInputs() {
+		results = append(results, c.Classify(&in))
+	}
+	for _, r := range results {
+		if got, want := EncodeHits(r), encodeHitsReflect([]*Dimension{&r.Domain, &r.Community, &r.Practice}); got != want {
+			t.Errorf("EncodeHits = %s, encoding/json = %s", got, want)
+		}
+	}
+}

@@ -47,6 +47,32 @@ func foldRune(r rune) rune {
 	return unicode.ToLower(r)
 }
 
+// fold is strings.Map(foldRune, s), without a function call per byte when
+// s is ASCII (most posts).
+func fold(s string) string {
+	change := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			return strings.Map(foldRune, s)
+		}
+		change = change || ('A' <= c && c <= 'Z') || c == '`'
+	}
+	if !change {
+		return s
+	}
+	b := []byte(s)
+	for i, c := range b {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			b[i] = c + 'a' - 'A'
+		case c == '`':
+			b[i] = '\''
+		}
+	}
+	return string(b)
+}
+
 func isWordRune(r rune, star bool) bool {
 	if r < utf8.RuneSelf {
 		return ('a' <= r && r <= 'z') || ('0' <= r && r <= '9') || ('A' <= r && r <= 'Z') || r == '\'' || (star && r == '*')
@@ -68,7 +94,7 @@ func isSentenceEnd(r rune) bool {
 // (tags are matched separately); a sentence ends at . ! ? ; : … — or a line
 // break, except a '.' between digits ("CC BY 4.0").
 func analyse(text string) textInfo {
-	s := strings.Map(foldRune, text)
+	s := fold(text)
 	info := textInfo{words: make([]word, 0, len(s)/6+1), question: []bool{false}}
 	sent := 0
 	atStart := true // next word starts a sentence

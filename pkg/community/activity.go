@@ -88,33 +88,41 @@ func Trajectories(groups []Group, edges []Edge, window Window, t Thresholds) [][
 	for gi, g := range groups {
 		sorted[gi] = slices.IsSortedFunc(g.Posts, func(a, b *Post) int { return a.At.Compare(b.At) })
 	}
-	end := window.Start.UTC()
-	for end.Before(window.End) {
+	type week struct {
+		label string
+		next  time.Time
+	}
+	var steps []week
+	for end := window.Start.UTC(); end.Before(window.End); {
 		y, w := end.ISOWeek()
 		monday := end.AddDate(0, 0, -((int(end.Weekday()) + 6) % 7))
 		next := time.Date(monday.Year(), monday.Month(), monday.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7)
 		if next.After(window.End) {
 			next = window.End
 		}
-		sub := Window{Start: window.Start, End: next}
-		for gi, g := range groups {
+		steps = append(steps, week{fmt.Sprintf("%04d-W%02d", y, w), next})
+		end = next
+	}
+	// Groups are independent: each measures its own posts week by week.
+	forEach(len(groups), func(gi int) {
+		g, all := groups[gi], groups[gi].Posts
+		for _, wk := range steps {
 			if sorted[gi] {
-				n, _ := slices.BinarySearchFunc(g.Posts, next, func(p *Post, t time.Time) int {
+				n, _ := slices.BinarySearchFunc(all, wk.next, func(p *Post, t time.Time) int {
 					if p.At.Before(t) {
 						return -1
 					}
 					return 1
 				})
-				g.Posts = g.Posts[:n]
+				g.Posts = all[:n]
 			}
-			step := Step{Week: fmt.Sprintf("%04d-W%02d", y, w)}
-			if m := measure(g, index[gi], edges, inside[gi], sub, t); m.Posts > 0 {
+			step := Step{Week: wk.label}
+			if m := measure(g, index[gi], edges, inside[gi], Window{Start: window.Start, End: wk.next}, t); m.Posts > 0 {
 				step.Verdict, _ = Decide(m, t)
 			}
 			out[gi] = append(out[gi], step)
 		}
-		end = next
-	}
+	})
 	return out
 }
 

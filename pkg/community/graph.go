@@ -135,10 +135,15 @@ func ByGraphRuns(posts []Post, edges []Edge, seed int64, runs int) (groups []Gro
 	groupOf := make(map[string]int32, len(names))
 	if len(names) > 0 {
 		g := buildTieGraph(names, edges)
-		groups = detect(g, names, seed, groupOf)
-		for i := range runs {
-			others = append(others, detect(g, names, seed+int64(i)+1, nil))
-		}
+		// The seeds are independent runs on the same read-only graph.
+		others = make([][]Group, runs)
+		forEach(runs+1, func(i int) {
+			if i == 0 {
+				groups = detect(g, names, seed, groupOf)
+				return
+			}
+			others[i-1] = detect(g, names, seed+int64(i), nil)
+		})
 	} else {
 		others = make([][]Group, runs)
 	}

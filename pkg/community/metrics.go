@@ -157,10 +157,10 @@ func Measure(g Group, edges []Edge, window Window, t Thresholds) Metrics {
 func MeasureAll(groups []Group, edges []Edge, window Window, t Thresholds) []Metrics {
 	inside := splitEdges(groups, edges)
 	metrics := make([]Metrics, len(groups))
-	for gi := range groups {
+	forEach(len(groups), func(gi int) {
 		metrics[gi] = measure(groups[gi], newMemberIndex(groups[gi]), edges, inside[gi], window, t)
 		inside[gi] = nil // let the garbage collector have it
-	}
+	})
 	return metrics
 }
 

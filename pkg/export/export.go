@@ -7,6 +7,7 @@ package export
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -172,7 +173,11 @@ func selects[R any](fields []field[R], idx []int, name string) bool {
 	return false
 }
 
-// writeTable writes the header, then one row per streamed record.
+// writeTable writes the header, then one row per streamed record. Rows
+// are formatted and written on another goroutine, in batches, while the
+// store reads the next ones: on two cores the query and the formatting
+// (decoding rules, quoting CSV, compressing Parquet) overlap. Records are
+// copied into the batches, since the store reuses its record.
 func writeTable[R any](rw rowWriter, fields []field[R], idx []int, rc *rowContext, stats *Stats, stream func(func(*R) error) error) error {
 	cols := make([]Column, len(idx))
 	for i, j := range idx {
@@ -181,19 +186,67 @@ func writeTable[R any](rw rowWriter, fields []field[R], idx []int, rc *rowContex
 	if err := rw.header(cols); err != nil {
 		return err
 	}
-	vals := make([]any, len(idx))
-	err := stream(func(r *R) error {
-		for i, j := range idx {
-			vals[i] = fields[j].get(r, rc)
+	// Large batches: each hand-over between the goroutines may wait for a
+	// time slice on a busy machine. Three at most are in flight.
+	const batchSize = 2048
+	batches, free := make(chan []R, 1), make(chan []R, 2)
+	stop, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		vals := make([]any, len(idx))
+		var err error
+		for batch := range batches {
+			for k := 0; k < len(batch) && err == nil; k++ {
+				for i, j := range idx {
+					vals[i] = fields[j].get(&batch[k], rc)
+				}
+				stats.Rows++
+				if err = rw.row(cols, vals); err != nil {
+					close(stop) // the reader stops at its next batch
+				}
+			}
+			clear(batch)
+			select {
+			case free <- batch[:0]:
+			default:
+			}
 		}
-		stats.Rows++
-		return rw.row(cols, vals)
+		done <- err
+	}()
+	batch := make([]R, 0, batchSize)
+	send := func() error {
+		select {
+		case batches <- batch:
+		case <-stop:
+			return errWriterStopped
+		}
+		select {
+		case batch = <-free:
+		default:
+			batch = make([]R, 0, batchSize)
+		}
+		return nil
+	}
+	err := stream(func(r *R) error {
+		if batch = append(batch, *r); len(batch) == batchSize {
+			return send()
+		}
+		return nil
 	})
+	if err == nil && len(batch) > 0 {
+		err = send()
+	}
+	close(batches)
+	if werr := <-done; werr != nil {
+		return werr // the reader's errWriterStopped follows from it
+	}
 	if err != nil {
 		return err
 	}
 	return rw.flush()
 }
+
+// errWriterStopped ends the store's stream when writing a row failed.
+var errWriterStopped = errors.New("the export's writer stopped")
 
 // OptOutRedactor redacts everyone in st who opted out of research.
 func OptOutRedactor(ctx context.Context, st *store.Store) (*privacy.Redactor, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -387,3 +388,22 @@ func TestPseudonymizeCoarsensSmallInstances(t *testing.T) {
 }
 
 const Host = exporttest.Host
+
+// failingWriter fails every write: a full disk.
+type failingWriter struct{}
+
+var errDiskFull = errors.New("disk full")
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errDiskFull }
+
+// A write that fails ends the export with that error, for every format
+// (rows are written on another goroutine than the one reading them).
+func TestWriteErrorEndsExport(t *testing.T) {
+	st := course(t)
+	for _, format := range []string{"csv", "jsonl", "parquet"} {
+		_, err := Table(context.Background(), st, "posts", failingWriter{}, Options{Format: format})
+		if !errors.Is(err, errDiskFull) {
+			t.Errorf("%s: a failing writer gave %v, want %v", format, err, errDiskFull)
+		}
+	}
+}

@@ -69,22 +69,26 @@ type expansion struct {
 	done    map[string]bool // roots whose whole thread is fetched
 	fetched int
 	saves   chan threadSave
+	// saveErr is the first failed save: the workers stop taking jobs.
+	saveErr error
 }
 
 // threadSave is a fetched conversation on its way to the store.
 type threadSave struct {
 	posts    []store.Post
 	expanded []string
-	stored   chan error
 }
 
-// maxThreadsPerCommit bounds a group commit.
+// maxThreadsPerCommit bounds a group commit, and the threads fetched but not
+// yet stored.
 const maxThreadsPerCommit = 64
 
 // saveThreads stores the conversations the workers fetch. The threads that
 // arrive while a transaction commits are written together in the next one
 // (a group commit): each thread's posts and the clearing of its flags still
-// share one transaction, and the workers fetch on meanwhile.
+// share one transaction. Workers hand a thread over and fetch the next at
+// once, so requests (and rate-limit waits) overlap the writes; a thread not
+// yet committed when the process dies keeps its flags and is fetched again.
 func (x *expansion) saveThreads(ctx context.Context) {
 	for first := range x.saves {
 		group := []threadSave{first}
@@ -107,16 +111,29 @@ func (x *expansion) saveThreads(ctx context.Context) {
 			expanded = append(expanded, t.expanded...)
 		}
 		wr, err := x.h.st.SaveThread(ctx, x.c.Host(), posts, expanded)
-		if err == nil {
-			x.h.mu.Lock()
-			x.h.res.New += wr.New
-			x.h.res.Updated += wr.Updated
-			x.h.mu.Unlock()
+		if err != nil {
+			x.mu.Lock()
+			if x.saveErr == nil {
+				x.saveErr = err
+			}
+			x.mu.Unlock()
+			// Drain: what is queued stays flagged and is fetched next run.
+			for range x.saves {
+			}
+			return
 		}
-		for _, t := range group {
-			t.stored <- err
-		}
+		x.h.mu.Lock()
+		x.h.res.New += wr.New
+		x.h.res.Updated += wr.Updated
+		x.h.mu.Unlock()
 	}
+}
+
+// failedSave returns the first failed save, if any.
+func (x *expansion) failedSave() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.saveErr
 }
 
 func (x *expansion) runAll(ctx context.Context, jobs []*threadJob) error {
@@ -126,7 +143,7 @@ func (x *expansion) runAll(ctx context.Context, jobs []*threadJob) error {
 		firstErr error
 	)
 	ch := make(chan *threadJob)
-	x.saves = make(chan threadSave, x.h.opts.Workers)
+	x.saves = make(chan threadSave, maxThreadsPerCommit)
 	saved := make(chan struct{})
 	go func() {
 		defer close(saved)
@@ -152,7 +169,7 @@ feed:
 		errMu.Lock()
 		stop := firstErr != nil
 		errMu.Unlock()
-		if stop || x.h.stopped() {
+		if stop || x.failedSave() != nil || x.h.stopped() {
 			break
 		}
 		select {
@@ -168,6 +185,9 @@ feed:
 	if firstErr != nil {
 		return firstErr
 	}
+	if err := x.failedSave(); err != nil {
+		return err
+	}
 	return ctx.Err()
 }
 
@@ -178,7 +198,9 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 	skip := x.done[j.target]
 	x.mu.Unlock()
 	if skip {
-		return h.st.MarkExpanded(keep, j.uris)
+		// Queued behind the threads already fetched, in their group commit.
+		x.saves <- threadSave{expanded: j.uris}
+		return nil
 	}
 	th, err := c.Context(ctx, j.target)
 	if errors.Is(err, mastodon.ErrNotFound) {
@@ -219,9 +241,8 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 	for _, p := range posts {
 		expanded = append(expanded, p.URI)
 	}
-	stored := make(chan error, 1)
-	x.saves <- threadSave{posts: posts, expanded: expanded, stored: stored}
-	return <-stored
+	x.saves <- threadSave{posts: posts, expanded: expanded}
+	return nil
 }
 
 // interactions fetches who boosted and who favourited posts whose counts are

@@ -226,19 +226,25 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	}
 	p := opts.Period
 	rep := &Report{Period: p, GeneratedAt: opts.Now.UTC()}
-	if err := rep.activity(ctx, st, loc); err != nil {
-		return nil, err
+	// The communities (most of the work) are measured on one core while
+	// the other sections read their rows on the other; each section fills
+	// its own fields of rep, and the network picture, which colours nodes
+	// by community, is drawn once both are done.
+	var members map[string]string
+	communitiesDone := make(chan error, 1)
+	go func() {
+		var err error
+		members, err = rep.communities(ctx, st, opts)
+		communitiesDone <- err
+	}()
+	ties, err := rep.sections(ctx, st, opts, loc)
+	if cerr := <-communitiesDone; err == nil {
+		err = cerr
 	}
-	if err := rep.members(ctx, st, opts, loc); err != nil {
-		return nil, err
-	}
-	members, err := rep.communities(ctx, st, opts)
 	if err != nil {
 		return nil, err
 	}
-	if err := rep.network(ctx, st, members, opts.NetworkNodes, opts.Pseudonyms); err != nil {
-		return nil, err
-	}
+	rep.network(ties, members, opts.NetworkNodes)
 	if !opts.IncludeOptedOut {
 		if err := rep.leaveOutOptedOut(ctx, st, opts.Pseudonyms); err != nil {
 			return nil, err
@@ -584,7 +590,11 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	prev := period.Period{Since: cp.Since.AddDate(0, 0, -7), Until: cp.Until.AddDate(0, 0, -7), TimeZone: "UTC"}
 	rep.CommunityPeriod = cp
 	// One load serves both periods: they share all but one week.
-	results, err := analysis.RunPeriods(ctx, st, analysis.Options{By: opts.By, Thresholds: opts.Thresholds, Seed: opts.Seed}, cp, prev)
+	// The week before serves only to match groups and compare verdicts.
+	current := analysis.Options{By: opts.By, Thresholds: opts.Thresholds, Seed: opts.Seed, Period: cp}
+	previous := current
+	previous.Period, previous.VerdictsOnly = prev, true
+	results, err := analysis.RunPeriods(ctx, st, current, previous)
 	if err != nil {
 		return nil, fmt.Errorf("communities: %w", err)
 	}
@@ -647,8 +657,21 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	return memberOf, nil
 }
 
-// network builds the picture of the period's interaction network.
-func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[string]string, maxNodes int, ps Pseudonyms) error {
+// sections reads the rows of every section but the communities: the
+// activity, the members, and the ties of the network picture.
+func (rep *Report) sections(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (map[[2]string]float64, error) {
+	if err := rep.activity(ctx, st, loc); err != nil {
+		return nil, err
+	}
+	if err := rep.members(ctx, st, opts, loc); err != nil {
+		return nil, err
+	}
+	return rep.ties(ctx, st, opts.Pseudonyms)
+}
+
+// ties sums the tie weight of each pair of accounts of the period's
+// interaction network.
+func (rep *Report) ties(ctx context.Context, st *store.Store, ps Pseudonyms) (map[[2]string]float64, error) {
 	pairWeight := map[[2]string]float64{}
 	err := st.ExportTies(ctx, store.ExportFilter{Since: rep.Period.Start, Until: rep.Period.End}, func(t *store.TieRow) error {
 		var w float64
@@ -674,8 +697,13 @@ func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[st
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return pairWeight, nil
+}
+
+// network builds the picture of the period's interaction network.
+func (rep *Report) network(pairWeight map[[2]string]float64, memberOf map[string]string, maxNodes int) {
 	degree := map[string]float64{}
 	for pair, w := range pairWeight {
 		degree[pair[0]] += w
@@ -707,7 +735,6 @@ func (rep *Report) network(ctx context.Context, st *store.Store, memberOf map[st
 	}
 	slices.SortFunc(net.Edges, func(a, b NetEdge) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
 	layoutCircles(net.Nodes)
-	return nil
 }
 
 // layoutCircles places each community's nodes on a small circle and the

@@ -72,6 +72,9 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(*writer) error) error {
 	if err := s.writeStmts.prepare(ctx, s.w, writeStatements); err != nil {
 		return err
 	}
+	if err := s.writeStmts.prepare(ctx, s.w, rowStatements); err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		w := s.writer(ctx, tx)
 		defer w.close()
@@ -113,14 +116,15 @@ const (
 	qUnclassifyNeighbours = `DELETE FROM classifications WHERE post_id IN
 		(SELECT in_reply_to_post FROM posts WHERE id IN (SELECT value FROM json_each(?1))
 		 UNION SELECT id FROM posts WHERE in_reply_to_post IN (SELECT value FROM json_each(?1)))`
-	qCursor = `INSERT INTO cursors(instance, tag, newest_id, oldest_id, oldest_at, backfill_done, updated_at)
+	qMarkExpanded = `UPDATE posts SET needs_context = 0 WHERE uri IN (SELECT value FROM json_each(?))`
+	qCursor       = `INSERT INTO cursors(instance, tag, newest_id, oldest_id, oldest_at, backfill_done, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(instance, tag) DO UPDATE SET newest_id = excluded.newest_id, oldest_id = excluded.oldest_id,
 			oldest_at = excluded.oldest_at, backfill_done = excluded.backfill_done, updated_at = excluded.updated_at`
 )
 
 var writeStatements = []string{qStoredURIs, qMaxPostID, qInsertPost, qInsertTags, qInsertMentions, qInsertLinks,
-	qInsertIDs, qInsertSources, qLinkChildren, qUnclassifyNeighbours, qCursor, qAccount, qSelectPost}
+	qInsertIDs, qInsertSources, qLinkChildren, qUnclassifyNeighbours, qMarkExpanded, qCursor, qAccount, qSelectPost}
 
 // jsonRows encodes rows for json_each.
 func jsonRows(rows any) (string, error) {

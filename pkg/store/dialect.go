@@ -217,6 +217,7 @@ var pgStatements = map[string]string{
 			JOIN post_ids AS c ON c.instance = $1::text AND c.in_reply_to_local_id = j.value->>1)
 		UPDATE posts SET in_reply_to_post = m.parent, thread_root = NULL FROM m
 		WHERE posts.id = m.child AND posts.in_reply_to_post IS NULL`,
+	qMarkExpanded: `UPDATE posts SET needs_context = 0 WHERE uri IN (SELECT value FROM json_array_elements_text($1::json) AS j(value))`,
 	qUnclassifyNeighbours: `DELETE FROM classifications WHERE post_id IN
 		(SELECT in_reply_to_post FROM posts WHERE id IN (SELECT value::bigint FROM json_array_elements_text($1::json) AS j(value))
 		 UNION SELECT id FROM posts WHERE in_reply_to_post IN (SELECT value::bigint FROM json_array_elements_text($1::json) AS j(value)))`,

@@ -354,9 +354,8 @@ func (s *Store) ExportMemberships(ctx context.Context, f ExportFilter, fn func(*
 type ActivityRow struct {
 	URI, URL, Author string
 	At               time.Time
-	IsReply          bool   // replies to someone (the parent may not be stored)
-	ParentAuthor     string // "" when unknown
-	OtherRepliers    int    // distinct other authors who replied directly, at any time
+	IsReply          bool // replies to someone (the parent may not be stored)
+	OtherRepliers    int  // distinct other authors who replied directly, at any time
 	Text             string
 	Tags, Links      []string
 	Classified       bool
@@ -369,12 +368,10 @@ type ActivityRow struct {
 func (s *Store) ActivityPosts(ctx context.Context, since, until time.Time, fn func(*ActivityRow) error) error {
 	where, args := timeRange("p.created_at", since, until)
 	rows, err := s.r.QueryContext(ctx, `SELECT p.uri, COALESCE(p.url, ''), a.acct, p.created_at,
-			p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL, COALESCE(qa.acct, p.in_reply_to_acct, ''),
+			p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
 			COALESCE(p.text, ''), `+tagsLinksRepliers+`,
 			c.post_id IS NOT NULL, COALESCE(c.practice_score, 0), COALESCE(c.practice, 0), COALESCE(c.rules, '')
 		FROM posts p JOIN accounts a ON a.id = p.account_id
-		LEFT JOIN posts q ON q.id = p.in_reply_to_post
-		LEFT JOIN accounts qa ON qa.id = q.account_id
 		LEFT JOIN classifications c ON c.post_id = p.id
 		WHERE p.deleted_at IS NULL`+where+` ORDER BY p.created_at, p.id`, args...)
 	if err != nil {
@@ -384,7 +381,7 @@ func (s *Store) ActivityPosts(ctx context.Context, since, until time.Time, fn fu
 	var tags, links string
 	for rows.Next() {
 		var r ActivityRow
-		if err := rows.Scan(&r.URI, &r.URL, &r.Author, scanTime(&r.At), &r.IsReply, &r.ParentAuthor, &r.Text,
+		if err := rows.Scan(&r.URI, &r.URL, &r.Author, scanTime(&r.At), &r.IsReply, &r.Text,
 			&tags, &links, &r.OtherRepliers, &r.Classified, &r.PracticeScore, &r.Practice, &r.Rules); err != nil {
 			return fmt.Errorf("read the period's posts: %w", err)
 		}

@@ -107,3 +107,34 @@ func TestWALKeptEmptyAfterClose(t *testing.T) {
 		t.Errorf("the WAL holds %d bytes after close", wal.Size())
 	}
 }
+
+// OpenForAnalysis never creates a file, and opens an existing one for
+// writing (the facts and community assignments it derives).
+func TestOpenForAnalysis(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "mistyped.db")
+	if _, err := OpenForAnalysis(ctx, missing); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("OpenForAnalysis on a missing file gave %v", err)
+	}
+	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Error("OpenForAnalysis created the file")
+	}
+	path := filepath.Join(dir, "a.db")
+	st, err := Open(ctx, path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	st, err = OpenForAnalysis(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if !st.Writable() {
+		t.Error("OpenForAnalysis opened the store read-only")
+	}
+	if err := st.SaveCommunities(ctx, nil); err != nil {
+		t.Errorf("writing after OpenForAnalysis: %v", err)
+	}
+}

@@ -126,3 +126,18 @@ func TestHarvestLocksPerInstanceAndTag(t *testing.T) {
 	}
 	lb2.Release()
 }
+
+// Statements that unpack a JSON array (SQLite's json_each) cannot be
+// rewritten mechanically: each needs its PostgreSQL text in pgStatements.
+func TestEveryJSONBatchHasAPostgresText(t *testing.T) {
+	for _, q := range append(append([]string{}, writeStatements...), rowStatements...) {
+		if strings.Contains(q, "json_each") && pgStatements[q] == "" {
+			t.Errorf("no PostgreSQL text for:\n%s", q)
+		}
+	}
+	for q, pq := range pgStatements {
+		if strings.Contains(pq, "json_each") || strings.Contains(pq, "?") {
+			t.Errorf("the PostgreSQL text of %q still reads like SQLite:\n%s", q, pq)
+		}
+	}
+}

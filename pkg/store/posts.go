@@ -130,10 +130,15 @@ func (s *Store) saveMany(ctx context.Context, instance, tag string, fromTimeline
 		if res, err = w.upsertAll(instance, tag, posts, fromTimeline); err != nil {
 			return err
 		}
-		for _, uri := range expanded {
-			if _, err := w.exec(`UPDATE posts SET needs_context = 0 WHERE uri = ?`, uri); err != nil {
-				return err
-			}
+		if len(expanded) == 0 {
+			return nil
+		}
+		arg, err := jsonRows(expanded)
+		if err != nil {
+			return err
+		}
+		if _, err := w.exec(qMarkExpanded, arg); err != nil {
+			return fmt.Errorf("clear needs_context of %d posts: %w", len(expanded), err)
 		}
 		return nil
 	})
@@ -245,6 +250,36 @@ func (w *writer) account(a *Account) (int64, error) {
 
 const qSelectPost = `SELECT id, edited_at, deleted_at, content, spoiler_text, created_at, replies_count, reblogs_count, favourites_count FROM posts WHERE uri = ?`
 
+// The row-at-a-time statements of upsert (posts already stored, as a
+// conversation brings back its root), prepared once like the page's.
+const (
+	qKeepVersion  = `INSERT OR IGNORE INTO post_edits(post_id, version_at, content, spoiler_text) VALUES (?, ?, ?, ?)`
+	qUpdateEdited = `UPDATE posts SET edited_at = ?, content = ?, text = ?, spoiler_text = ?, sensitive = ?, language = ?,
+				media_count = ?, card_url = ?, raw = ? WHERE id = ?`
+	qUnclassifyEdited = `DELETE FROM classifications WHERE post_id = ?1 OR post_id IN (SELECT id FROM posts WHERE in_reply_to_post = ?1)`
+	qUpdateCounts     = `UPDATE posts SET replies_count = ?, reblogs_count = ?, favourites_count = ?,
+				needs_context = MAX(needs_context, ?), needs_interactions = MAX(needs_interactions, ?) WHERE id = ?`
+	qLastSeen = `UPDATE posts SET last_seen = ? WHERE id = ?`
+	qInsertID = `INSERT INTO post_ids(instance, local_id, post_id, in_reply_to_local_id) VALUES (?, ?, ?, ?)
+			ON CONFLICT(instance, local_id) DO NOTHING`
+	qInsertSource = `INSERT OR IGNORE INTO post_sources(post_id, instance, tag) VALUES (?, ?, ?)`
+	qLinkParent   = `UPDATE posts SET in_reply_to_post = i.post_id, thread_root = NULL FROM post_ids AS i
+				WHERE i.instance = ? AND i.local_id = ? AND posts.id = ? AND posts.in_reply_to_post IS NULL`
+	qLinkStoredChildren = `UPDATE posts SET in_reply_to_post = ?, thread_root = NULL WHERE in_reply_to_post IS NULL AND id IN
+			(SELECT post_id FROM post_ids WHERE instance = ? AND in_reply_to_local_id = ?)`
+	qUnclassifyNeighbour = `DELETE FROM classifications WHERE post_id IN
+				(SELECT in_reply_to_post FROM posts WHERE id = ?1 UNION SELECT id FROM posts WHERE in_reply_to_post = ?1)`
+	qInsertTag      = `INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES (?, ?)`
+	qInsertMention  = `INSERT OR IGNORE INTO post_mentions(post_id, acct) VALUES (?, ?)`
+	qInsertLink     = `INSERT OR IGNORE INTO post_links(post_id, url, domain) VALUES (?, ?, ?)`
+	qDeleteTags     = `DELETE FROM post_tags WHERE post_id = ?`
+	qDeleteMentions = `DELETE FROM post_mentions WHERE post_id = ?`
+	qDeleteLinks    = `DELETE FROM post_links WHERE post_id = ?`
+)
+
+// rowStatements are prepared with writeStatements.
+var rowStatements = []string{qKeepVersion, qUpdateEdited, qUnclassifyEdited, qUpdateCounts, qLastSeen, qInsertID, qInsertSource, qLinkParent, qLinkStoredChildren, qUnclassifyNeighbour, qInsertTag, qInsertMention, qInsertLink, qDeleteTags, qDeleteMentions, qDeleteLinks}
+
 // upsert stores one post. A post already stored (by uri, from any instance or
 // tag) is updated in place: counts refreshed, an edit keeps the previous
 // version in post_edits. A tombstoned post stays a tombstone.
@@ -318,16 +353,15 @@ func (w *writer) updatePost(p *Post, old storedPost) (int, error) {
 		if old.edited.Valid {
 			versionAt = old.edited.String
 		}
-		if _, err := w.exec(`INSERT OR IGNORE INTO post_edits(post_id, version_at, content, spoiler_text) VALUES (?, ?, ?, ?)`,
+		if _, err := w.exec(qKeepVersion,
 			postID, versionAt, old.content.String, old.spoiler.String); err != nil {
 			return 0, fmt.Errorf("keep previous version of %s: %w", p.URI, err)
 		}
-		if _, err := w.exec(`UPDATE posts SET edited_at = ?, content = ?, text = ?, spoiler_text = ?, sensitive = ?, language = ?,
-				media_count = ?, card_url = ?, raw = ? WHERE id = ?`,
+		if _, err := w.exec(qUpdateEdited,
 			nullTime(p.EditedAt), p.Content, p.Text, p.SpoilerText, p.Sensitive, p.Language, p.MediaCount, nullString(p.CardURL), string(p.Raw), postID); err != nil {
 			return 0, fmt.Errorf("update %s: %w", p.URI, err)
 		}
-		for _, q := range []string{`DELETE FROM post_tags WHERE post_id = ?`, `DELETE FROM post_mentions WHERE post_id = ?`, `DELETE FROM post_links WHERE post_id = ?`} {
+		for _, q := range []string{qDeleteTags, qDeleteMentions, qDeleteLinks} {
 			if _, err := w.exec(q, postID); err != nil {
 				return 0, err
 			}
@@ -336,7 +370,7 @@ func (w *writer) updatePost(p *Post, old storedPost) (int, error) {
 			return 0, err
 		}
 		// The text changed: classify it again (its replies read it too).
-		if _, err := w.exec(`DELETE FROM classifications WHERE post_id = ?1 OR post_id IN (SELECT id FROM posts WHERE in_reply_to_post = ?1)`, postID); err != nil {
+		if _, err := w.exec(qUnclassifyEdited, postID); err != nil {
 			return 0, err
 		}
 	}
@@ -345,13 +379,12 @@ func (w *writer) updatePost(p *Post, old storedPost) (int, error) {
 		needsInteractions := p.Reblogs > 0 || p.Favourites > 0
 		moreReplies := p.Replies > old.replies
 		moreBoostsOrFavs := p.Reblogs != old.reblogs || p.Favourites != old.favs
-		if _, err := w.exec(`UPDATE posts SET replies_count = ?, reblogs_count = ?, favourites_count = ?,
-				needs_context = MAX(needs_context, ?), needs_interactions = MAX(needs_interactions, ?) WHERE id = ?`,
+		if _, err := w.exec(qUpdateCounts,
 			p.Replies, p.Reblogs, p.Favourites, moreReplies, moreBoostsOrFavs && needsInteractions, postID); err != nil {
 			return 0, fmt.Errorf("update counts of %s: %w", p.URI, err)
 		}
 	}
-	if _, err := w.exec(`UPDATE posts SET last_seen = ? WHERE id = ?`, w.now, postID); err != nil {
+	if _, err := w.exec(qLastSeen, w.now, postID); err != nil {
 		return 0, err
 	}
 	if edited || countsChanged {
@@ -363,31 +396,27 @@ func (w *writer) updatePost(p *Post, old storedPost) (int, error) {
 // link records where the post was seen (its local id, the tag timeline)
 // and links it to its parent and stored children, whichever arrived first.
 func (w *writer) link(instance, tag string, p *Post, postID int64, isNew bool) error {
-	if _, err := w.exec(`INSERT INTO post_ids(instance, local_id, post_id, in_reply_to_local_id) VALUES (?, ?, ?, ?)
-			ON CONFLICT(instance, local_id) DO NOTHING`, instance, p.LocalID, postID, nullString(p.InReplyToLocalID)); err != nil {
+	if _, err := w.exec(qInsertID, instance, p.LocalID, postID, nullString(p.InReplyToLocalID)); err != nil {
 		return fmt.Errorf("local id of %s: %w", p.URI, err)
 	}
-	if _, err := w.exec(`INSERT OR IGNORE INTO post_sources(post_id, instance, tag) VALUES (?, ?, ?)`, postID, instance, tag); err != nil {
+	if _, err := w.exec(qInsertSource, postID, instance, tag); err != nil {
 		return err
 	}
 	// A post given a parent has its thread root (and its replies')
 	// recomputed by UpdateThreadRoots.
 	if p.InReplyToLocalID != "" {
-		if _, err := w.exec(`UPDATE posts SET in_reply_to_post = i.post_id, thread_root = NULL FROM post_ids AS i
-				WHERE i.instance = ? AND i.local_id = ? AND posts.id = ? AND posts.in_reply_to_post IS NULL`, instance, p.InReplyToLocalID, postID); err != nil {
+		if _, err := w.exec(qLinkParent, instance, p.InReplyToLocalID, postID); err != nil {
 			return err
 		}
 	}
-	if _, err := w.exec(`UPDATE posts SET in_reply_to_post = ?, thread_root = NULL WHERE in_reply_to_post IS NULL AND id IN
-			(SELECT post_id FROM post_ids WHERE instance = ? AND in_reply_to_local_id = ?)`, postID, instance, p.LocalID); err != nil {
+	if _, err := w.exec(qLinkStoredChildren, postID, instance, p.LocalID); err != nil {
 		return err
 	}
 	if isNew {
 		// A new post changes how its parent reads (it drew a reply) and how
 		// replies already stored read (their parent is now known): classify
 		// those again.
-		if _, err := w.exec(`DELETE FROM classifications WHERE post_id IN
-				(SELECT in_reply_to_post FROM posts WHERE id = ?1 UNION SELECT id FROM posts WHERE in_reply_to_post = ?1)`, postID); err != nil {
+		if _, err := w.exec(qUnclassifyNeighbour, postID); err != nil {
 			return err
 		}
 	}
@@ -397,17 +426,17 @@ func (w *writer) link(instance, tag string, p *Post, postID int64, isNew bool) e
 // children writes a post's tags, mentions and links.
 func (w *writer) children(postID int64, p *Post) error {
 	for _, t := range p.Tags {
-		if _, err := w.exec(`INSERT OR IGNORE INTO post_tags(post_id, tag) VALUES (?, ?)`, postID, t); err != nil {
+		if _, err := w.exec(qInsertTag, postID, t); err != nil {
 			return fmt.Errorf("tags of %s: %w", p.URI, err)
 		}
 	}
 	for _, m := range p.Mentions {
-		if _, err := w.exec(`INSERT OR IGNORE INTO post_mentions(post_id, acct) VALUES (?, ?)`, postID, m); err != nil {
+		if _, err := w.exec(qInsertMention, postID, m); err != nil {
 			return fmt.Errorf("mentions of %s: %w", p.URI, err)
 		}
 	}
 	for _, l := range p.Links {
-		if _, err := w.exec(`INSERT OR IGNORE INTO post_links(post_id, url, domain) VALUES (?, ?, ?)`, postID, l.URL, l.Domain); err != nil {
+		if _, err := w.exec(qInsertLink, postID, l.URL, l.Domain); err != nil {
 			return fmt.Errorf("links of %s: %w", p.URI, err)
 		}
 	}

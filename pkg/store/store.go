@@ -118,6 +118,27 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	if IsPostgres(path) {
 		return openPostgres(ctx, path, readOnly, false)
 	}
+	return openChecked(ctx, path, readOnly, true)
+}
+
+// OpenForAnalysis opens an existing database for writing what analysis
+// derives from the posts (per-post facts, community assignments), which a
+// later run rebuilds. It skips SQLite's quick_check, which reads the whole
+// file (seconds on a million posts), unless the schema must be migrated
+// first: quick_check guards the commands that write what was harvested.
+func OpenForAnalysis(ctx context.Context, path string) (*Store, error) {
+	if IsPostgres(path) {
+		// No file to check; a role that may only read gets a read-only
+		// store, as from OpenExisting.
+		return openPostgres(ctx, path, false, true)
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, &NoDatabaseError{Path: path, State: "does not exist"}
+	}
+	return openChecked(ctx, path, false, false)
+}
+
+func openChecked(ctx context.Context, path string, readOnly, alwaysCheck bool) (*Store, error) {
 	if err := checkFile(path, readOnly); err != nil {
 		return nil, err
 	}
@@ -125,7 +146,7 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 	// not wait for: when another process is creating the same file, try
 	// again for a while.
 	for attempt := 0; ; attempt++ {
-		s, err := openOnce(ctx, path, readOnly)
+		s, err := openOnce(ctx, path, readOnly, alwaysCheck)
 		if err == nil || attempt == 50 || !isBusy(err) {
 			return s, err
 		}
@@ -156,7 +177,7 @@ func isBusy(err error) bool {
 	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
 
-func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
+func openOnce(ctx context.Context, path string, readOnly, alwaysCheck bool) (*Store, error) {
 	dsn := "file:" + escapePath(path) + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
 	if readOnly {
 		dsn += "&mode=ro"
@@ -192,9 +213,17 @@ func openOnce(ctx context.Context, path string, readOnly bool) (*Store, error) {
 		return nil, classifyOpenError(path, err)
 	}
 	if !readOnly {
-		if err := s.quickCheck(ctx); err != nil {
-			w.Close()
-			return nil, err
+		check := alwaysCheck
+		if !check {
+			// A file from before schema_migrations has version 0.
+			have, err := s.version(ctx)
+			check = err != nil || have < len(migrations)
+		}
+		if check {
+			if err := s.quickCheck(ctx); err != nil {
+				w.Close()
+				return nil, err
+			}
 		}
 		if err := persistWAL(ctx, w); err != nil {
 			w.Close()

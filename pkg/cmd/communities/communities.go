@@ -102,7 +102,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	by := opts.By
-	st, err := store.OpenExisting(ctx, cfg.DB)
+	st, err := store.OpenForAnalysis(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
