@@ -48,6 +48,11 @@ func openPostgres(ctx context.Context, location string, readOnly, allowReader bo
 	cfg.RuntimeParams["application_name"] = fmt.Sprintf("copharvest pid %d on %s", os.Getpid(), host)
 	if readOnly {
 		cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	} else {
+		// SQLite's synchronous=NORMAL: a server crash may lose the last
+		// commits, never consistency (a page and its cursor are one
+		// transaction, so the next sync fetches that page again).
+		cfg.RuntimeParams["synchronous_commit"] = "off"
 	}
 	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(8)
