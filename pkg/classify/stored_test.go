@@ -55,3 +55,60 @@ func TestEncodeHitsMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// ruleIDsDecoded is RuleIDs by a full decode: what the fast reader must match.
+func ruleIDsDecoded(stored string) []string {
+	ids := []string{}
+	for _, h := range DecodeHits(stored) {
+		ids = append(ids, h.Rule)
+	}
+	return ids
+}
+
+// RuleIDs reads ids without decoding; it must give what a full decode gives,
+// whatever words the hits matched and whatever the stored value holds.
+func TestRuleIDsMatchesDecoding(t *testing.T) {
+	odd := []string{"", "P1", `{"rule":"X"}`, `"rule":`, `q"uote`, `back\slash`, "<b>", "Māori", "bad\xff", `{"rule":"P9","weight":1}`}
+	var values []string
+	for _, rule := range odd {
+		for _, word := range odd {
+			values = append(values, EncodeHits(Result{
+				Domain:   Dimension{Hits: []Hit{{Rule: "D1", Weight: 1, Matched: []string{word}}}},
+				Practice: Dimension{Hits: []Hit{{Rule: rule, Weight: 0.5, Matched: []string{word, "x"}}, {Rule: "P3", Weight: 0.25}}},
+			}))
+		}
+	}
+	values = append(values, "", "null", "[]", "not json", `[{"weight":1,"rule":"P1"}]`, `[{"rule":"P1","weight":1,"matched":["a"]},{"weight":2,"rule":"C1"}]`)
+	fast := 0
+	for _, v := range values {
+		if _, ok := ruleIDsFast(v); ok {
+			fast++
+		}
+		if got, want := RuleIDs(v), ruleIDsDecoded(v); !slices.Equal(got, want) {
+			t.Errorf("RuleIDs(%s) = %q, decoding gives %q", v, got, want)
+		}
+	}
+	// Ids that JSON writes without an escape ("", "P1", "Māori": 3 of the
+	// odd ones, with every word) and "[]" take the fast path; the rest are
+	// decoded.
+	if fast != 3*len(odd)+1 {
+		t.Errorf("the fast reader took %d values, want the %d whose ids need no escape", fast, 3*len(odd)+1)
+	}
+}
+
+func FuzzRuleIDs(f *testing.F) {
+	f.Add("P1", "word", `[{"rule":"P1","weight":1}]`)
+	f.Add(`q"`, `{"rule":"`, "null")
+	f.Fuzz(func(t *testing.T, rule, word, raw string) {
+		RuleIDs(raw) // any stored text: no panic
+		hits := []Hit{{Rule: rule, Weight: 1, Matched: []string{word}}, {Rule: word, Weight: 0.5}}
+		for _, v := range []string{
+			EncodeHits(Result{Practice: Dimension{Hits: hits}}),
+			EncodeStoredHits([]StoredHit{StoredHit(hits[0]), StoredHit(hits[1])}),
+		} {
+			if got, want := RuleIDs(v), ruleIDsDecoded(v); !slices.Equal(got, want) {
+				t.Fatalf("RuleIDs(%q) = %q, decoding gives %q", v, got, want)
+			}
+		}
+	})
+}
