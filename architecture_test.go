@@ -70,9 +70,36 @@ func TestCommandsDoNotImportCommands(t *testing.T) {
 	}
 }
 
+// Only pkg/store talks to a database: no other package imports a driver
+// (or knows which backend it talks to). Test support (internal/pgtest,
+// tests) and the benchmarks' floors, which measure the bare driver, may.
+func TestOnlyStoreImportsADatabaseDriver(t *testing.T) {
+	drivers := []string{"modernc.org/sqlite", "github.com/jackc/pgx", "github.com/lib/pq", "github.com/mattn/go-sqlite3"}
+	checked := 0
+	for dir, files := range goFiles(t, ".", false, parser.ImportsOnly) {
+		if dir == "pkg/store" || dir == "internal/pgtest" || strings.HasPrefix(dir, "bench/") {
+			continue
+		}
+		checked++
+		for _, f := range files {
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				for _, d := range drivers {
+					if path == d || strings.HasPrefix(path, d+"/") {
+						t.Errorf("%s imports the database driver %s: only pkg/store may", dir, path)
+					}
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("checked only %d packages", checked)
+	}
+}
+
 var (
 	flagName    = regexp.MustCompile(`(^|[^\w-])--[a-z][a-z-]+`)
-	commandName = regexp.MustCompile(`copharvest (sync|login|init|status|classify|communities|report|export|sample|eval|train|explain|demo|version)\b`)
+	commandName = regexp.MustCompile(`copharvest (sync|login|init|status|classify|communities|report|export|sample|eval|train|explain|demo|version|copy)\b`)
 )
 
 // Domain packages know nothing of flags or commands: their errors and

@@ -74,6 +74,7 @@ func syncBench(args []string) error {
 	limit := fs.Int("limit", 300, "rate limit per window (0: no limit)")
 	window := fs.Duration("window", 500*time.Millisecond, "rate-limit window (Mastodon: 5m; shortened)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sync to this file")
+	dbLoc := fs.String("db", "", "database to sync into: an empty postgres:// database (default: a temporary SQLite file)")
 	fs.Parse(args)
 	if *limit <= 0 {
 		*limit = 1 << 30
@@ -113,7 +114,11 @@ func syncBench(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	st, err := store.Open(context.Background(), filepath.Join(dir, "b.db"), false)
+	loc := *dbLoc
+	if loc == "" {
+		loc = filepath.Join(dir, "b.db")
+	}
+	st, err := store.Open(context.Background(), loc, false)
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 		return Result{By: opts.By, Period: opts.Period}, err
 	}
 	res, assign := analyze(d, opts, det)
-	if opts.Save && opts.By == ByGraph {
+	// A reader who may not write (a read-only database role) still gets
+	// the analysis; only the saved assignments for exports are skipped.
+	if opts.Save && opts.By == ByGraph && st.Writable() {
 		if err := st.SaveCommunities(ctx, assign); err != nil {
 			return res, err
 		}

@@ -143,3 +143,15 @@ func TestMalformedTokensFileNeverShowsTheToken(t *testing.T) {
 		}
 	}
 }
+
+// db: takes a PostgreSQL URL as it is (the store tells the backends apart).
+func TestDBMayBeAPostgresURL(t *testing.T) {
+	cfg := &Config{}
+	const url = "postgres://harvester@db.example.org:5432/cop?sslmode=verify-full"
+	if err := Parse(cfg, "config.yaml", []byte("db: "+url+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DB != url {
+		t.Errorf("db = %q, want %q", cfg.DB, url)
+	}
+}

@@ -53,7 +53,7 @@ func (s *Store) UpdateThreadRoots(ctx context.Context) error {
 	if done != "incremental" {
 		tops = `tops(id) AS (SELECT id FROM posts WHERE in_reply_to_post IS NULL)`
 	}
-	_, err = s.w.ExecContext(ctx, `WITH RECURSIVE `+tops+`,
+	_, err = s.exec(ctx, `WITH RECURSIVE `+tops+`,
 			down(id, root) AS (
 				SELECT id, id FROM tops
 				UNION ALL

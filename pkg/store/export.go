@@ -242,7 +242,7 @@ func (s *Store) ExportEdges(ctx context.Context, f ExportFilter, fn func(*EdgeRo
 	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, sa.acct, ta.acct, `+optedOut("sa")+`, `+optedOut("ta")+`, p.uri, e.at
 		FROM `+edges+` e JOIN posts p ON p.id = e.post_id
 		JOIN accounts sa ON sa.id = e.source_id JOIN accounts ta ON ta.id = e.target_id
-		WHERE 1 = 1`+where+` ORDER BY e.at, p.id, e.kind`, args...)
+		WHERE 1 = 1`+where+` ORDER BY e.at, p.id, e.kind, sa.acct, ta.acct`, args...)
 	if err != nil {
 		return fmt.Errorf("read interactions to export: %w", err)
 	}

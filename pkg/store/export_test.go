@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"path/filepath"
+	"github.com/oeru/copharvest/internal/pgtest"
 	"slices"
 	"testing"
 	"time"
@@ -11,9 +11,9 @@ import (
 // exportFixture: ana starts a thread, bo replies, ana replies to bo (depth
 // 2), cy (opted out) replies and mentions bo, bo's second post is deleted;
 // cy boosts ana's root.
-func exportFixture(t *testing.T) (*Store, time.Time) {
+func exportFixture(t *testing.T, b pgtest.Backend) (*Store, time.Time) {
 	t.Helper()
-	st := open(t, filepath.Join(t.TempDir(), "e.db"))
+	st := open(t, b.New(t))
 	ctx := context.Background()
 	at := time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
 	mk := func(uri, id, parent, acct string, minutes int) Post {
@@ -43,121 +43,133 @@ func exportFixture(t *testing.T) (*Store, time.Time) {
 }
 
 func TestExportPostsThreadRootsTombstonesAndOptOut(t *testing.T) {
-	st, _ := exportFixture(t)
-	ctx := context.Background()
-	byURI := map[string]PostRow{}
-	err := st.ExportPosts(ctx, ExportFilter{}, true, func(r *PostRow) error {
-		byURI[r.URI] = *r
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(byURI) != 5 {
-		t.Fatalf("%d posts exported, want 5 (tombstone included)", len(byURI))
-	}
-	const base = "https://a.example/s/"
-	for uri, wantRoot := range map[string]string{"1": "1", "2": "1", "3": "1", "4": "1", "5": "5"} {
-		if got := byURI[base+uri].ThreadRootURI; got != base+wantRoot {
-			t.Errorf("root of %s = %q, want %s", uri, got, base+wantRoot)
-		}
-	}
-	deep := byURI[base+"3"]
-	if deep.InReplyToURI != base+"2" || deep.InReplyToAuthor != "bo@a.example" || deep.Instance != "a.example" || deep.LocalID != "3" {
-		t.Errorf("reply fields of post 3: %+v", deep)
-	}
-	gone := byURI[base+"5"]
-	if gone.DeletedAt.IsZero() || gone.Text != "" || gone.Raw != "" || len(gone.Links) != 0 {
-		t.Errorf("tombstone carries content or no deleted time: %+v", gone)
-	}
-	if !byURI[base+"4"].AuthorOptedOut || byURI[base+"1"].AuthorOptedOut {
-		t.Error("opted_out wrong")
-	}
-	n := 0
-	st.ExportPosts(ctx, ExportFilter{ExcludeOptedOut: true}, false, func(r *PostRow) error {
-		if r.Author == "cy@b.example" {
-			t.Error("opted-out author exported with ExcludeOptedOut")
-		}
-		n++
-		return nil
-	})
-	if n != 4 {
-		t.Errorf("%d posts without the opted-out, want 4", n)
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			st, _ := exportFixture(t, b)
+			ctx := context.Background()
+			byURI := map[string]PostRow{}
+			err := st.ExportPosts(ctx, ExportFilter{}, true, func(r *PostRow) error {
+				byURI[r.URI] = *r
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(byURI) != 5 {
+				t.Fatalf("%d posts exported, want 5 (tombstone included)", len(byURI))
+			}
+			const base = "https://a.example/s/"
+			for uri, wantRoot := range map[string]string{"1": "1", "2": "1", "3": "1", "4": "1", "5": "5"} {
+				if got := byURI[base+uri].ThreadRootURI; got != base+wantRoot {
+					t.Errorf("root of %s = %q, want %s", uri, got, base+wantRoot)
+				}
+			}
+			deep := byURI[base+"3"]
+			if deep.InReplyToURI != base+"2" || deep.InReplyToAuthor != "bo@a.example" || deep.Instance != "a.example" || deep.LocalID != "3" {
+				t.Errorf("reply fields of post 3: %+v", deep)
+			}
+			gone := byURI[base+"5"]
+			if gone.DeletedAt.IsZero() || gone.Text != "" || gone.Raw != "" || len(gone.Links) != 0 {
+				t.Errorf("tombstone carries content or no deleted time: %+v", gone)
+			}
+			if !byURI[base+"4"].AuthorOptedOut || byURI[base+"1"].AuthorOptedOut {
+				t.Error("opted_out wrong")
+			}
+			n := 0
+			st.ExportPosts(ctx, ExportFilter{ExcludeOptedOut: true}, false, func(r *PostRow) error {
+				if r.Author == "cy@b.example" {
+					t.Error("opted-out author exported with ExcludeOptedOut")
+				}
+				n++
+				return nil
+			})
+			if n != 4 {
+				t.Errorf("%d posts without the opted-out, want 4", n)
+			}
+		})
 	}
 }
 
 func TestExportTiesAggregatesAndWindow(t *testing.T) {
-	st, at := exportFixture(t)
-	ctx := context.Background()
-	var got []string
-	err := st.ExportTies(ctx, ExportFilter{}, func(r *TieRow) error {
-		got = append(got, r.Kind+" "+r.Source+">"+r.Target)
-		if r.Count < 1 || r.First.IsZero() || r.Last.Before(r.First) {
-			t.Errorf("bad tie %+v", r)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"reply ana@a.example>bo@a.example", "reply bo@a.example>ana@a.example",
-		"boost cy@b.example>ana@a.example", "reply cy@b.example>ana@a.example", "mention cy@b.example>bo@a.example"}
-	if !slices.Equal(got, want) {
-		t.Errorf("ties\n got %q\nwant %q", got, want)
-	}
-	got = nil
-	st.ExportTies(ctx, ExportFilter{ExcludeOptedOut: true}, func(r *TieRow) error {
-		got = append(got, r.Kind+" "+r.Source+">"+r.Target)
-		return nil
-	})
-	if len(got) != 2 {
-		t.Errorf("without opted-out accounts: %q, want the two ana/bo replies", got)
-	}
-	var edges int
-	st.ExportEdges(ctx, ExportFilter{Since: at.Add(15 * time.Minute)}, func(r *EdgeRow) error {
-		edges++
-		return nil
-	})
-	// Post 3's reply, post 4's reply and mention; the boost is on post 1, before.
-	if edges != 3 {
-		t.Errorf("%d edges from posts after 9:15, want 3", edges)
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			st, at := exportFixture(t, b)
+			ctx := context.Background()
+			var got []string
+			err := st.ExportTies(ctx, ExportFilter{}, func(r *TieRow) error {
+				got = append(got, r.Kind+" "+r.Source+">"+r.Target)
+				if r.Count < 1 || r.First.IsZero() || r.Last.Before(r.First) {
+					t.Errorf("bad tie %+v", r)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"reply ana@a.example>bo@a.example", "reply bo@a.example>ana@a.example",
+				"boost cy@b.example>ana@a.example", "reply cy@b.example>ana@a.example", "mention cy@b.example>bo@a.example"}
+			if !slices.Equal(got, want) {
+				t.Errorf("ties\n got %q\nwant %q", got, want)
+			}
+			got = nil
+			st.ExportTies(ctx, ExportFilter{ExcludeOptedOut: true}, func(r *TieRow) error {
+				got = append(got, r.Kind+" "+r.Source+">"+r.Target)
+				return nil
+			})
+			if len(got) != 2 {
+				t.Errorf("without opted-out accounts: %q, want the two ana/bo replies", got)
+			}
+			var edges int
+			st.ExportEdges(ctx, ExportFilter{Since: at.Add(15 * time.Minute)}, func(r *EdgeRow) error {
+				edges++
+				return nil
+			})
+			// Post 3's reply, post 4's reply and mention; the boost is on post 1, before.
+			if edges != 3 {
+				t.Errorf("%d edges from posts after 9:15, want 3", edges)
+			}
+		})
 	}
 }
 
 func TestEarlierAuthorsAndAccountsWindow(t *testing.T) {
-	st, at := exportFixture(t)
-	ctx := context.Background()
-	var earlier []string
-	err := st.EarlierAuthors(ctx, at.Add(15*time.Minute), at.Add(time.Hour), func(acct string) error {
-		earlier = append(earlier, acct)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// After 9:15 ana (posted at 9:00) returns; cy posts for the first time;
-	// bo's only post after 9:15 is deleted, so bo is not active then.
-	if !slices.Equal(earlier, []string{"ana@a.example"}) {
-		t.Errorf("earlier authors: %q", earlier)
-	}
-	var times []time.Time
-	st.PostAuthors(ctx, time.Time{}, time.Time{}, func(acct string, t time.Time) error {
-		times = append(times, t)
-		return nil
-	})
-	if len(times) != 4 || !slices.IsSortedFunc(times, time.Time.Compare) {
-		t.Errorf("post authors: %d live posts, sorted %v", len(times), slices.IsSortedFunc(times, time.Time.Compare))
-	}
-	var accts []string
-	st.ExportAccounts(ctx, ExportFilter{Since: at.Add(25 * time.Minute)}, false, func(r *AccountRow) error {
-		accts = append(accts, r.Acct)
-		if r.Acct == "cy@b.example" && (!r.OptedOut || r.Posts != 1) {
-			t.Errorf("cy: %+v", r)
-		}
-		return nil
-	})
-	// cy posted after 9:25 and mentioned bo; ana was replied to by cy.
-	if !slices.Equal(accts, []string{"ana@a.example", "bo@a.example", "cy@b.example"}) {
-		t.Errorf("accounts in window: %q", accts)
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			st, at := exportFixture(t, b)
+			ctx := context.Background()
+			var earlier []string
+			err := st.EarlierAuthors(ctx, at.Add(15*time.Minute), at.Add(time.Hour), func(acct string) error {
+				earlier = append(earlier, acct)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// After 9:15 ana (posted at 9:00) returns; cy posts for the first time;
+			// bo's only post after 9:15 is deleted, so bo is not active then.
+			if !slices.Equal(earlier, []string{"ana@a.example"}) {
+				t.Errorf("earlier authors: %q", earlier)
+			}
+			var times []time.Time
+			st.PostAuthors(ctx, time.Time{}, time.Time{}, func(acct string, t time.Time) error {
+				times = append(times, t)
+				return nil
+			})
+			if len(times) != 4 || !slices.IsSortedFunc(times, time.Time.Compare) {
+				t.Errorf("post authors: %d live posts, sorted %v", len(times), slices.IsSortedFunc(times, time.Time.Compare))
+			}
+			var accts []string
+			st.ExportAccounts(ctx, ExportFilter{Since: at.Add(25 * time.Minute)}, false, func(r *AccountRow) error {
+				accts = append(accts, r.Acct)
+				if r.Acct == "cy@b.example" && (!r.OptedOut || r.Posts != 1) {
+					t.Errorf("cy: %+v", r)
+				}
+				return nil
+			})
+			// cy posted after 9:25 and mentioned bo; ana was replied to by cy.
+			if !slices.Equal(accts, []string{"ana@a.example", "bo@a.example", "cy@b.example"}) {
+				t.Errorf("accounts in window: %q", accts)
+			}
+		})
 	}
 }

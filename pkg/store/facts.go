@@ -419,7 +419,7 @@ func factsRange(since, until time.Time) (string, []any) {
 func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact) error) error {
 	where, args := factsRange(since, until)
 	rows, err := s.r.QueryContext(ctx, `SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
-			f.flags & ? AND EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = f.post_id AND r.account_id <> f.author AND r.deleted_at IS NULL)
+			(f.flags & ?) <> 0 AND EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = f.post_id AND r.account_id <> f.author AND r.deleted_at IS NULL)
 		FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, append([]any{FactQuestion}, args...)...)
 	if err != nil {
 		return fmt.Errorf("read post facts: %w", err)

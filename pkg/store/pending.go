@@ -31,8 +31,8 @@ func (s *Store) PendingThreads(ctx context.Context, instance string) ([]Pending,
 			WHERE q.in_reply_to_post IS NOT NULL AND chain.depth < 200
 		),
 		roots AS (
-			SELECT start, cur AS root FROM chain c
-			WHERE depth = (SELECT MAX(depth) FROM chain c2 WHERE c2.start = c.start)
+			SELECT c.start, c.cur AS root FROM chain c
+			JOIN (SELECT start, MAX(depth) AS depth FROM chain GROUP BY start) top ON top.start = c.start AND top.depth = c.depth
 		)
 		SELECT p.uri, pi.local_id, COALESCE(pi.in_reply_to_local_id, ''),
 			CASE WHEN rp.in_reply_to_local_id IS NULL THEN COALESCE(rp.local_id, '') ELSE '' END

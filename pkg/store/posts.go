@@ -211,20 +211,20 @@ const qAccount = `INSERT INTO accounts(acct, uri, url, username, display_name, n
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(acct) DO UPDATE SET uri = excluded.uri, url = excluded.url, username = excluded.username,
 			display_name = excluded.display_name, note = excluded.note, bot = excluded.bot,
-			discoverable = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.discoverable, accounts.discoverable)
-				WHEN accounts.flags_from_home THEN COALESCE(accounts.discoverable, excluded.discoverable)
+			discoverable = CASE WHEN excluded.flags_from_home = 1 THEN COALESCE(excluded.discoverable, accounts.discoverable)
+				WHEN accounts.flags_from_home = 1 THEN COALESCE(accounts.discoverable, excluded.discoverable)
 				WHEN accounts.discoverable = 0 OR excluded.discoverable = 0 THEN 0
 				ELSE COALESCE(excluded.discoverable, accounts.discoverable) END,
-			indexable = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.indexable, accounts.indexable)
-				WHEN accounts.flags_from_home THEN COALESCE(accounts.indexable, excluded.indexable)
+			indexable = CASE WHEN excluded.flags_from_home = 1 THEN COALESCE(excluded.indexable, accounts.indexable)
+				WHEN accounts.flags_from_home = 1 THEN COALESCE(accounts.indexable, excluded.indexable)
 				WHEN accounts.indexable = 0 OR excluded.indexable = 0 THEN 0
 				ELSE COALESCE(excluded.indexable, accounts.indexable) END,
-			noindex = CASE WHEN excluded.flags_from_home THEN COALESCE(excluded.noindex, accounts.noindex)
-				WHEN accounts.flags_from_home THEN COALESCE(accounts.noindex, excluded.noindex)
+			noindex = CASE WHEN excluded.flags_from_home = 1 THEN COALESCE(excluded.noindex, accounts.noindex)
+				WHEN accounts.flags_from_home = 1 THEN COALESCE(accounts.noindex, excluded.noindex)
 				WHEN accounts.noindex = 1 OR excluded.noindex = 1 THEN 1
 				ELSE COALESCE(excluded.noindex, accounts.noindex) END,
-			optout = CASE WHEN excluded.flags_from_home THEN excluded.optout
-				WHEN accounts.flags_from_home THEN accounts.optout
+			optout = CASE WHEN excluded.flags_from_home = 1 THEN excluded.optout
+				WHEN accounts.flags_from_home = 1 THEN accounts.optout
 				ELSE MAX(accounts.optout, excluded.optout) END,
 			flags_from_home = MAX(accounts.flags_from_home, excluded.flags_from_home),
 			created_at = excluded.created_at, followers_count = excluded.followers_count,
@@ -258,7 +258,7 @@ const (
 				media_count = ?, card_url = ?, raw = ? WHERE id = ?`
 	qUnclassifyEdited = `DELETE FROM classifications WHERE post_id = ?1 OR post_id IN (SELECT id FROM posts WHERE in_reply_to_post = ?1)`
 	qUpdateCounts     = `UPDATE posts SET replies_count = ?, reblogs_count = ?, favourites_count = ?,
-				needs_context = needs_context OR ?, needs_interactions = needs_interactions OR ? WHERE id = ?`
+				needs_context = MAX(needs_context, ?), needs_interactions = MAX(needs_interactions, ?) WHERE id = ?`
 	qLastSeen = `UPDATE posts SET last_seen = ? WHERE id = ?`
 	qInsertID = `INSERT INTO post_ids(instance, local_id, post_id, in_reply_to_local_id) VALUES (?, ?, ?, ?)
 			ON CONFLICT(instance, local_id) DO NOTHING`

@@ -29,8 +29,10 @@ type Run struct {
 // StartRun records a sync that has begun.
 func (s *Store) StartRun(ctx context.Context, instances, tags []string) (int64, error) {
 	var id int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO runs(started_at, status, instances, tags) VALUES (?, 'running', ?, ?) RETURNING id`,
-		s.stamp(), strings.Join(instances, " "), strings.Join(tags, " ")).Scan(&id)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `INSERT INTO runs(started_at, status, instances, tags) VALUES (?, 'running', ?, ?) RETURNING id`,
+			s.stamp(), strings.Join(instances, " "), strings.Join(tags, " ")).Scan(&id)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("record run start: %w", err)
 	}
@@ -43,7 +45,10 @@ const DeadRunError = "the process was killed or crashed before recording how the
 // CloseDeadRuns marks runs still "running" as failed. Call it only while
 // holding the sync lock: then no live process owns such a run.
 func (s *Store) CloseDeadRuns(ctx context.Context) (int, error) {
-	res, err := s.w.ExecContext(ctx, `UPDATE runs SET status = 'failed', error = ? WHERE status = 'running'`, DeadRunError)
+	if s.pg {
+		return s.closeDeadRunsPG(ctx)
+	}
+	res, err := s.exec(ctx, `UPDATE runs SET status = 'failed', error = ? WHERE status = 'running'`, DeadRunError)
 	if err != nil {
 		return 0, fmt.Errorf("close dead runs: %w", err)
 	}
@@ -56,7 +61,7 @@ func (s *Store) CloseDeadRuns(ctx context.Context) (int, error) {
 func (s *Store) FinishRun(r Run) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, err := s.w.ExecContext(ctx, `UPDATE runs SET ended_at = ?, status = ?, requests = ?, new_posts = ?, updated_posts = ?,
+	_, err := s.exec(ctx, `UPDATE runs SET ended_at = ?, status = ?, requests = ?, new_posts = ?, updated_posts = ?,
 			deleted_posts = ?, waits = ?, waited_ms = ?, rejected = ?, error = ? WHERE id = ?`,
 		s.stamp(), r.Status, r.Requests, r.New, r.Updated, r.Deleted, r.Waits, r.Waited.Milliseconds(), r.Rejected, nullString(r.Error), r.ID)
 	if err != nil {
@@ -174,6 +179,6 @@ func (s *Store) Meta(ctx context.Context, key string) (string, error) {
 
 // SetMeta stores a fact.
 func (s *Store) SetMeta(ctx context.Context, key, value string) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := s.exec(ctx, `INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
 }

@@ -32,6 +32,12 @@ type Store struct {
 	// writeStmts are the write path's statements, prepared once on the
 	// write connection and reused by every transaction (see batch.go).
 	writeStmts stmtCache
+	// pg: a PostgreSQL database (postgres.go); path is then its URL with
+	// the password redacted, and w and r are one pool.
+	pg bool
+	// harvestPID: the PostgreSQL session holding this process's harvest
+	// locks (LockHarvest), whose runs are not dead.
+	harvestPID int64
 }
 
 // NotSQLiteError: the path exists but is not a SQLite database. We refuse to
@@ -106,8 +112,12 @@ func (e *DamagedError) Error() string {
 var sqliteHeader = []byte("SQLite format 3\x00")
 
 // Open opens (creating if needed) the database at path and migrates it.
-// readOnly opens for reading only and never creates or migrates.
+// readOnly opens for reading only and never creates or migrates. A
+// postgres:// URL opens a PostgreSQL database instead of a SQLite file.
 func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, readOnly, false)
+	}
 	return openChecked(ctx, path, readOnly, true)
 }
 
@@ -117,6 +127,11 @@ func Open(ctx context.Context, path string, readOnly bool) (*Store, error) {
 // file (seconds on a million posts), unless the schema must be migrated
 // first: quick_check guards the commands that write what was harvested.
 func OpenForAnalysis(ctx context.Context, path string) (*Store, error) {
+	if IsPostgres(path) {
+		// No file to check; a role that may only read gets a read-only
+		// store, as from OpenExisting.
+		return openPostgres(ctx, path, false, true)
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, &NoDatabaseError{Path: path, State: "does not exist"}
 	}
@@ -146,6 +161,11 @@ func openChecked(ctx context.Context, path string, readOnly, alwaysCheck bool) (
 // OpenExisting opens an existing database for writing; unlike Open it never
 // creates one, so a mistyped path is an error rather than a new empty file.
 func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	if IsPostgres(path) {
+		// The server says whether the database exists. A role that may
+		// only read gets a read-only store (Writable is false).
+		return openPostgres(ctx, path, false, true)
+	}
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return nil, &NoDatabaseError{Path: path, State: "does not exist"}
 	}
@@ -396,6 +416,15 @@ func (s *Store) version(ctx context.Context) (int, error) {
 }
 
 func (s *Store) checkVersion(ctx context.Context) error {
+	if s.pg {
+		var exists bool
+		if err := s.w.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+			return fmt.Errorf("open database %s: %w", s.path, err)
+		}
+		if !exists {
+			return &NoDatabaseError{Path: s.path, State: "holds no copharvest tables yet"}
+		}
+	}
 	have, err := s.version(ctx)
 	if err != nil {
 		return err
@@ -412,12 +441,16 @@ func (s *Store) checkVersion(ctx context.Context) error {
 // SchemaVersion is the number of migrations this build applies.
 func SchemaVersion() int { return len(migrations) }
 
-// Path is the database file.
+// Path is the database file, or the PostgreSQL URL without its password.
 func (s *Store) Path() string { return s.path }
 
 // Close releases both pools and checkpoints the WAL.
 func (s *Store) Close() error {
 	var errs []error
+	if s.pg {
+		errs = append(errs, s.writeStmts.close(), s.w.Close())
+		return errors.Join(errs...)
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -441,11 +474,34 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	if s.pg && s.writable {
+		// Writers take turns, as on SQLite: a page's read-then-write
+		// (which posts are stored, the next id, a post's counts) then
+		// sees every write committed before it, so concurrent harvesters
+		// never duplicate a post nor lose an update. Readers do not wait.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, pgLockClass, pgLockWrite); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
+}
+
+// exec runs one write statement as a write transaction: on PostgreSQL it
+// then waits its turn with the other writers (see inTx), so a statement
+// touching many rows never deadlocks with a harvester's page.
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = tx.ExecContext(ctx, q, args...)
+		return err
+	})
+	return res, err
 }
 
 func (s *Store) stamp() string { return FormatTime(s.now()) }

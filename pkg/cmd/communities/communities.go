@@ -112,7 +112,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if !ok && opts.Period.Until == "" && opts.Period.Week == "" {
-		return fmt.Errorf("no posts stored in %s yet: run copharvest sync first", cfg.DB)
+		return fmt.Errorf("no posts stored in %s yet: run copharvest sync first", store.Redact(cfg.DB))
 	}
 	p, err := cmdutil.ResolvePeriod(&opts.Period, loc, period.Anchor{Now: opts.Now(), DefaultEnd: end, DefaultEndReason: why, DefaultWeeks: shared.DefaultWeeks})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/store"
 	"github.com/oeru/copharvest/pkg/tableprinter"
 )
 
@@ -213,7 +214,7 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %d labelled posts are not in the database (first: %s)\n", len(missing), missing[0])
 	}
 	if res.Report.N == 0 {
-		return fmt.Errorf("none of the %d labelled posts is in %s: sync them first", len(labels), cfg.DB)
+		return fmt.Errorf("none of the %d labelled posts is in %s: sync them first", len(labels), store.Redact(cfg.DB))
 	}
 	title := fmt.Sprintf("%d hand-coded posts, classifier %s", res.Report.N, res.Classifier)
 	if opts.CV > 0 {

@@ -16,6 +16,7 @@ import (
 	"github.com/oeru/copharvest/pkg/build"
 	classifyCmd "github.com/oeru/copharvest/pkg/cmd/classify"
 	communitiesCmd "github.com/oeru/copharvest/pkg/cmd/communities"
+	copyCmd "github.com/oeru/copharvest/pkg/cmd/copy"
 	demoCmd "github.com/oeru/copharvest/pkg/cmd/demo"
 	evalCmd "github.com/oeru/copharvest/pkg/cmd/eval"
 	explainCmd "github.com/oeru/copharvest/pkg/cmd/explain"
@@ -59,7 +60,7 @@ config file (` + config.DefaultPathIn(getenv) + `), then the defaults.
 	cmd.SetOut(f.IOStreams.Out)
 	cmd.SetErr(f.IOStreams.ErrOut)
 	pf := cmd.PersistentFlags()
-	pf.StringVar(&flags.DB, "db", "", "SQLite database file (default "+config.DefaultDBPathIn(getenv)+")")
+	pf.StringVar(&flags.DB, "db", "", "database: a SQLite file, or a postgres://user@host/db URL (default "+config.DefaultDBPathIn(getenv)+")")
 	pf.StringSliceVar(&flags.Instances, "instance", nil, "Mastodon instance URL; repeatable (default https://mastodon.oeru.org)")
 	pf.StringSliceVar(&flags.Tags, "tag", nil, "hashtag to harvest, with or without #; repeatable (default cop, ds4oers)")
 	pf.StringVar(&flags.Token, "token", "", "access token (better: COPHARVEST_TOKEN or copharvest login; never printed)")
@@ -85,6 +86,7 @@ config file (` + config.DefaultPathIn(getenv) + `), then the defaults.
 		trainCmd.NewCmdTrain(f, nil),
 		reportCmd.NewCmdReport(f, nil),
 		exportCmd.NewCmdExport(f, nil),
+		copyCmd.NewCmdCopy(f, nil),
 		loginCmd.NewCmdLogin(f, nil),
 		loginCmd.NewCmdLogout(f, nil),
 		versionCmd.NewCmdVersion(f),

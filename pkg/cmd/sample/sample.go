@@ -135,7 +135,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if total == 0 {
-		return fmt.Errorf("%s holds no posts yet: run copharvest sync first", cfg.DB)
+		return fmt.Errorf("%s holds no posts yet: run copharvest sync first", store.Redact(cfg.DB))
 	}
 	picked := allocate(strata, opts.N)
 	var out io.Writer = opts.IO.Out

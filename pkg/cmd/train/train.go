@@ -14,6 +14,7 @@ import (
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/iostreams"
+	"github.com/oeru/copharvest/pkg/store"
 )
 
 // Options of the command.
@@ -110,7 +111,7 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(opts.IO.ErrOut, "warning: %d labelled posts are not in the database (first: %s)\n", len(missing), missing[0])
 	}
 	if len(ex) == 0 {
-		return fmt.Errorf("none of the %d labelled posts is in %s: sync them first", len(kept), cfg.DB)
+		return fmt.Errorf("none of the %d labelled posts is in %s: sync them first", len(kept), store.Redact(cfg.DB))
 	}
 	m, err := classify.Train(ex, classify.TrainOptions{MinCount: opts.MinCount, Folds: opts.Folds})
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/oeru/copharvest/pkg/classify"
-	"github.com/oeru/copharvest/pkg/lock"
 	"github.com/oeru/copharvest/pkg/store"
 	"github.com/oeru/copharvest/pkg/tableprinter"
 	"github.com/oeru/copharvest/pkg/text"
@@ -55,7 +54,7 @@ func Collect(ctx context.Context, st *store.Store, runs int, maxAge time.Duratio
 		rep.Problems = append(rep.Problems, rep.Warning)
 	}
 	// A run still "running" whose process no longer holds the lock died.
-	held, known := lock.Held(st.Path())
+	held, known := st.HarvestRunning(ctx)
 	for i := range rep.Runs {
 		if rep.Runs[i].Status == "running" && known && !held {
 			rep.Runs[i].Status, rep.Runs[i].Error = "failed", store.DeadRunError

@@ -150,7 +150,7 @@ func once(ctx context.Context, opts *Options, cfg *config.Config) error {
 		return err
 	}
 	defer st.Close()
-	lk, err := lock.Acquire(ctx, cfg.DB, opts.Wait)
+	lk, err := st.LockHarvest(ctx, cfg.Instances, cfg.Tags, opts.Wait)
 	if err != nil {
 		var held *lock.HeldError
 		if errors.As(err, &held) {
