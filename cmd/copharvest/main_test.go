@@ -56,9 +56,15 @@ func exitCode(err error) int {
 	return 0
 }
 
+// queryInt reads one number from a SQLite file (read-only) or, given a
+// postgres:// URL, from PostgreSQL.
 func queryInt(t *testing.T, db, q string) int {
 	t.Helper()
-	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	driver, dsn := "sqlite", "file:"+db+"?mode=ro"
+	if strings.HasPrefix(db, "postgres://") {
+		driver, dsn = "pgx", db
+	}
+	conn, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

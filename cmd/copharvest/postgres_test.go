@@ -33,20 +33,6 @@ func run(t *testing.T, env []string, args ...string) (int, string) {
 	return exitCode(cmd.Run()), buf.String()
 }
 
-func pgInt(t *testing.T, db, q string) int {
-	t.Helper()
-	conn, err := sql.Open("pgx", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	var n int
-	if err := conn.QueryRow(q).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
-}
-
 // federate copies every status of from onto to, as a server sees posts of
 // another instance: same uri, new local ids, remote accounts. Reply counts
 // grow as the copies of the replies arrive, so they end as on from.
@@ -91,10 +77,10 @@ func threeInstances(t *testing.T, posts int) (srvs []*mastodontest.Server, want 
 // checkShared asserts what three harvests of threeInstances must leave.
 func checkShared(t *testing.T, db string, srvs []*mastodontest.Server, want int) {
 	t.Helper()
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM posts`); got != want {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM posts`); got != want {
 		t.Errorf("%d posts stored, want %d (each once)", got, want)
 	}
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM (SELECT uri FROM posts GROUP BY uri HAVING COUNT(*) > 1) d`); got != 0 {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM (SELECT uri FROM posts GROUP BY uri HAVING COUNT(*) > 1) d`); got != 0 {
 		t.Errorf("%d duplicated posts", got)
 	}
 	// The shared course's tagged posts: one row each, seen in the tag
@@ -107,7 +93,7 @@ func checkShared(t *testing.T, db string, srvs []*mastodontest.Server, want int)
 			shared++
 		}
 	}
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM (SELECT post_id FROM post_sources WHERE tag = 'cop'
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM (SELECT post_id FROM post_sources WHERE tag = 'cop'
 			GROUP BY post_id HAVING COUNT(DISTINCT instance) = 3) s`); got != shared {
 		t.Errorf("%d posts seen in the tag timelines of all 3 instances, want the %d shared tagged ones", got, shared)
 	}
@@ -130,10 +116,10 @@ func checkShared(t *testing.T, db string, srvs []*mastodontest.Server, want int)
 		t.Errorf("%d posts with a missing row or a reply count other than served", wrong)
 	}
 	// Every post was counted new by exactly one run.
-	if got := pgInt(t, db, `SELECT COALESCE(SUM(new_posts), 0) FROM runs`); got != want {
+	if got := queryInt(t, db, `SELECT COALESCE(SUM(new_posts), 0) FROM runs`); got != want {
 		t.Errorf("the runs counted %d new posts, want %d", got, want)
 	}
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM runs WHERE status <> 'ok'`); got != 0 {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM runs WHERE status <> 'ok'`); got != 0 {
 		t.Errorf("%d runs not ok", got)
 	}
 }
@@ -171,7 +157,7 @@ func TestThreeHarvestersOnePostgres(t *testing.T) {
 		}
 	}
 	checkShared(t, db, srvs, want)
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM runs`); got != 3 {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM runs`); got != 3 {
 		t.Errorf("%d runs recorded, want 3", got)
 	}
 }
@@ -256,7 +242,7 @@ func TestKill9OneOfThreeHarvesters(t *testing.T) {
 	}
 	victim.Process.Signal(syscall.SIGKILL)
 	victimErr := victim.Wait()
-	stored := pgInt(t, db, `SELECT COUNT(*) FROM post_sources WHERE instance = '`+srvs[0].Host()+`'`)
+	stored := queryInt(t, db, `SELECT COUNT(*) FROM post_sources WHERE instance = '`+srvs[0].Host()+`'`)
 	wg.Wait()
 	for i := 1; i < 3; i++ {
 		if codes[i] != 0 {
@@ -267,7 +253,7 @@ func TestKill9OneOfThreeHarvesters(t *testing.T) {
 		t.Fatalf("the victim finished before the kill (%d posts of its instance stored); make the course larger", stored)
 	}
 	t.Logf("killed the harvester of instance 0 with %d of its posts stored", stored)
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM runs WHERE status = 'running'`); got != 1 {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM runs WHERE status = 'running'`); got != 1 {
 		t.Errorf("%d runs left running, want the killed one", got)
 	}
 	code, out := run(t, nil, "--db", db, "--instance", srvs[0].URL, "--tag", "cop", "sync", "--quiet", "--no-interactions")
@@ -277,16 +263,16 @@ func TestKill9OneOfThreeHarvesters(t *testing.T) {
 	if !strings.Contains(out, "earlier run(s) ended without recording an outcome") {
 		t.Errorf("the re-run did not close the killed run: %s", out)
 	}
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM posts`); got != want {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM posts`); got != want {
 		t.Errorf("%d posts stored, want %d", got, want)
 	}
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM (SELECT uri FROM posts GROUP BY uri HAVING COUNT(*) > 1) d`); got != 0 {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM (SELECT uri FROM posts GROUP BY uri HAVING COUNT(*) > 1) d`); got != 0 {
 		t.Errorf("%d duplicated posts", got)
 	}
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM runs WHERE status = 'running'`); got != 0 {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM runs WHERE status = 'running'`); got != 0 {
 		t.Errorf("%d runs still running", got)
 	}
-	if got := pgInt(t, db, `SELECT COUNT(*) FROM posts WHERE needs_context = 1`); got != 0 {
+	if got := queryInt(t, db, `SELECT COUNT(*) FROM posts WHERE needs_context = 1`); got != 0 {
 		t.Errorf("%d conversations never fetched", got)
 	}
 }
