@@ -75,3 +75,19 @@ var Backends = []Backend{
 	{Name: "sqlite", New: func(t testing.TB) string { return filepath.Join(t.TempDir(), "copharvest.db") }},
 	{Name: "postgres", New: NewDatabase},
 }
+
+// BackendVar, set to "postgres", makes DB give PostgreSQL databases, so
+// the tests written against a store run on PostgreSQL too (.ci/run runs
+// them a second time so).
+const BackendVar = "COPHARVEST_TEST_BACKEND"
+
+// DB returns where a test's database lives: a file named name in a
+// temporary directory, or a fresh PostgreSQL database when BackendVar is
+// "postgres".
+func DB(t testing.TB, name string) string {
+	t.Helper()
+	if os.Getenv(BackendVar) == "postgres" {
+		return NewDatabase(t)
+	}
+	return filepath.Join(t.TempDir(), name)
+}

@@ -2,9 +2,10 @@ package analysis
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/oeru/copharvest/internal/pgtest"
 
 	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
@@ -26,7 +27,7 @@ func TestNormalizeResource(t *testing.T) {
 
 func TestClassifyStoreOnceThenOnlyWhatChanged(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"), false)
+	st, err := store.Open(ctx, pgtest.DB(t, "a.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}

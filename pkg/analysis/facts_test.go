@@ -5,9 +5,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/oeru/copharvest/internal/pgtest"
 
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/classify"
@@ -49,7 +50,7 @@ func sameBothWays(t *testing.T, st *store.Store, narrow period.Period) {
 // TestFactsMatchPostsOnTheCodedCourses: every hand-coded course, loaded as
 // copharvest demo loads it (sync from the fake, then classify).
 func TestFactsMatchPostsOnTheCodedCourses(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "coded.db")
+	db := pgtest.DB(t, "coded.db")
 	io, _, _, errOut := iostreams.Test()
 	f := &cmdutil.Factory{IOStreams: io, Now: func() time.Time { return time.Date(2031, 3, 3, 12, 0, 0, 0, time.UTC) },
 		Getenv: func(k string) string {
@@ -134,7 +135,7 @@ func syntheticCourse(t *testing.T, st *store.Store, n int) time.Time {
 // reclassification): each leaves the facts as the posts say.
 func TestFactsMatchPostsOnSyntheticDataAndStayUpToDate(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "synthetic.db")
+	path := pgtest.DB(t, "synthetic.db")
 	st, err := store.Open(ctx, path, false)
 	if err != nil {
 		t.Fatal(err)
@@ -164,7 +165,7 @@ func TestFactsMatchPostsOnSyntheticDataAndStayUpToDate(t *testing.T) {
 	var rootURI, rootAcct, rootAt string
 	var replies int
 	if err := st.DB().QueryRowContext(ctx, `SELECT r.uri, a.acct, r.created_at, COUNT(*) FROM posts p JOIN posts r ON r.id = p.thread_root
-		JOIN accounts a ON a.id = r.account_id WHERE p.id <> r.id GROUP BY r.id ORDER BY COUNT(*) DESC LIMIT 1`).Scan(&rootURI, &rootAcct, &rootAt, &replies); err != nil || replies < 2 {
+		JOIN accounts a ON a.id = r.account_id WHERE p.id <> r.id GROUP BY r.id, r.uri, a.acct, r.created_at ORDER BY COUNT(*) DESC LIMIT 1`).Scan(&rootURI, &rootAcct, &rootAt, &replies); err != nil || replies < 2 {
 		t.Fatalf("no thread root with replies (%d, %v)", replies, err)
 	}
 	rootLocal := rootURI[len("https://bench.example/s/"):]

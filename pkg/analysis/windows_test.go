@@ -2,9 +2,10 @@ package analysis_test
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/oeru/copharvest/internal/pgtest"
 
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/community"
@@ -14,7 +15,7 @@ import (
 
 // One load for two overlapping windows gives exactly what two runs give.
 func TestRunPeriodsEqualsSeparateRuns(t *testing.T) {
-	st := exporttest.Course(t, filepath.Join(t.TempDir(), "c.db"))
+	st := exporttest.Course(t, pgtest.DB(t, "c.db"))
 	defer st.Close()
 	ctx := context.Background()
 	w := period.WeeksEnding(2026, 47, 2)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oeru/copharvest/internal/pgtest"
+
 	"github.com/oeru/copharvest/pkg/csvsafe"
 	"github.com/oeru/copharvest/pkg/export/exporttest"
 	"github.com/oeru/copharvest/pkg/store"
@@ -23,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite docs/columns.md")
 
 func course(t *testing.T) *store.Store {
 	t.Helper()
-	return exporttest.Course(t, filepath.Join(t.TempDir(), "course.db"))
+	return exporttest.Course(t, pgtest.DB(t, "course.db"))
 }
 
 func export(t *testing.T, st *store.Store, dataset string, opts Options) string {

@@ -7,11 +7,12 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"path/filepath"
 	"strings"
 	gosync "sync"
 	"testing"
 	"time"
+
+	"github.com/oeru/copharvest/internal/pgtest"
 
 	"github.com/oeru/copharvest/pkg/harvest"
 	"github.com/oeru/copharvest/pkg/mastodon"
@@ -21,7 +22,7 @@ import (
 
 func openStore(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "h.db"), false)
+	st, err := store.Open(context.Background(), pgtest.DB(t, "h.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}

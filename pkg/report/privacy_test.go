@@ -3,10 +3,11 @@ package report
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oeru/copharvest/internal/pgtest"
 
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/community"
@@ -17,7 +18,7 @@ import (
 // no list, excerpt or network node names them, in any format; the counts
 // still include their post.
 func TestReportLeavesOutOptedOutByDefault(t *testing.T) {
-	st := exporttest.Course(t, filepath.Join(t.TempDir(), "course.db"))
+	st := exporttest.Course(t, pgtest.DB(t, "course.db"))
 	period, err := ParseWeek("2026-W47", time.UTC)
 	if err != nil {
 		t.Fatal(err)

@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oeru/copharvest/internal/pgtest"
 
 	"github.com/oeru/copharvest/internal/testenv"
 
@@ -20,7 +21,7 @@ import (
 
 func build(t *testing.T, loc *time.Location) (*Report, *store.Store) {
 	t.Helper()
-	st := exporttest.Course(t, filepath.Join(t.TempDir(), "course.db"))
+	st := exporttest.Course(t, pgtest.DB(t, "course.db"))
 	period, err := ParseWeek("2026-W47", loc)
 	if err != nil {
 		t.Fatal(err)

@@ -72,6 +72,7 @@ var (
 	reGroupConcat1   = regexp.MustCompile(`(?i)\bgroup_concat\(([^(),]+)\)`)
 	reJSONGroupArray = regexp.MustCompile(`(?i)\bjson_group_array\(((?:[^()]|\([^()]*\))+)\)`)
 	reChar           = regexp.MustCompile(`(?i)\bchar\((\d+)\)`)
+	reInstr          = regexp.MustCompile(`(?i)\binstr\(`)
 	reRowid          = regexp.MustCompile(`(?i)\browid\b`)
 	reSQLiteMaster   = regexp.MustCompile(`\bsqlite_master\s+WHERE\s+name\b`)
 	rePragma         = regexp.MustCompile(`(?i)^\s*PRAGMA\b`)
@@ -107,6 +108,7 @@ func rewrite(q string) string {
 	// Compact, as SQLite writes it: json_agg would put a space after each comma.
 	q = reJSONGroupArray.ReplaceAllString(q, "COALESCE('[' || string_agg(to_json($1)::text, ',') || ']', '[]')")
 	q = reChar.ReplaceAllString(q, "chr($1)")
+	q = reInstr.ReplaceAllString(q, "strpos(")
 	q = reRowid.ReplaceAllString(q, "ctid")
 	q = reSQLiteMaster.ReplaceAllString(q, "information_schema.tables WHERE table_schema = current_schema() AND table_name")
 	q = reIsNot.ReplaceAllStringFunc(q, func(m string) string {

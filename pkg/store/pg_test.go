@@ -85,10 +85,26 @@ func TestRewriteToPostgres(t *testing.T) {
 		`SELECT x FROM (SELECT 1 AS x) q WHERE x IS NOT NULL`:            `SELECT x FROM (SELECT 1 AS x) q WHERE x IS NOT NULL`,
 		`PRAGMA wal_checkpoint(TRUNCATE)`:                                `SELECT 1`,
 		`SELECT instance || char(10) FROM post_ids ORDER BY rowid`:       `SELECT instance || chr(10) FROM post_ids ORDER BY ctid`,
+		`SELECT substr(acct, instr(acct, '@') + 1) FROM accounts`:        `SELECT substr(acct, strpos(acct, '@') + 1) FROM accounts`,
 		`SELECT (SELECT json_group_array(tag) FROM (SELECT tag FROM t))`: `SELECT (SELECT COALESCE('[' || string_agg(to_json(tag)::text, ',') || ']', '[]') FROM (SELECT tag FROM t) AS subquery1)`,
 	} {
 		if got := rewrite(in); got != want {
 			t.Errorf("rewrite(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// PostgreSQL's text holds neither bytes that are not UTF-8 nor NUL, which a
+// misbehaving server sends; they become U+FFFD, valid text passes as is.
+func TestPgTextHoldsWhatPostgreSQLRefuses(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain Māori": "plain Māori",
+		"bad\xffbyte": "bad\uFFFDbyte",
+		"nul\x00here": "nul\uFFFDhere",
+		"":            "",
+	} {
+		if got := pgText(in); got != want {
+			t.Errorf("pgText(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

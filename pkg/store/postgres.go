@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -181,9 +182,13 @@ func (c pgConn) QueryContext(ctx context.Context, q string, args []driver.NamedV
 }
 
 // CheckNamedValue stores booleans as SQLite does, as the integers 0 and 1:
-// the schema keeps them in integer columns on both backends.
+// the schema keeps them in integer columns on both backends. Text that
+// PostgreSQL refuses (bytes that are not UTF-8, NUL: a misbehaving server
+// sends them) gets U+FFFD instead, so one bad field never fails a page.
 func (c pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 	switch v := nv.Value.(type) {
+	case string:
+		nv.Value = pgText(v)
 	case bool:
 		nv.Value = boolInt(v)
 	case *bool:
@@ -194,6 +199,14 @@ func (c pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 		}
 	}
 	return c.Conn.CheckNamedValue(nv)
+}
+
+// pgText is s as PostgreSQL's UTF-8 text can hold it.
+func pgText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 func boolInt(b bool) int64 {

@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oeru/copharvest/internal/pgtest"
 
 	"github.com/oeru/copharvest"
 	"github.com/oeru/copharvest/pkg/analysis"
@@ -40,7 +41,7 @@ func runAt(t *testing.T, now time.Time, args ...string) (string, string, error) 
 // syncServer harvests srv into a fresh database and returns its path.
 func syncServer(t *testing.T, srv *mastodontest.Server) string {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "course.db")
+	db := pgtest.DB(t, "course.db")
 	if _, stderr, err := runAt(t, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), "sync", "--db", db, "--instance", srv.URL, "--quiet"); err != nil {
 		t.Fatalf("sync: %v\n%s", err, stderr)
 	}

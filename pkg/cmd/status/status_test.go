@@ -2,11 +2,12 @@ package status
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/oeru/copharvest/internal/pgtest"
 
 	"github.com/oeru/copharvest/pkg/cmd/status/shared"
 	"github.com/oeru/copharvest/pkg/cmdutil"
@@ -17,7 +18,7 @@ import (
 
 func TestCollectWarnsWhenTheLastGoodSyncIsOld(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.db"), false)
+	st, err := store.Open(ctx, pgtest.DB(t, "s.db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestCollectWarnsWhenTheLastGoodSyncIsOld(t *testing.T) {
 
 func TestCheckExitCodeForMonitoring(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "s.db")
+	db := pgtest.DB(t, "s.db")
 	st, err := store.Open(ctx, db, false)
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +107,7 @@ func TestCheckExitCodeForMonitoring(t *testing.T) {
 // the lock), and the tables fit the terminal.
 func TestDeadRunShownAndTablesFitTheTerminal(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "s.db")
+	db := pgtest.DB(t, "s.db")
 	st, err := store.Open(ctx, db, false)
 	if err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oeru/copharvest/internal/pgtest"
+
 	"github.com/oeru/copharvest/pkg/cmdutil"
 	"github.com/oeru/copharvest/pkg/config"
 	"github.com/oeru/copharvest/pkg/interrupt"
@@ -24,7 +26,7 @@ func opts(t *testing.T, instances []string, token string) (*Options, *config.Con
 	io, _, out, errOut := iostreams.Test()
 	cfg := config.Default()
 	cfg.Instances, cfg.Tags, cfg.Token = instances, []string{"cop"}, token
-	cfg.DB = filepath.Join(t.TempDir(), "c.db")
+	cfg.DB = pgtest.DB(t, "c.db")
 	o := &Options{IO: io, Config: func() (*config.Config, error) { return cfg, nil }, RetryBackoff: time.Millisecond}
 	return o, cfg, func() string { return out.String() + errOut.String() }
 }
@@ -205,6 +207,9 @@ func TestLockHeldExit4AndWait(t *testing.T) {
 	srv := mastodontest.NewServer(mastodontest.Options{})
 	defer srv.Close()
 	o, cfg, _ := opts(t, []string{srv.URL}, "")
+	// The file lock of SQLite; PostgreSQL's advisory locks are tested in
+	// cmd/copharvest/postgres_test.go.
+	cfg.DB = filepath.Join(t.TempDir(), "c.db")
 	held, err := lock.Acquire(context.Background(), cfg.DB, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -308,6 +313,9 @@ func TestIdleSyncClassifiesLeftoversAndClosesDeadRuns(t *testing.T) {
 	defer srv.Close()
 	mastodontest.GenerateCourse(srv, mastodontest.CourseConfig{Posts: 40, Tags: []string{"cop"}, Seed: 9})
 	o, cfg, output := opts(t, []string{srv.URL}, "")
+	// SQLite: a dead run is one whose process is gone, and the file is
+	// changed behind the store's back (PostgreSQL: cmd/copharvest's kill -9).
+	cfg.DB = filepath.Join(t.TempDir(), "c.db")
 	o.NoInteractions = true
 	if err := Run(context.Background(), o); err != nil {
 		t.Fatal(err)
