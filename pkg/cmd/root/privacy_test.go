@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oeru/copharvest/internal/pgtest"
 	"github.com/oeru/copharvest/internal/testenv"
 
 	"github.com/oeru/copharvest/pkg/export"
@@ -100,7 +101,7 @@ func decoded(t *testing.T, format string, data []byte) string {
 func TestOptedOutPersonLeavesNoTrace(t *testing.T) {
 	home, other, traces := optedOutCourse(t)
 	dir := t.TempDir()
-	db := filepath.Join(dir, "c.db")
+	db := pgtest.DB(t, "c.db")
 	env := map[string]string{"XDG_CONFIG_HOME": dir, "XDG_DATA_HOME": dir}
 	if _, stderr, code := run(t, env, "sync", "--db", db, "--instance", home.URL, "--instance", other.URL, "--tag", "cop", "--quiet"); code != 0 {
 		t.Fatalf("sync: exit %d %s", code, stderr)
