@@ -56,6 +56,24 @@ func exitCode(err error) int {
 	return 0
 }
 
+// runTogether runs the processes at once and returns their exit codes and
+// combined outputs, in order.
+func runTogether(cmds ...*exec.Cmd) (codes []int, outs []string) {
+	codes, outs = make([]int, len(cmds)), make([]string, len(cmds))
+	var wg sync.WaitGroup
+	for i, cmd := range cmds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &buf, &buf
+			codes[i], outs[i] = exitCode(cmd.Run()), buf.String()
+		}()
+	}
+	wg.Wait()
+	return codes, outs
+}
+
 // queryInt reads one number from a SQLite file (read-only) or, given a
 // postgres:// URL, from PostgreSQL.
 func queryInt(t *testing.T, db, q string) int {
@@ -85,21 +103,9 @@ func TestTwoConcurrentSyncsOneReportsTheLock(t *testing.T) {
 	if out, err := command(context.Background(), db, srv.URL, "status").CombinedOutput(); err == nil {
 		t.Logf("status on a missing db: %s", out)
 	}
-	var wg sync.WaitGroup
-	codes := make([]int, 2)
-	outs := make([]string, 2)
-	for i := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf bytes.Buffer
-			cmd := command(context.Background(), db, srv.URL, "sync", "--quiet", "--no-interactions")
-			cmd.Stdout, cmd.Stderr = &buf, &buf
-			codes[i] = exitCode(cmd.Run())
-			outs[i] = buf.String()
-		}()
-	}
-	wg.Wait()
+	codes, outs := runTogether(
+		command(context.Background(), db, srv.URL, "sync", "--quiet", "--no-interactions"),
+		command(context.Background(), db, srv.URL, "sync", "--quiet", "--no-interactions"))
 	locked := 0
 	for i, c := range codes {
 		switch c {

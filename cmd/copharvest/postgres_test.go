@@ -137,20 +137,11 @@ func syncCmd(ctx context.Context, db, instance string) *exec.Cmd {
 func TestThreeHarvestersOnePostgres(t *testing.T) {
 	db := pgtest.NewDatabase(t)
 	srvs, want := threeInstances(t, 800)
-	var wg sync.WaitGroup
-	outs := make([]string, 3)
-	codes := make([]int, 3)
-	for i, srv := range srvs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf bytes.Buffer
-			cmd := syncCmd(context.Background(), db, srv.URL)
-			cmd.Stdout, cmd.Stderr = &buf, &buf
-			codes[i], outs[i] = exitCode(cmd.Run()), buf.String()
-		}()
+	var cmds []*exec.Cmd
+	for _, srv := range srvs {
+		cmds = append(cmds, syncCmd(context.Background(), db, srv.URL))
 	}
-	wg.Wait()
+	codes, outs := runTogether(cmds...)
 	for i := range srvs {
 		if codes[i] != 0 {
 			t.Errorf("harvester %d: exit %d: %s", i, codes[i], outs[i])
@@ -172,19 +163,7 @@ func TestSameCursorTwiceOneExits4(t *testing.T) {
 	if code, out := run(t, nil, "--db", db, "--instance", srv.URL, "--tag", "other", "sync", "--quiet"); code != 0 {
 		t.Fatalf("first sync (creates the schema): exit %d: %s", code, out)
 	}
-	var wg sync.WaitGroup
-	codes, outs := make([]int, 2), make([]string, 2)
-	for i := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf bytes.Buffer
-			cmd := syncCmd(context.Background(), db, srv.URL)
-			cmd.Stdout, cmd.Stderr = &buf, &buf
-			codes[i], outs[i] = exitCode(cmd.Run()), buf.String()
-		}()
-	}
-	wg.Wait()
+	codes, outs := runTogether(syncCmd(context.Background(), db, srv.URL), syncCmd(context.Background(), db, srv.URL))
 	locked := 0
 	for i, c := range codes {
 		switch c {
