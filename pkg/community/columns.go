@@ -109,25 +109,24 @@ func (c *Columns) Terms() int { return len(c.terms) }
 // Account returns the id of the account name, adding it when new. Not safe
 // for concurrent use.
 func (c *Columns) Account(name string) int32 {
-	if id, ok := c.accountIDs[name]; ok {
-		return id
-	}
-	id := int32(len(c.accounts))
-	c.accounts = append(c.accounts, name)
-	c.canonAccount = append(c.canonAccount, id)
-	c.accountIDs[name] = id
-	return id
+	return intern(&c.accounts, &c.canonAccount, c.accountIDs, name)
 }
 
 // term returns the id of the term, adding it when new.
 func (c *Columns) term(name string) int32 {
-	if id, ok := c.termIDs[name]; ok {
+	return intern(&c.terms, &c.canonTerm, c.termIDs, name)
+}
+
+// intern returns the id of name in a table (names, their canonical ids and
+// the index by name), adding it when new.
+func intern(names *[]string, canon *[]int32, ids map[string]int32, name string) int32 {
+	if id, ok := ids[name]; ok {
 		return id
 	}
-	id := int32(len(c.terms))
-	c.terms = append(c.terms, name)
-	c.canonTerm = append(c.canonTerm, id)
-	c.termIDs[name] = id
+	id := int32(len(*names))
+	*names = append(*names, name)
+	*canon = append(*canon, id)
+	ids[name] = id
 	return id
 }
 

@@ -34,6 +34,27 @@ type Lock struct {
 // PollInterval is how often a waiting Acquire retries.
 var PollInterval = 100 * time.Millisecond
 
+// Poll calls try every PollInterval until it takes a lock (true), fails, ctx
+// ends (ctx.Err()), or expired is closed (false, after one last try). The
+// wait is a timer the user set (--wait), never a reading of the clock.
+func Poll(ctx context.Context, expired <-chan struct{}, try func() (bool, error)) (bool, error) {
+	for {
+		if got, err := try(); got || err != nil {
+			return got, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-expired:
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			return try()
+		case <-time.After(PollInterval):
+		}
+	}
+}
+
 // Acquire takes the lock for dbPath, waiting up to wait (0: do not wait).
 func Acquire(ctx context.Context, dbPath string, wait time.Duration) (*Lock, error) {
 	path := dbPath + ".lock"
@@ -41,27 +62,26 @@ func Acquire(ctx context.Context, dbPath string, wait time.Duration) (*Lock, err
 	if err != nil {
 		return nil, fmt.Errorf("open lock %s: %w", path, err)
 	}
-	deadline := time.Now().Add(wait)
-	for {
+	expired, stop := context.WithTimeout(context.Background(), wait)
+	defer stop()
+	got, err := Poll(ctx, expired.Done(), func() (bool, error) {
 		err := tryLock(f)
-		if err == nil {
-			break
+		if errors.Is(err, errWouldBlock) {
+			return false, nil
 		}
-		if !errors.Is(err, errWouldBlock) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
-		if time.Now().After(deadline) {
-			holder, _ := os.ReadFile(path)
-			f.Close()
-			return nil, &HeldError{Path: path, Holder: strings.TrimSpace(string(holder))}
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
+		return err == nil, err
+	})
+	if err != nil {
+		f.Close()
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
-		case <-time.After(PollInterval):
 		}
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	if !got {
+		holder, _ := os.ReadFile(path)
+		f.Close()
+		return nil, &HeldError{Path: path, Holder: strings.TrimSpace(string(holder))}
 	}
 	host, _ := os.Hostname()
 	f.Truncate(0)

@@ -260,34 +260,31 @@ func (s *Store) LockHarvest(ctx context.Context, instances, tags []string, wait 
 	}
 	// One order for every process: two waiting harvesters never deadlock.
 	slices.SortFunc(pairs, func(a, b [2]string) int { return cmp.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
-	deadline := time.Now().Add(wait)
+	expired, stop := context.WithTimeout(context.Background(), wait)
+	defer stop()
 	for _, p := range pairs {
 		key := harvestLockKey(p[0], p[1])
-		for {
+		got, err := lock.Poll(ctx, expired.Done(), func() (bool, error) {
 			var got bool
-			if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?, ?)`, pgHarvestClass, key).Scan(&got); err != nil {
-				l.Release()
-				return nil, fmt.Errorf("lock %s #%s: %w", p[0], p[1], err)
+			err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(?, ?)`, pgHarvestClass, key).Scan(&got)
+			return got, err
+		})
+		if err != nil {
+			l.Release()
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr
 			}
-			if got {
-				l.keys = append(l.keys, key)
-				break
-			}
-			if time.Now().After(deadline) {
-				var holder string
-				conn.QueryRowContext(ctx, `SELECT COALESCE(MIN(a.application_name), '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-					WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2`,
-					pgHarvestClass, int64(uint32(key))).Scan(&holder)
-				l.Release()
-				return nil, &lock.HeldError{Path: fmt.Sprintf("advisory lock of %s #%s in %s", p[0], p[1], s.path), Holder: holder}
-			}
-			select {
-			case <-ctx.Done():
-				l.Release()
-				return nil, ctx.Err()
-			case <-time.After(lock.PollInterval):
-			}
+			return nil, fmt.Errorf("lock %s #%s: %w", p[0], p[1], err)
 		}
+		if !got {
+			var holder string
+			conn.QueryRowContext(ctx, `SELECT COALESCE(MIN(a.application_name), '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+				WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2`,
+				pgHarvestClass, int64(uint32(key))).Scan(&holder)
+			l.Release()
+			return nil, &lock.HeldError{Path: fmt.Sprintf("advisory lock of %s #%s in %s", p[0], p[1], s.path), Holder: holder}
+		}
+		l.keys = append(l.keys, key)
 	}
 	return l, nil
 }
