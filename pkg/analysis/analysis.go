@@ -118,18 +118,11 @@ func DefaultEnd(ctx context.Context, st *store.Store) (end time.Time, reason str
 
 // Run loads the period's data from st and analyses it.
 func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
-	// The graph groups are detected from the interactions alone, while the
-	// posts are still being read.
-	var det *community.Detection
-	var early func(*community.Columns)
-	if opts.By == ByGraph {
-		early = func(edges *community.Columns) { det = edges.Detect(opts.Seed, stabilityRuns(opts)) }
-	}
-	d, err := load(ctx, st, Window(opts.Period), early)
+	d, err := load(ctx, st, Window(opts.Period))
 	if err != nil {
 		return Result{By: opts.By, Period: opts.Period}, err
 	}
-	res, assign := analyze(d, opts, det)
+	res, assign := analyze(d, opts, nil)
 	// A reader who may not write (a read-only database role) still gets
 	// the analysis; only the saved assignments for exports are skipped.
 	if opts.Save && opts.By == ByGraph && st.Writable() {
@@ -158,7 +151,7 @@ func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result
 			union.End = w.End
 		}
 	}
-	all, err := load(ctx, st, union, nil)
+	all, err := load(ctx, st, union)
 	if err != nil {
 		return nil, err
 	}
@@ -174,13 +167,13 @@ func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result
 // bringing them up to date first when the store may be written; a store
 // opened read-only whose facts are out of date (or were never built) is
 // read the slower way, from the posts themselves.
-func load(ctx context.Context, st *store.Store, w community.Window, early func(*community.Columns)) (*community.Columns, error) {
+func load(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
 	ready, err := EnsureFacts(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	if ready {
-		return loadFacts(ctx, st, w, early)
+		return loadFacts(ctx, st, w)
 	}
 	return loadRows(ctx, st, w)
 }

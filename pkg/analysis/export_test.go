@@ -16,7 +16,7 @@ func BothWays(ctx context.Context, st *store.Store, opts Options) (fromRows, fro
 	if err != nil {
 		return nil, nil, err
 	}
-	facts, err := loadFacts(ctx, st, w, nil)
+	facts, err := loadFacts(ctx, st, w)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -27,4 +27,13 @@ func BothWays(ctx context.Context, st *store.Store, opts Options) (fromRows, fro
 	}
 	fromFacts, err = json.Marshal(b)
 	return fromRows, fromFacts, err
+}
+
+// SetFactsPerPart sets the fewest posts read as a part of their own, so
+// that a small test store takes the two-part read; it returns the
+// previous value.
+func SetFactsPerPart(n int) int {
+	old := factsPerPart
+	factsPerPart = n
+	return old
 }

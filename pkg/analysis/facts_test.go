@@ -32,6 +32,19 @@ func sameBothWays(t *testing.T, st *store.Store, narrow period.Period) {
 	}
 	for _, by := range []analysis.Grouping{analysis.ByGraph, analysis.ByTag, analysis.ByInstance} {
 		for _, p := range []period.Period{{}, narrow} {
+			// Read whole and in two parts (each part's own names merged).
+			if by == analysis.ByGraph && p.Label == "" {
+				old := analysis.SetFactsPerPart(100)
+				opts := analysis.Options{By: by, Thresholds: community.DefaultThresholds(), Seed: 1}
+				a, b, err := analysis.BothWays(ctx, st, opts)
+				analysis.SetFactsPerPart(old)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(a, b) {
+					t.Errorf("read in two parts: the facts give another analysis than the posts:\nposts: %.600s\nfacts: %.600s", a, b)
+				}
+			}
 			opts := analysis.Options{By: by, Period: p, Thresholds: community.DefaultThresholds(), Seed: 1}
 			a, b, err := analysis.BothWays(ctx, st, opts)
 			if err != nil {
@@ -200,4 +213,98 @@ func TestFactsMatchPostsOnSyntheticDataAndStayUpToDate(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameBothWays(t, st, narrow)
+}
+
+// factOf returns the stored facts of the post with uri.
+func factOf(t *testing.T, st *store.Store, uri string) store.Fact {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := analysis.EnsureFacts(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT id FROM posts WHERE uri = ?`, uri).Scan(&id); err != nil {
+		t.Fatalf("post %s: %v", uri, err)
+	}
+	var found *store.Fact
+	err := st.Facts(ctx, time.Time{}, time.Time{}, func(f *store.Fact) error {
+		if f.PostID == id {
+			c := *f
+			c.Acts = append([]store.Act(nil), f.Acts...)
+			found = &c
+		}
+		return nil
+	})
+	if err != nil || found == nil {
+		t.Fatalf("facts of %s: %v (found %v)", uri, err, found != nil)
+	}
+	return *found
+}
+
+// TestFactsFollowWhatChangesLater: what a post's facts hold from other
+// rows changes when those rows arrive later — an answer from someone else
+// (not from the author), a mentioned account first stored afterwards, a
+// boost and a favourite — and when they go.
+func TestFactsFollowWhatChangesLater(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.DB(t, "later.db"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
+	post := func(id, acct, replyTo string, mentions ...string) store.Post {
+		at = at.Add(time.Minute)
+		return store.Post{URI: "https://later.example/s/" + id, LocalID: id, CreatedAt: at, InReplyToLocalID: replyTo,
+			Account: store.Account{Acct: acct}, Tags: []string{"cop"}, Mentions: mentions, Content: "<p>Has anyone tried H5P?</p>", Text: "Has anyone tried H5P?"}
+	}
+	save := func(posts ...store.Post) {
+		t.Helper()
+		if _, err := st.SaveThread(ctx, "later.example", posts, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	question := post("1", "ana@later.example", "", "late@later.example")
+	save(question)
+	f := factOf(t, st, question.URI)
+	if f.Flags&store.FactAnswered != 0 || len(f.Acts) != 0 {
+		t.Fatalf("a lone post: flags %b, acts %v; want not answered, no acts (the mentioned account is not stored)", f.Flags, f.Acts)
+	}
+	save(post("4", "late@later.example", "")) // the mentioned account, first stored by a post of its own
+	var late, bob, cy int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT id FROM accounts WHERE acct = ?`, "late@later.example").Scan(&late); err != nil {
+		t.Fatal(err)
+	}
+	if f = factOf(t, st, question.URI); len(f.Acts) != 1 || f.Acts[0] != (store.Act{Kind: store.ActMention, Account: late, At: question.CreatedAt.UnixNano()}) {
+		t.Errorf("mentioned account stored later: acts %v, want one mention of account %d", f.Acts, late)
+	}
+	save(post("2", "ana@later.example", "1"))
+	if f = factOf(t, st, question.URI); f.Flags&store.FactAnswered != 0 {
+		t.Errorf("answered by its own author: flags %b, want not answered", f.Flags)
+	}
+	answer := post("3", "late@later.example", "1")
+	save(answer)
+	f = factOf(t, st, question.URI)
+	if f.Flags&store.FactAnswered == 0 {
+		t.Errorf("answered by another author: flags %b, want answered", f.Flags)
+	}
+	if err := st.SaveInteractions(ctx, question.URI, []store.Account{{Acct: "bob@later.example"}}, []store.Account{{Acct: "cy@later.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	for acct, id := range map[string]*int64{"bob@later.example": &bob, "cy@later.example": &cy} {
+		if err := st.DB().QueryRowContext(ctx, `SELECT id FROM accounts WHERE acct = ?`, acct).Scan(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f = factOf(t, st, question.URI)
+	if len(f.Acts) != 3 || f.Acts[1].Kind != store.ActBoost || f.Acts[1].Account != bob || f.Acts[2].Kind != store.ActFavourite || f.Acts[2].Account != cy {
+		t.Errorf("after a boost by %d and a favourite by %d: acts %v", bob, cy, f.Acts)
+	}
+	if _, err := st.Tombstone(ctx, []string{answer.URI}); err != nil {
+		t.Fatal(err)
+	}
+	if f = factOf(t, st, question.URI); f.Flags&store.FactAnswered != 0 {
+		t.Errorf("its only answer from someone else deleted: flags %b, want not answered", f.Flags)
+	}
+	sameBothWays(t, st, period.Period{Since: question.CreatedAt, Until: at.Add(time.Minute), Label: "the thread"})
 }

@@ -71,7 +71,9 @@ type PostFacts struct {
 // NewColumns starts empty columns over the account and term tables (index
 // = id; ids absent from the store are ""), with room for posts posts.
 func NewColumns(accounts, terms []string, posts int) *Columns {
-	c := &Columns{accounts: accounts, terms: terms}
+	// Clipped: columns made over the same tables append their own names
+	// to copies, never into a shared array (see Append).
+	c := &Columns{accounts: slices.Clip(accounts), terms: slices.Clip(terms)}
 	c.canonAccount, c.accountIDs = canonical(accounts)
 	c.canonTerm, c.termIDs = canonical(terms)
 	c.key = make([]int64, 0, posts)
@@ -180,6 +182,51 @@ func (c *Columns) TakeEdges(e *Columns) {
 	c.from, c.to, c.kind = append(c.from, e.from...), append(c.to, e.to...), append(c.kind, e.kind...)
 	c.eAt, c.ePostAt = append(c.eAt, e.eAt...), append(c.ePostAt, e.ePostAt...)
 	e.from, e.to, e.kind, e.eAt, e.ePostAt = nil, nil, nil, nil, nil
+}
+
+// Append moves d's posts and interactions after c's. c and d must have
+// been made by NewColumns over the same tables, and added only posts (no
+// AddPosts); names d added to its tables are added to c's. d's posts and
+// interactions must not be earlier than c's, so that c stays in order.
+func (c *Columns) Append(d *Columns) {
+	shared := min(len(c.accounts), len(d.accounts))
+	account := func(id int32) int32 {
+		if int(id) < shared && c.accounts[id] == d.accounts[id] {
+			return id
+		}
+		return c.Account(d.accounts[id])
+	}
+	sharedTerms := min(len(c.terms), len(d.terms))
+	term := func(id int32) int32 {
+		if int(id) < sharedTerms && c.terms[id] == d.terms[id] {
+			return id
+		}
+		return c.term(d.terms[id])
+	}
+	c.key, c.at, c.parent, c.flags = append(c.key, d.key...), append(c.at, d.at...), append(c.parent, d.parent...), append(c.flags, d.flags...)
+	for i := range d.author {
+		c.author = append(c.author, account(d.author[i]))
+		c.replyTo = append(c.replyTo, account(d.replyTo[i]))
+	}
+	for _, off := range []struct {
+		offs     *[]uint32
+		ids      *[]int32
+		fromOffs []uint32
+		fromIDs  []int32
+	}{{&c.tagOff, &c.tags, d.tagOff, d.tags}, {&c.resOff, &c.res, d.resOff, d.res}} {
+		base := (*off.offs)[len(*off.offs)-1]
+		for _, o := range off.fromOffs[1:] {
+			*off.offs = append(*off.offs, base+o)
+		}
+		for _, id := range off.fromIDs {
+			*off.ids = append(*off.ids, term(id))
+		}
+	}
+	for i := range d.from {
+		c.from, c.to = append(c.from, account(d.from[i])), append(c.to, account(d.to[i]))
+	}
+	c.kind, c.eAt, c.ePostAt = append(c.kind, d.kind...), append(c.eAt, d.eAt...), append(c.ePostAt, d.ePostAt...)
+	*d = Columns{}
 }
 
 // Nanos is t in Unix nanoseconds as Columns keep it (the zero time stays

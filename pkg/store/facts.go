@@ -169,7 +169,30 @@ const (
 	FactCommunity
 	FactPractice
 	FactQuestion
+	FactAnswered // another author replied to it (a live reply)
+	FactIdea     // it proposes an idea for practice
 )
+
+// ActKind is the kind of an Act.
+type ActKind uint8
+
+// Kinds of acts. Replies are not acts: a post's reply is its ReplyToID.
+const (
+	ActMention ActKind = iota + 1
+	ActBoost
+	ActFavourite
+)
+
+// Act is an interaction a post carries besides its reply: the author's
+// mention of Account, or Account's boost or favourite of the post.
+type Act struct {
+	Kind    ActKind
+	Account int64 // accounts.id
+	At      int64 // Unix nanoseconds: the post's time for a mention, when it was seen for a boost or favourite
+}
+
+// actSize is an act's stored size: kind, uint32 account, int64 time.
+const actSize = 13
 
 // FactSource is what a post's stored facts are made of: the columns of
 // PostFact that need no other post, with the classification's rules (which
@@ -178,6 +201,9 @@ type FactSource struct {
 	PostFact
 	AuthorID, ReplyToID int64  // accounts.id; ReplyToID 0 when the parent is not stored
 	ReplyToAcct         string // in_reply_to_acct when the parent is not stored
+	Answered            bool   // another author replied to it
+	PracticeScore       float64
+	Acts                []Act // mentions of stored accounts, then boosts, then favourites
 }
 
 // FactRow is one post's facts as the analysis wants them: Flags are the
@@ -187,7 +213,9 @@ type FactRow struct {
 	IsReply                                   bool
 	ReplyToAcct                               string
 	Flags                                     int
+	Score                                     float64 // the practice score
 	Tags, RootTags, Resources                 []string
+	Acts                                      []Act
 }
 
 // Fact is one post's stored facts, strings as ids: Terms (see FactTerms)
@@ -198,8 +226,9 @@ type Fact struct {
 	IsReply                                   bool
 	ReplyToAcct                               string
 	Flags                                     int
-	Answered                                  bool // a question another author replied to
+	Score                                     float64 // the practice score
 	Tags, RootTags, Resources                 []uint32
+	Acts                                      []Act
 }
 
 // factsPerChunk bounds what BuildFacts holds in memory at once.
@@ -273,6 +302,8 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 		rows, err := tx.QueryContext(ctx, `SELECT p.id, p.account_id, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
 				p.created_at, COALESCE(q.account_id, 0), CASE WHEN q.id IS NULL THEN COALESCE(p.in_reply_to_acct, '') ELSE '' END,
 				c.post_id IS NOT NULL, COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0), COALESCE(c.rules, ''),
+				COALESCE(c.practice_score, 0),
+				EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = p.id AND r.account_id <> p.account_id AND r.deleted_at IS NULL),
 				COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
 				COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
 				CASE WHEN p.thread_root IS NOT NULL AND p.thread_root <> p.id
@@ -288,7 +319,7 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 		for rows.Next() {
 			var f FactSource
 			if err := rows.Scan(&f.ID, &f.AuthorID, &f.ParentID, &f.IsReply, &at, &f.ReplyToID, &f.ReplyToAcct,
-				&f.Classified, &f.Domain, &f.Community, &f.Practice, &f.Rules, &tags, &links, &rootTags); err != nil {
+				&f.Classified, &f.Domain, &f.Community, &f.Practice, &f.Rules, &f.PracticeScore, &f.Answered, &tags, &links, &rootTags); err != nil {
 				rows.Close()
 				return err
 			}
@@ -299,6 +330,9 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("read the sources of facts: %w", err)
+		}
+		if err := readActs(ctx, tx, lo.Int64, hi.Int64, sources); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts WHERE post_id IN (SELECT post_id FROM post_facts_pending WHERE post_id BETWEEN ? AND ?)`, lo.Int64, hi.Int64); err != nil {
 			return fmt.Errorf("clear out-of-date facts: %w", err)
@@ -319,8 +353,8 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 			}
 			return b, nil
 		}
-		insert, err := tx.PrepareContext(ctx, `INSERT INTO post_facts(post_id, at, author, parent, is_reply, reply_to, reply_to_acct, flags, tags, root_tags, resources)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		insert, err := tx.PrepareContext(ctx, `INSERT INTO post_facts(post_id, at, author, parent, is_reply, reply_to, reply_to_acct, flags, tags, root_tags, resources, score, acts)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -340,7 +374,7 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 				return err
 			}
 			if _, err := insert.ExecContext(ctx, r.PostID, r.At, r.AuthorID, r.ParentID, r.IsReply, r.ReplyToID, r.ReplyToAcct, r.Flags,
-				tags, rootTags, resources); err != nil {
+				tags, rootTags, resources, r.Score, encodeActs(r.Acts)); err != nil {
 				return fmt.Errorf("store the facts of post %d: %w", r.PostID, err)
 			}
 		}
@@ -351,6 +385,73 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 		return nil
 	})
 	return written, err
+}
+
+// readActs gives each source its acts: the mentions of stored accounts
+// (by acct), then boosts, then favourites (by account id), the order the
+// analysis has always read them in.
+func readActs(ctx context.Context, tx *sql.Tx, lo, hi int64, sources []FactSource) error {
+	index := make(map[int64]int, len(sources))
+	for i := range sources {
+		index[sources[i].ID] = i
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT m.post_id, 0, m.acct, a.id, '' FROM post_facts_pending f JOIN post_mentions m ON m.post_id = f.post_id
+			JOIN accounts a ON a.acct = m.acct WHERE f.post_id BETWEEN ? AND ?
+		UNION ALL
+		SELECT i.post_id, CASE i.kind WHEN 'boost' THEN 1 ELSE 2 END, '', i.account_id, i.seen_at FROM post_facts_pending f
+			JOIN interactions i ON i.post_id = f.post_id WHERE f.post_id BETWEEN ? AND ?
+		ORDER BY 1, 2, 3, 4`, lo, hi, lo, hi)
+	if err != nil {
+		return fmt.Errorf("read the interactions of facts: %w", err)
+	}
+	defer rows.Close()
+	kinds := [...]ActKind{ActMention, ActBoost, ActFavourite}
+	var postID, kind, account int64
+	var acct, seen string
+	for rows.Next() {
+		if err := rows.Scan(&postID, &kind, &acct, &account, &seen); err != nil {
+			return fmt.Errorf("read the interactions of facts: %w", err)
+		}
+		i, ok := index[postID]
+		if !ok || kind < 0 || kind > 2 {
+			continue
+		}
+		f := &sources[i]
+		a := Act{Kind: kinds[kind], Account: account, At: f.At.UnixNano()}
+		if a.Kind != ActMention {
+			t, err := ParseTime(seen)
+			if err != nil {
+				return fmt.Errorf("read the interactions of post %d: %w", postID, err)
+			}
+			a.At = t.UnixNano()
+		}
+		f.Acts = append(f.Acts, a)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the interactions of facts: %w", err)
+	}
+	return nil
+}
+
+func encodeActs(acts []Act) []byte {
+	b := make([]byte, 0, actSize*len(acts))
+	for _, a := range acts {
+		b = append(b, byte(a.Kind))
+		b = binary.LittleEndian.AppendUint32(b, uint32(a.Account))
+		b = binary.LittleEndian.AppendUint64(b, uint64(a.At))
+	}
+	return b
+}
+
+func decodeActs(dst []Act, b []byte) ([]Act, error) {
+	if len(b)%actSize != 0 {
+		return dst, fmt.Errorf("stored interactions of %d bytes", len(b))
+	}
+	dst = dst[:0]
+	for i := 0; i < len(b); i += actSize {
+		dst = append(dst, Act{Kind: ActKind(b[i]), Account: int64(binary.LittleEndian.Uint32(b[i+1:])), At: int64(binary.LittleEndian.Uint64(b[i+5:]))})
+	}
+	return dst, nil
 }
 
 // FactTerms returns the terms facts refer to, indexed by id ("" where no
@@ -399,6 +500,19 @@ func (s *Store) CountFacts(ctx context.Context, since, until time.Time) (int, er
 	return n, nil
 }
 
+// FactAt returns the time of the post at offset (0: the first) among
+// the facts of [since, until) in creation order: where to cut a window
+// into parts of about equal size.
+func (s *Store) FactAt(ctx context.Context, since, until time.Time, offset int) (time.Time, error) {
+	where, args := factsRange(since, until)
+	var at int64
+	if err := s.r.QueryRowContext(ctx, `SELECT f.at FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id LIMIT 1 OFFSET ?`,
+		append(args, offset)...).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("find the middle of the post facts: %w", err)
+	}
+	return time.Unix(0, at).UTC(), nil
+}
+
 func factsRange(since, until time.Time) (string, []any) {
 	var where string
 	var args []any
@@ -414,19 +528,18 @@ func factsRange(since, until time.Time) (string, []any) {
 }
 
 // Facts streams the stored facts of the live posts created in [since,
-// until) (zero = open), in creation order. Whether a question was answered
-// is read here, not stored: a reply may come any time later.
+// until) (zero = open), in creation order.
 func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact) error) error {
 	where, args := factsRange(since, until)
 	rows, err := s.r.QueryContext(ctx, `SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
-			(f.flags & ?) <> 0 AND EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = f.post_id AND r.account_id <> f.author AND r.deleted_at IS NULL)
-		FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, append([]any{FactQuestion}, args...)...)
+			f.score, f.acts
+		FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, args...)
 	if err != nil {
 		return fmt.Errorf("read post facts: %w", err)
 	}
 	defer rows.Close()
 	var f Fact
-	var tags, rootTags, resources []byte
+	var tags, rootTags, resources, acts []byte
 	decode := func(dst []uint32, b []byte) []uint32 {
 		dst = dst[:0]
 		for i := 0; i+4 <= len(b); i += 4 {
@@ -436,10 +549,14 @@ func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact
 	}
 	for rows.Next() {
 		if err := rows.Scan(&f.PostID, &f.At, &f.AuthorID, &f.ParentID, &f.IsReply, &f.ReplyToID, &f.ReplyToAcct, &f.Flags,
-			&tags, &rootTags, &resources, &f.Answered); err != nil {
+			&tags, &rootTags, &resources, &f.Score, &acts); err != nil {
 			return fmt.Errorf("read post facts: %w", err)
 		}
 		f.Tags, f.RootTags, f.Resources = decode(f.Tags, tags), decode(f.RootTags, rootTags), decode(f.Resources, resources)
+		var err error
+		if f.Acts, err = decodeActs(f.Acts, acts); err != nil {
+			return fmt.Errorf("read the facts of post %d: %w", f.PostID, err)
+		}
 		if err := fn(&f); err != nil {
 			return err
 		}

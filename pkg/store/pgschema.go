@@ -18,6 +18,7 @@ var pgMigrations = func() []string {
 	out[0] = pgRowidFunction + out[0] + pgRowidTriggers("accounts", "posts", "runs")
 	out[5] += pgRowidTriggers("rejected")
 	out[6] = pgTypes(pgFacts)
+	out[7] = pgFactsComplete
 	return out
 }()
 
@@ -176,3 +177,56 @@ END $$;
 CREATE TRIGGER facts_link AFTER INSERT OR DELETE ON post_links FOR EACH ROW EXECUTE FUNCTION facts_own_post();
 CREATE TRIGGER facts_classification AFTER INSERT OR UPDATE OR DELETE ON classifications FOR EACH ROW EXECUTE FUNCTION facts_own_post();
 INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL;`
+
+// pgFactsComplete is migration 8 with its triggers in PL/pgSQL.
+const pgFactsComplete = `ALTER TABLE post_facts ADD COLUMN score DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE post_facts ADD COLUMN acts BYTEA NOT NULL DEFAULT '\x';
+CREATE INDEX post_mentions_acct ON post_mentions(acct);
+
+CREATE FUNCTION copharvest_queue_parent(p BIGINT) RETURNS void LANGUAGE sql AS $$
+	INSERT INTO post_facts_pending(post_id) SELECT id FROM posts WHERE id = p ON CONFLICT DO NOTHING;
+$$;
+
+CREATE OR REPLACE FUNCTION facts_post() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM copharvest_queue_fact(NEW.id);
+		PERFORM copharvest_queue_parent(NEW.in_reply_to_post);
+	ELSIF TG_OP = 'DELETE' THEN
+		DELETE FROM post_facts_pending WHERE post_id = OLD.id;
+		PERFORM copharvest_queue_parent(OLD.in_reply_to_post);
+	ELSIF OLD.account_id IS DISTINCT FROM NEW.account_id OR OLD.created_at IS DISTINCT FROM NEW.created_at
+		OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at OR OLD.in_reply_to_post IS DISTINCT FROM NEW.in_reply_to_post
+		OR OLD.in_reply_to_acct IS DISTINCT FROM NEW.in_reply_to_acct OR OLD.thread_root IS DISTINCT FROM NEW.thread_root THEN
+		PERFORM copharvest_queue_fact(NEW.id);
+		PERFORM copharvest_queue_parent(OLD.in_reply_to_post);
+		PERFORM copharvest_queue_parent(NEW.in_reply_to_post);
+	END IF;
+	RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION facts_own_post() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' THEN
+		PERFORM copharvest_queue_fact(NEW.post_id);
+	ELSIF TG_OP = 'DELETE' THEN
+		IF EXISTS (SELECT 1 FROM posts WHERE id = OLD.post_id) THEN
+			PERFORM copharvest_queue_fact(OLD.post_id);
+		END IF;
+	ELSIF TG_TABLE_NAME <> 'classifications' OR OLD.domain IS DISTINCT FROM NEW.domain OR OLD.community IS DISTINCT FROM NEW.community
+		OR OLD.practice IS DISTINCT FROM NEW.practice OR OLD.rules IS DISTINCT FROM NEW.rules
+		OR OLD.practice_score IS DISTINCT FROM NEW.practice_score THEN
+		PERFORM copharvest_queue_fact(NEW.post_id);
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER facts_mention AFTER INSERT OR DELETE ON post_mentions FOR EACH ROW EXECUTE FUNCTION facts_own_post();
+CREATE TRIGGER facts_interaction AFTER INSERT OR DELETE ON interactions FOR EACH ROW EXECUTE FUNCTION facts_own_post();
+
+CREATE FUNCTION facts_account() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO post_facts_pending(post_id) SELECT DISTINCT post_id FROM post_mentions WHERE acct = NEW.acct ON CONFLICT DO NOTHING;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER facts_account AFTER INSERT ON accounts FOR EACH ROW EXECUTE FUNCTION facts_account();
+INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL ON CONFLICT DO NOTHING;`

@@ -273,4 +273,62 @@ CREATE TRIGGER facts_classification_delete AFTER DELETE ON classifications BEGIN
 		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
 END;
 INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL;`,
+	// 8: the facts carry everything the analysis and the report read, so
+	// that one scan of post_facts serves them: whether another author
+	// answered (a reply queues its parent), whether the post proposes an
+	// idea for practice, the practice score, and the interactions the post
+	// carries besides its reply (mentions, boosts, favourites; a mention
+	// names an account that may be stored later, which then queues it).
+	// Every live post is queued once to fill them.
+	`ALTER TABLE post_facts ADD COLUMN score REAL NOT NULL DEFAULT 0;
+ALTER TABLE post_facts ADD COLUMN acts BLOB NOT NULL DEFAULT x'';
+CREATE INDEX post_mentions_acct ON post_mentions(acct);
+DROP TRIGGER facts_post_insert;
+CREATE TRIGGER facts_post_insert AFTER INSERT ON posts BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.id);
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE id = NEW.in_reply_to_post
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+DROP TRIGGER facts_post_update;
+CREATE TRIGGER facts_post_update AFTER UPDATE OF account_id, created_at, deleted_at, in_reply_to_post, in_reply_to_acct, thread_root ON posts
+	WHEN OLD.account_id IS NOT NEW.account_id OR OLD.created_at IS NOT NEW.created_at OR OLD.deleted_at IS NOT NEW.deleted_at
+		OR OLD.in_reply_to_post IS NOT NEW.in_reply_to_post OR OLD.in_reply_to_acct IS NOT NEW.in_reply_to_acct OR OLD.thread_root IS NOT NEW.thread_root
+BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.id);
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE id IN (OLD.in_reply_to_post, NEW.in_reply_to_post)
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+DROP TRIGGER facts_post_delete;
+CREATE TRIGGER facts_post_delete AFTER DELETE ON posts BEGIN
+	DELETE FROM post_facts_pending WHERE post_id = OLD.id;
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE id = OLD.in_reply_to_post
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+DROP TRIGGER facts_classification_update;
+CREATE TRIGGER facts_classification_update AFTER UPDATE ON classifications
+	WHEN OLD.domain IS NOT NEW.domain OR OLD.community IS NOT NEW.community OR OLD.practice IS NOT NEW.practice OR OLD.rules IS NOT NEW.rules
+		OR OLD.practice_score IS NOT NEW.practice_score
+BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
+END;
+CREATE TRIGGER facts_mention_insert AFTER INSERT ON post_mentions BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
+END;
+CREATE TRIGGER facts_mention_delete AFTER DELETE ON post_mentions BEGIN
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE id = OLD.post_id
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+CREATE TRIGGER facts_interaction_insert AFTER INSERT ON interactions BEGIN
+	INSERT INTO post_facts_pending SELECT NEW.post_id WHERE NOT EXISTS (SELECT 1 FROM post_facts_pending WHERE post_id = NEW.post_id);
+END;
+CREATE TRIGGER facts_interaction_delete AFTER DELETE ON interactions BEGIN
+	INSERT INTO post_facts_pending SELECT id FROM posts WHERE id = OLD.post_id
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);
+END;
+CREATE TRIGGER facts_account_insert AFTER INSERT ON accounts BEGIN
+	INSERT INTO post_facts_pending SELECT DISTINCT m.post_id FROM post_mentions m WHERE m.acct = NEW.acct
+		AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = m.post_id);
+END;
+INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL
+	AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);`,
 }
