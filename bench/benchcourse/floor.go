@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/store"
@@ -16,23 +15,13 @@ import (
 
 // The floors' queries: what the commands read, with nothing done to it.
 var (
-	// analysis (communities, report): what the analysis reads, the same
-	// SELECTs as store.Facts and store.EdgeIDs over the whole database: each
-	// live post's stored facts (post_facts), then every interaction.
+	// analysis (communities, report): what the analysis reads, the SELECT
+	// of store.Facts over the whole database: each live post's stored
+	// facts, with the interactions it carries.
 	analysisFloor = []string{
 		`SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
-			f.flags & ` + strconv.Itoa(store.FactQuestion) + ` AND EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = f.post_id AND r.account_id <> f.author AND r.deleted_at IS NULL)
+			f.repliers, f.score, f.acts
 		FROM post_facts f ORDER BY f.at, f.post_id`,
-		`SELECT e.kind, e.source_id, e.target_id, e.at, e.post_id, p.created_at FROM (
-			SELECT 'reply' AS kind, p.account_id AS source_id, q.account_id AS target_id, p.id AS post_id, p.created_at AS at
-				FROM posts p JOIN posts q ON q.id = p.in_reply_to_post WHERE p.deleted_at IS NULL
-			UNION ALL
-			SELECT 'mention', p.account_id, a.id, p.id, p.created_at
-				FROM posts p JOIN post_mentions m ON m.post_id = p.id JOIN accounts a ON a.acct = m.acct WHERE p.deleted_at IS NULL
-			UNION ALL
-			SELECT i.kind, i.account_id, p.account_id, p.id, i.seen_at
-				FROM posts p JOIN interactions i ON i.kind IN ('boost', 'favourite') AND i.post_id = p.id WHERE p.deleted_at IS NULL) e
-		JOIN posts p ON p.id = e.post_id`,
 	}
 	// export posts: the stored columns of the CSV, oldest first.
 	exportFloor = []string{

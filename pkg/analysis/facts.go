@@ -37,13 +37,13 @@ func EnsureFacts(ctx context.Context, st *store.Store) (bool, error) {
 func factRow(f *store.FactSource) store.FactRow {
 	r := store.FactRow{PostID: f.ID, At: f.At.UnixNano(), AuthorID: f.AuthorID, ParentID: f.ParentID, ReplyToID: f.ReplyToID,
 		IsReply: f.IsReply, ReplyToAcct: f.ReplyToAcct, Tags: f.Tags, RootTags: f.ThreadTags, Resources: resources(f.Links, f.Rules),
-		Score: f.PracticeScore, Acts: f.Acts}
+		Repliers: f.OtherRepliers, Score: f.PracticeScore, Acts: f.Acts}
 	for _, b := range []struct {
 		on  bool
 		bit int
 	}{{f.Classified, store.FactClassified}, {f.Domain, store.FactDomain}, {f.Community, store.FactCommunity},
 		{f.Practice, store.FactPractice}, {classify.AsksQuestion(f.Rules), store.FactQuestion},
-		{f.Answered, store.FactAnswered}, {classify.ProposesPractice(f.Rules), store.FactIdea}} {
+		{classify.ProposesPractice(f.Rules), store.FactIdea}} {
 		if b.on {
 			r.Flags |= b.bit
 		}
@@ -152,7 +152,7 @@ func readFacts(ctx context.Context, st *store.Store, since, until time.Time, c *
 		p := community.PostFacts{Key: f.PostID, Author: author, At: f.At, ReplyTo: none,
 			Classified: f.Flags&store.FactClassified != 0, Domain: f.Flags&store.FactDomain != 0,
 			Community: f.Flags&store.FactCommunity != 0, Practice: f.Flags&store.FactPractice != 0,
-			Question: question, Answered: question && f.Flags&store.FactAnswered != 0,
+			Question: question, Answered: question && f.Repliers > 0,
 			Tags: f.Tags, ThreadTags: f.RootTags, Resources: f.Resources}
 		if f.ReplyToID > 0 {
 			if p.ReplyTo, err = account(f.ReplyToID); err != nil {

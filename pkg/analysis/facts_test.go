@@ -267,8 +267,8 @@ func TestFactsFollowWhatChangesLater(t *testing.T) {
 	question := post("1", "ana@later.example", "", "late@later.example")
 	save(question)
 	f := factOf(t, st, question.URI)
-	if f.Flags&store.FactAnswered != 0 || len(f.Acts) != 0 {
-		t.Fatalf("a lone post: flags %b, acts %v; want not answered, no acts (the mentioned account is not stored)", f.Flags, f.Acts)
+	if f.Repliers != 0 || len(f.Acts) != 0 {
+		t.Fatalf("a lone post: %d repliers, acts %v; want none, no acts (the mentioned account is not stored)", f.Repliers, f.Acts)
 	}
 	save(post("4", "late@later.example", "")) // the mentioned account, first stored by a post of its own
 	var late, bob, cy int64
@@ -279,14 +279,14 @@ func TestFactsFollowWhatChangesLater(t *testing.T) {
 		t.Errorf("mentioned account stored later: acts %v, want one mention of account %d", f.Acts, late)
 	}
 	save(post("2", "ana@later.example", "1"))
-	if f = factOf(t, st, question.URI); f.Flags&store.FactAnswered != 0 {
-		t.Errorf("answered by its own author: flags %b, want not answered", f.Flags)
+	if f = factOf(t, st, question.URI); f.Repliers != 0 {
+		t.Errorf("answered by its own author: %d other repliers, want 0", f.Repliers)
 	}
 	answer := post("3", "late@later.example", "1")
 	save(answer)
 	f = factOf(t, st, question.URI)
-	if f.Flags&store.FactAnswered == 0 {
-		t.Errorf("answered by another author: flags %b, want answered", f.Flags)
+	if f.Repliers != 1 {
+		t.Errorf("answered by another author: %d other repliers, want 1", f.Repliers)
 	}
 	if err := st.SaveInteractions(ctx, question.URI, []store.Account{{Acct: "bob@later.example"}}, []store.Account{{Acct: "cy@later.example"}}); err != nil {
 		t.Fatal(err)
@@ -303,8 +303,8 @@ func TestFactsFollowWhatChangesLater(t *testing.T) {
 	if _, err := st.Tombstone(ctx, []string{answer.URI}); err != nil {
 		t.Fatal(err)
 	}
-	if f = factOf(t, st, question.URI); f.Flags&store.FactAnswered != 0 {
-		t.Errorf("its only answer from someone else deleted: flags %b, want not answered", f.Flags)
+	if f = factOf(t, st, question.URI); f.Repliers != 0 {
+		t.Errorf("its only answer from someone else deleted: %d other repliers, want 0", f.Repliers)
 	}
 	sameBothWays(t, st, period.Period{Since: question.CreatedAt, Until: at.Add(time.Minute), Label: "the thread"})
 }

@@ -17,10 +17,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/oeru/copharvest/pkg/analysis"
-	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
 	"github.com/oeru/copharvest/pkg/period"
 	"github.com/oeru/copharvest/pkg/store"
@@ -48,6 +46,10 @@ type Options struct {
 	// report by a pseudonym; post text is then left out, since it names
 	// people in ways no pseudonymiser can catch.
 	Pseudonyms Pseudonyms
+
+	// fromPosts reads the sections from the posts even when the stored
+	// facts are up to date: what tests compare the facts with.
+	fromPosts bool
 }
 
 // Pseudonyms replaces accounts and post uris (export.Pseudonymizer).
@@ -129,6 +131,8 @@ type PostRef struct {
 	Rules     []string  `json:"rules"`
 	Replies   int       `json:"replies_from_others"`
 	Permalink string    `json:"uri"`
+
+	id int64 // the post's row id, while its details are fetched
 }
 
 // Resource is a link or tool and how widely it was shared.
@@ -230,6 +234,11 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	// the other sections read their rows on the other; each section fills
 	// its own fields of rep, and the network picture, which colours nodes
 	// by community, is drawn once both are done.
+	// Brought up to date once, before the two halves read them.
+	factsReady, err := analysis.EnsureFacts(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	var members map[string]string
 	communitiesDone := make(chan error, 1)
 	go func() {
@@ -237,7 +246,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 		members, err = rep.communities(ctx, st, opts)
 		communitiesDone <- err
 	}()
-	ties, err := rep.sections(ctx, st, opts, loc)
+	ties, err := rep.sections(ctx, st, opts, loc, factsReady && !opts.fromPosts)
 	if cerr := <-communitiesDone; err == nil {
 		err = cerr
 	}
@@ -370,206 +379,6 @@ func (c *counter) top(n int) []Resource {
 	return list[:min(n, len(list))]
 }
 
-// activity streams the period's posts once.
-func (rep *Report) activity(ctx context.Context, st *store.Store, loc *time.Location) error {
-	p := rep.Period
-	dayIndex := map[string]int{}
-	for d := p.Start.In(loc); d.Before(p.End); d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc) {
-		key := d.Format("2006-01-02")
-		dayIndex[key] = len(rep.Days)
-		rep.Days = append(rep.Days, Day{Date: key, Weekday: d.Weekday().String()[:3]})
-	}
-	links, tools, pairs := newCounter(), newCounter(), map[[2]string]int{}
-	var practice []PostRef
-	t := &rep.Totals
-	err := st.ActivityPosts(ctx, p.Start, p.End, func(r *store.ActivityRow) error {
-		t.Posts++
-		day := &rep.Days[dayIndex[r.At.In(loc).Format("2006-01-02")]]
-		day.Posts++
-		if r.IsReply {
-			t.Replies++
-			day.Replies++
-		} else {
-			t.ThreadsStarted++
-			if r.OtherRepliers > 0 {
-				t.ThreadsAnswered++
-			}
-		}
-		if !r.Classified {
-			t.Unclassified++
-		}
-		for _, l := range r.Links {
-			if res := analysis.NormalizeResource(l); res != "" {
-				links.add(res, r.Author)
-			}
-		}
-		tags := slices.Compact(slices.Sorted(slices.Values(r.Tags)))
-		for i := range tags {
-			for j := i + 1; j < len(tags); j++ {
-				pairs[[2]string{tags[i], tags[j]}]++
-			}
-		}
-		question, idea := classify.AsksQuestion(r.Rules), classify.ProposesPractice(r.Rules)
-		// Decoding the rules and cutting an excerpt cost more than the rest
-		// of a post: only for the few posts listed.
-		var rules []string
-		listed := func() PostRef {
-			if rules == nil {
-				rules = classify.RuleIDs(r.Rules)
-			}
-			return ref(r, rules)
-		}
-		for _, m := range classify.Tools(r.Rules) {
-			tools.add(m, r.Author)
-		}
-		if question {
-			t.Questions++
-			if r.OtherRepliers == 0 {
-				t.Unanswered++
-				if len(rep.Unanswered) < listCap {
-					rep.Unanswered = append(rep.Unanswered, listed())
-				}
-			}
-		}
-		if idea {
-			t.IdeasForPractice++
-			if len(rep.Ideas) < topIdeas {
-				rep.Ideas = append(rep.Ideas, listed())
-			}
-		}
-		if r.Practice {
-			t.PracticePosts++
-			if len(practice) < topPractice || betterPractice(PostRef{Score: r.PracticeScore, Replies: r.OtherRepliers, At: r.At}, practice[len(practice)-1]) < 0 {
-				practice = keepTop(practice, listed(), topPractice)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	rep.Practice = practice
-	rep.Resources, rep.Tools = links.top(topResources), tools.top(topResources)
-	for pair, n := range pairs {
-		rep.TagPairs = append(rep.TagPairs, TagPair{A: pair[0], B: pair[1], Posts: n})
-	}
-	slices.SortFunc(rep.TagPairs, func(a, b TagPair) int {
-		return cmp.Or(cmp.Compare(b.Posts, a.Posts), strings.Compare(a.A, b.A), strings.Compare(a.B, b.B))
-	})
-	rep.TagPairs = rep.TagPairs[:min(topTagPairs, len(rep.TagPairs))]
-	return nil
-}
-
-func ref(r *store.ActivityRow, rules []string) PostRef {
-	url := r.URL
-	if url == "" {
-		url = r.URI
-	}
-	return PostRef{URL: url, Permalink: r.URI, Author: r.Author, At: r.At, Excerpt: excerpt(r.Text),
-		Score: r.PracticeScore, Rules: rules, Replies: r.OtherRepliers}
-}
-
-// keepTop keeps the n best practice posts: highest score, then most
-// replies from others, then earliest.
-func keepTop(list []PostRef, p PostRef, n int) []PostRef {
-	list = append(list, p)
-	slices.SortStableFunc(list, betterPractice)
-	return list[:min(n, len(list))]
-}
-
-// betterPractice orders practice posts, best first.
-func betterPractice(a, b PostRef) int {
-	return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(b.Replies, a.Replies), a.At.Compare(b.At))
-}
-
-func excerpt(text string) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if utf8.RuneCountInString(text) <= excerptRunes {
-		return text
-	}
-	runes := []rune(text)
-	return strings.TrimSpace(string(runes[:excerptRunes])) + "…"
-}
-
-// members counts active, new and returning members over the trend periods.
-func (rep *Report) members(ctx context.Context, st *store.Store, opts Options, loc *time.Location) error {
-	p := rep.Period
-	n := opts.TrendPeriods
-	starts := make([]time.Time, n+1) // starts[n] is the period's end
-	// Label periods by ISO week only when the report is exactly one ISO
-	// week in loc: seven days from a Wednesday span two weeks, and naming
-	// them after the first put a W49 post under W48.
-	weekly := p.isWeek(loc)
-	for i := 0; i <= n; i++ {
-		back := n - 1 - i
-		if weekly {
-			starts[i] = p.Start.In(loc).AddDate(0, 0, -7*back).UTC()
-		} else {
-			starts[i] = p.Start.Add(-time.Duration(back) * p.End.Sub(p.Start))
-		}
-	}
-	starts[n] = p.End
-	// An author is new in the period of their first post ever: before the
-	// chart's first period (EarlierAuthors) or where the stream first meets them.
-	earlier := map[string]bool{}
-	err := st.EarlierAuthors(ctx, starts[0], p.End, func(acct string) error {
-		earlier[acct] = true
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	firstIn := map[string]int{} // period index of the first post of authors new in the chart
-	rep.Trend = make([]TrendPoint, n)
-	seen := make([]map[string]bool, n)
-	for i := range rep.Trend {
-		label := starts[i].In(loc).Format("Jan 2 15:04") + " – " + starts[i+1].In(loc).Format("Jan 2 15:04")
-		if weekly {
-			y, w := starts[i].In(loc).ISOWeek()
-			label = fmt.Sprintf("%d-W%02d", y, w)
-		}
-		rep.Trend[i] = TrendPoint{Label: label, Start: starts[i]}
-		seen[i] = map[string]bool{}
-	}
-	i := 0
-	err = st.PostAuthors(ctx, starts[0], p.End, func(acct string, at time.Time) error {
-		for i < n-1 && !at.Before(starts[i+1]) {
-			i++
-		}
-		tp := &rep.Trend[i]
-		tp.Posts++
-		if !seen[i][acct] {
-			seen[i][acct] = true
-			tp.Active++
-			if _, ok := firstIn[acct]; !ok && !earlier[acct] {
-				firstIn[acct] = i
-			}
-			if !earlier[acct] && firstIn[acct] == i {
-				tp.New++
-			} else {
-				tp.Returning++
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	cur := rep.Trend[n-1]
-	rep.Totals.ActiveMembers, rep.Totals.NewMembers, rep.Totals.ReturningMembers = cur.Active, cur.New, cur.Returning
-	if n > 1 {
-		rep.Totals.PreviousPosts, rep.Totals.PreviousActive = rep.Trend[n-2].Posts, rep.Trend[n-2].Active
-	}
-	for acct, i := range firstIn {
-		if i == n-1 {
-			rep.NewMembers = append(rep.NewMembers, acct)
-		}
-	}
-	slices.Sort(rep.NewMembers)
-	rep.NewMembers = rep.NewMembers[:min(listCap, len(rep.NewMembers))]
-	return nil
-}
-
 // CommunityPeriod is the period the report's communities are measured
 // over: weeks UTC ISO weeks ending with the week that holds the end of the
 // report's period, as copharvest communities --week would measure them.
@@ -655,51 +464,6 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	rep.Totals.CommunitiesInView = len(rep.Communities)
 	rep.Totals.CommunitiesShown = min(communitiesCap, len(rep.Communities))
 	return memberOf, nil
-}
-
-// sections reads the rows of every section but the communities: the
-// activity, the members, and the ties of the network picture.
-func (rep *Report) sections(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (map[[2]string]float64, error) {
-	if err := rep.activity(ctx, st, loc); err != nil {
-		return nil, err
-	}
-	if err := rep.members(ctx, st, opts, loc); err != nil {
-		return nil, err
-	}
-	return rep.ties(ctx, st, opts.Pseudonyms)
-}
-
-// ties sums the tie weight of each pair of accounts of the period's
-// interaction network.
-func (rep *Report) ties(ctx context.Context, st *store.Store, ps Pseudonyms) (map[[2]string]float64, error) {
-	pairWeight := map[[2]string]float64{}
-	err := st.ExportTies(ctx, store.ExportFilter{Since: rep.Period.Start, Until: rep.Period.End}, func(t *store.TieRow) error {
-		var w float64
-		switch t.Kind {
-		case "reply":
-			w = community.Reply.TieWeight()
-		case "mention":
-			w = community.Mention.TieWeight()
-		case "boost":
-			w = community.Boost.TieWeight()
-		}
-		if w == 0 || t.Source == t.Target {
-			return nil
-		}
-		a, b := t.Source, t.Target
-		if ps != nil {
-			a, b = ps.Account(a), ps.Account(b)
-		}
-		if b < a {
-			a, b = b, a
-		}
-		pairWeight[[2]string{a, b}] += w * float64(t.Count)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return pairWeight, nil
 }
 
 // network builds the picture of the period's interaction network.

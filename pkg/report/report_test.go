@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -197,6 +199,79 @@ func TestHTMLSelfContainedAndEscaped(t *testing.T) {
 	for _, color := range []string{ColorPosts, ColorPractice, ColorNew, NetworkNodeColor, VerdictColor(rep.Communities[0].Verdict)} {
 		if !strings.Contains(html, `fill="`+color+`"`) {
 			t.Errorf("no shape filled with %s", color)
+		}
+	}
+}
+
+// prefixPseudonyms is an injective stand-in for the real pseudonyms.
+type prefixPseudonyms struct{}
+
+func (prefixPseudonyms) Account(acct string) string { return "anon-" + acct }
+func (prefixPseudonyms) Post(uri string) string     { return "post:" + uri }
+
+// TestFactsAndPostsGiveTheSameReport: every section read from the stored
+// per-post facts is what the posts themselves give, figure for figure and
+// list for list — for a week, for a 30-day span counted in another time
+// zone, under pseudonyms and without the people who opted out — on the
+// benchmark's kind of data (replies, mentions, boosts, favourites, links,
+// tools, questions, ideas).
+func TestFactsAndPostsGiveTheSameReport(t *testing.T) {
+	ctx := context.Background()
+	src, err := exporttest.Synthetic(8000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "synthetic.db")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	auckland, err := time.LoadLocation("Pacific/Auckland")
+	if err != nil {
+		t.Fatal(err)
+	}
+	week, err := ParseWeek("2026-W47", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	span := Period{Label: "30 days", Start: exporttest.Week47.AddDate(0, 0, -23).Add(5 * time.Hour), End: exporttest.Week47.AddDate(0, 0, 7).Add(5 * time.Hour), TimeZone: "Pacific/Auckland"}
+	base := Options{Period: week, Location: time.UTC, By: analysis.ByGraph, Thresholds: community.DefaultThresholds(), Seed: 1,
+		Now: exporttest.Week47.AddDate(0, 0, 8), IncludeOptedOut: true}
+	cases := map[string]func(o *Options){
+		"week":                func(o *Options) {},
+		"30 days in Auckland": func(o *Options) { o.Period, o.Location = span, auckland },
+		"pseudonyms":          func(o *Options) { o.Pseudonyms = prefixPseudonyms{} },
+		"without opt-outs":    func(o *Options) { o.IncludeOptedOut = false },
+	}
+	for name, change := range cases {
+		opts := base
+		change(&opts)
+		fromFacts, err := Build(ctx, st, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.fromPosts = true
+		fromPosts, err := Build(ctx, st, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(fromPosts)
+		b, _ := json.Marshal(fromFacts)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: the facts give another report than the posts:\nposts: %.1500s\nfacts: %.1500s", name, a, b)
+		}
+		if f := fromFacts; f.Totals.Posts < 100 || f.Totals.Questions == 0 || f.Totals.IdeasForPractice == 0 || len(f.Practice) == 0 ||
+			len(f.Resources) == 0 || len(f.Tools) == 0 || f.Network.Ties == 0 || f.Trend[0].Posts == 0 || f.Totals.ReturningMembers == 0 {
+			t.Errorf("%s: too little in the report for the comparison to prove much: totals %+v, %d ties, first trend period %+v",
+				name, f.Totals, f.Network.Ties, f.Trend[0])
 		}
 	}
 }

@@ -169,8 +169,7 @@ const (
 	FactCommunity
 	FactPractice
 	FactQuestion
-	FactAnswered // another author replied to it (a live reply)
-	FactIdea     // it proposes an idea for practice
+	FactIdea // it proposes an idea for practice
 )
 
 // ActKind is the kind of an Act.
@@ -201,7 +200,6 @@ type FactSource struct {
 	PostFact
 	AuthorID, ReplyToID int64  // accounts.id; ReplyToID 0 when the parent is not stored
 	ReplyToAcct         string // in_reply_to_acct when the parent is not stored
-	Answered            bool   // another author replied to it
 	PracticeScore       float64
 	Acts                []Act // mentions of stored accounts, then boosts, then favourites
 }
@@ -213,6 +211,7 @@ type FactRow struct {
 	IsReply                                   bool
 	ReplyToAcct                               string
 	Flags                                     int
+	Repliers                                  int     // other authors who replied directly (live replies)
 	Score                                     float64 // the practice score
 	Tags, RootTags, Resources                 []string
 	Acts                                      []Act
@@ -226,6 +225,7 @@ type Fact struct {
 	IsReply                                   bool
 	ReplyToAcct                               string
 	Flags                                     int
+	Repliers                                  int     // other authors who replied directly (live replies)
 	Score                                     float64 // the practice score
 	Tags, RootTags, Resources                 []uint32
 	Acts                                      []Act
@@ -303,7 +303,7 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 				p.created_at, COALESCE(q.account_id, 0), CASE WHEN q.id IS NULL THEN COALESCE(p.in_reply_to_acct, '') ELSE '' END,
 				c.post_id IS NOT NULL, COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0), COALESCE(c.rules, ''),
 				COALESCE(c.practice_score, 0),
-				EXISTS(SELECT 1 FROM posts r WHERE r.in_reply_to_post = p.id AND r.account_id <> p.account_id AND r.deleted_at IS NULL),
+				(SELECT COUNT(DISTINCT r.account_id) FROM posts r WHERE r.in_reply_to_post = p.id AND r.account_id <> p.account_id AND r.deleted_at IS NULL),
 				COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = p.id), ''),
 				COALESCE((SELECT group_concat(url, ' ') FROM post_links WHERE post_id = p.id), ''),
 				CASE WHEN p.thread_root IS NOT NULL AND p.thread_root <> p.id
@@ -319,7 +319,7 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 		for rows.Next() {
 			var f FactSource
 			if err := rows.Scan(&f.ID, &f.AuthorID, &f.ParentID, &f.IsReply, &at, &f.ReplyToID, &f.ReplyToAcct,
-				&f.Classified, &f.Domain, &f.Community, &f.Practice, &f.Rules, &f.PracticeScore, &f.Answered, &tags, &links, &rootTags); err != nil {
+				&f.Classified, &f.Domain, &f.Community, &f.Practice, &f.Rules, &f.PracticeScore, &f.OtherRepliers, &tags, &links, &rootTags); err != nil {
 				rows.Close()
 				return err
 			}
@@ -353,8 +353,8 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 			}
 			return b, nil
 		}
-		insert, err := tx.PrepareContext(ctx, `INSERT INTO post_facts(post_id, at, author, parent, is_reply, reply_to, reply_to_acct, flags, tags, root_tags, resources, score, acts)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		insert, err := tx.PrepareContext(ctx, `INSERT INTO post_facts(post_id, at, author, parent, is_reply, reply_to, reply_to_acct, flags, tags, root_tags, resources, repliers, score, acts)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
@@ -374,7 +374,7 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 				return err
 			}
 			if _, err := insert.ExecContext(ctx, r.PostID, r.At, r.AuthorID, r.ParentID, r.IsReply, r.ReplyToID, r.ReplyToAcct, r.Flags,
-				tags, rootTags, resources, r.Score, encodeActs(r.Acts)); err != nil {
+				tags, rootTags, resources, r.Repliers, r.Score, encodeActs(r.Acts)); err != nil {
 				return fmt.Errorf("store the facts of post %d: %w", r.PostID, err)
 			}
 		}
@@ -532,7 +532,7 @@ func factsRange(since, until time.Time) (string, []any) {
 func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact) error) error {
 	where, args := factsRange(since, until)
 	rows, err := s.r.QueryContext(ctx, `SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
-			f.score, f.acts
+			f.repliers, f.score, f.acts
 		FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, args...)
 	if err != nil {
 		return fmt.Errorf("read post facts: %w", err)
@@ -549,7 +549,7 @@ func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact
 	}
 	for rows.Next() {
 		if err := rows.Scan(&f.PostID, &f.At, &f.AuthorID, &f.ParentID, &f.IsReply, &f.ReplyToID, &f.ReplyToAcct, &f.Flags,
-			&tags, &rootTags, &resources, &f.Score, &acts); err != nil {
+			&tags, &rootTags, &resources, &f.Repliers, &f.Score, &acts); err != nil {
 			return fmt.Errorf("read post facts: %w", err)
 		}
 		f.Tags, f.RootTags, f.Resources = decode(f.Tags, tags), decode(f.RootTags, rootTags), decode(f.Resources, resources)
@@ -591,4 +591,68 @@ func (s *Store) EdgeIDs(ctx context.Context, since, until time.Time, fn func(kin
 		}
 	}
 	return rows.Err()
+}
+
+// AuthorsPostingBefore returns which of the accounts (accounts.id) wrote a
+// live post before t: one index seek each (post_facts_author), however
+// long the history before t.
+func (s *Store) AuthorsPostingBefore(ctx context.Context, authors []int64, t time.Time) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	if len(authors) == 0 {
+		return out, nil
+	}
+	stmt, err := s.r.PrepareContext(ctx, `SELECT EXISTS(SELECT 1 FROM post_facts WHERE author = ? AND at < ?)`)
+	if err != nil {
+		return nil, fmt.Errorf("read earlier authors: %w", err)
+	}
+	defer stmt.Close()
+	for _, a := range authors {
+		var earlier bool
+		if err := stmt.QueryRowContext(ctx, a, t.UnixNano()).Scan(&earlier); err != nil {
+			return nil, fmt.Errorf("read earlier posts of account %d: %w", a, err)
+		}
+		if earlier {
+			out[a] = true
+		}
+	}
+	return out, nil
+}
+
+// PostDetail is what a report lists of a post beside its facts.
+type PostDetail struct {
+	URI, URL, Text, Rules string
+}
+
+// PostDetails returns the details of the posts with the given row ids (a
+// report's few listed posts), by id.
+func (s *Store) PostDetails(ctx context.Context, ids []int64) (map[int64]PostDetail, error) {
+	out := make(map[int64]PostDetail, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT p.id, p.uri, COALESCE(p.url, ''), COALESCE(p.text, ''), COALESCE(c.rules, '')
+			FROM posts p LEFT JOIN classifications c ON c.post_id = p.id
+			WHERE p.id IN (?`+strings.Repeat(", ?", len(batch)-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read listed posts: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var d PostDetail
+			if err := rows.Scan(&id, &d.URI, &d.URL, &d.Text, &d.Rules); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read listed posts: %w", err)
+			}
+			out[id] = d
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read listed posts: %w", err)
+		}
+	}
+	return out, nil
 }

@@ -179,8 +179,10 @@ CREATE TRIGGER facts_classification AFTER INSERT OR UPDATE OR DELETE ON classifi
 INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL;`
 
 // pgFactsComplete is migration 8 with its triggers in PL/pgSQL.
-const pgFactsComplete = `ALTER TABLE post_facts ADD COLUMN score DOUBLE PRECISION NOT NULL DEFAULT 0;
+const pgFactsComplete = `ALTER TABLE post_facts ADD COLUMN repliers BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE post_facts ADD COLUMN score DOUBLE PRECISION NOT NULL DEFAULT 0;
 ALTER TABLE post_facts ADD COLUMN acts BYTEA NOT NULL DEFAULT '\x';
+CREATE INDEX post_facts_author ON post_facts(author, at);
 CREATE INDEX post_mentions_acct ON post_mentions(acct);
 
 CREATE FUNCTION copharvest_queue_parent(p BIGINT) RETURNS void LANGUAGE sql AS $$

@@ -274,14 +274,17 @@ CREATE TRIGGER facts_classification_delete AFTER DELETE ON classifications BEGIN
 END;
 INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL;`,
 	// 8: the facts carry everything the analysis and the report read, so
-	// that one scan of post_facts serves them: whether another author
-	// answered (a reply queues its parent), whether the post proposes an
-	// idea for practice, the practice score, and the interactions the post
-	// carries besides its reply (mentions, boosts, favourites; a mention
-	// names an account that may be stored later, which then queues it).
-	// Every live post is queued once to fill them.
-	`ALTER TABLE post_facts ADD COLUMN score REAL NOT NULL DEFAULT 0;
+	// that one scan of post_facts serves them: how many other authors
+	// replied (a reply queues its parent), whether the post proposes an
+	// idea for practice (a flag), the practice score, and the interactions
+	// the post carries besides its reply (mentions, boosts, favourites; a
+	// mention names an account that may be stored later, which then queues
+	// it). An author's first post is one index seek away. Every live post
+	// is queued once to fill them.
+	`ALTER TABLE post_facts ADD COLUMN repliers INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE post_facts ADD COLUMN score REAL NOT NULL DEFAULT 0;
 ALTER TABLE post_facts ADD COLUMN acts BLOB NOT NULL DEFAULT x'';
+CREATE INDEX post_facts_author ON post_facts(author, at);
 CREATE INDEX post_mentions_acct ON post_mentions(acct);
 DROP TRIGGER facts_post_insert;
 CREATE TRIGGER facts_post_insert AFTER INSERT ON posts BEGIN
