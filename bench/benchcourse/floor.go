@@ -19,8 +19,7 @@ var (
 	// of store.Facts over the whole database: each live post's stored
 	// facts, with the interactions it carries.
 	analysisFloor = []string{
-		`SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
-			f.repliers, f.score, f.acts
+		`SELECT f.post_id, f.at, f.author, f.fact
 		FROM post_facts f ORDER BY f.at, f.post_id`,
 	}
 	// export posts: the stored columns of the CSV, oldest first.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/binary"
+	"errors"
+	"math"
 	"fmt"
 	"strings"
 	"time"
@@ -162,7 +164,7 @@ func (s *Store) SaveCommunities(ctx context.Context, list []CommunityAssignment)
 	})
 }
 
-// Bits of post_facts.flags.
+// Bits of a fact's flags.
 const (
 	FactClassified = 1 << iota
 	FactDomain
@@ -190,8 +192,7 @@ type Act struct {
 	At      int64 // Unix nanoseconds: the post's time for a mention, when it was seen for a boost or favourite
 }
 
-// actSize is an act's stored size: kind, uint32 account, int64 time.
-const actSize = 13
+
 
 // FactSource is what a post's stored facts are made of: the columns of
 // PostFact that need no other post, with the classification's rules (which
@@ -337,8 +338,8 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts WHERE post_id IN (SELECT post_id FROM post_facts_pending WHERE post_id BETWEEN ? AND ?)`, lo.Int64, hi.Int64); err != nil {
 			return fmt.Errorf("clear out-of-date facts: %w", err)
 		}
-		ids := func(list []string) ([]byte, error) {
-			b := make([]byte, 0, 4*len(list))
+		ids := func(list []string) ([]uint32, error) {
+			out := make([]uint32, 0, len(list))
 			for _, t := range list {
 				id, ok := terms[t]
 				if !ok {
@@ -349,32 +350,30 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 					id = uint32(id64)
 					terms[t] = id
 				}
-				b = binary.LittleEndian.AppendUint32(b, id)
+				out = append(out, id)
 			}
-			return b, nil
+			return out, nil
 		}
-		insert, err := tx.PrepareContext(ctx, `INSERT INTO post_facts(post_id, at, author, parent, is_reply, reply_to, reply_to_acct, flags, tags, root_tags, resources, repliers, score, acts)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		insert, err := tx.PrepareContext(ctx, `INSERT INTO post_facts(post_id, at, author, fact) VALUES (?, ?, ?, ?)`)
 		if err != nil {
 			return err
 		}
 		defer insert.Close()
+		var f Fact
 		for i := range sources {
 			r := convert(&sources[i])
-			tags, err := ids(r.Tags)
-			if err != nil {
+			f = Fact{PostID: r.PostID, At: r.At, AuthorID: r.AuthorID, ParentID: r.ParentID, ReplyToID: r.ReplyToID, IsReply: r.IsReply,
+				ReplyToAcct: r.ReplyToAcct, Flags: r.Flags, Repliers: r.Repliers, Score: r.Score, Acts: r.Acts}
+			if f.Tags, err = ids(r.Tags); err != nil {
 				return err
 			}
-			rootTags, err := ids(r.RootTags)
-			if err != nil {
+			if f.RootTags, err = ids(r.RootTags); err != nil {
 				return err
 			}
-			resources, err := ids(r.Resources)
-			if err != nil {
+			if f.Resources, err = ids(r.Resources); err != nil {
 				return err
 			}
-			if _, err := insert.ExecContext(ctx, r.PostID, r.At, r.AuthorID, r.ParentID, r.IsReply, r.ReplyToID, r.ReplyToAcct, r.Flags,
-				tags, rootTags, resources, r.Repliers, r.Score, encodeActs(r.Acts)); err != nil {
+			if _, err := insert.ExecContext(ctx, r.PostID, r.At, r.AuthorID, encodeFact(&f)); err != nil {
 				return fmt.Errorf("store the facts of post %d: %w", r.PostID, err)
 			}
 		}
@@ -433,25 +432,127 @@ func readActs(ctx context.Context, tx *sql.Tx, lo, hi int64, sources []FactSourc
 	return nil
 }
 
-func encodeActs(acts []Act) []byte {
-	b := make([]byte, 0, actSize*len(acts))
-	for _, a := range acts {
+// factVersion starts every packed fact: what a later layout would change.
+const factVersion = 1
+
+// encodeFact packs all of f but its key (PostID, At) and author:
+// the version, then varints — is_reply, flags, parent, reply_to,
+// repliers — the score's 8 bytes, reply_to_acct (length, bytes), the tag,
+// root tag and resource ids (count, ids each), and the acts (count, then
+// kind byte, account, time minus the post's).
+func encodeFact(f *Fact) []byte {
+	b := make([]byte, 0, 32+len(f.ReplyToAcct)+3*(len(f.Tags)+len(f.RootTags)+len(f.Resources))+12*len(f.Acts))
+	b = append(b, factVersion)
+	isReply := uint64(0)
+	if f.IsReply {
+		isReply = 1
+	}
+	for _, v := range []uint64{isReply, uint64(f.Flags), uint64(f.ParentID), uint64(f.ReplyToID), uint64(f.Repliers)} {
+		b = binary.AppendUvarint(b, v)
+	}
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f.Score))
+	b = binary.AppendUvarint(b, uint64(len(f.ReplyToAcct)))
+	b = append(b, f.ReplyToAcct...)
+	for _, list := range [][]uint32{f.Tags, f.RootTags, f.Resources} {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		for _, id := range list {
+			b = binary.AppendUvarint(b, uint64(id))
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(len(f.Acts)))
+	for _, a := range f.Acts {
 		b = append(b, byte(a.Kind))
-		b = binary.LittleEndian.AppendUint32(b, uint32(a.Account))
-		b = binary.LittleEndian.AppendUint64(b, uint64(a.At))
+		b = binary.AppendUvarint(b, uint64(a.Account))
+		b = binary.AppendVarint(b, a.At-f.At)
 	}
 	return b
 }
 
-func decodeActs(dst []Act, b []byte) ([]Act, error) {
-	if len(b)%actSize != 0 {
-		return dst, fmt.Errorf("stored interactions of %d bytes", len(b))
+// factReader reads a packed fact; the first error sticks.
+type factReader struct {
+	b   []byte
+	err error
+}
+
+func (r *factReader) uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
 	}
-	dst = dst[:0]
-	for i := 0; i < len(b); i += actSize {
-		dst = append(dst, Act{Kind: ActKind(b[i]), Account: int64(binary.LittleEndian.Uint32(b[i+1:])), At: int64(binary.LittleEndian.Uint64(b[i+5:]))})
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *factReader) varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail()
+		return 0
 	}
-	return dst, nil
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *factReader) take(n uint64) []byte {
+	if uint64(len(r.b)) < n {
+		r.fail()
+		return nil
+	}
+	out := r.b[:n]
+	r.b = r.b[n:]
+	return out
+}
+
+func (r *factReader) fail() {
+	if r.err == nil {
+		r.err = errors.New("truncated")
+	}
+	r.b = nil
+}
+
+// decodeFact unpacks b into f (whose key and author are set), reusing its
+// slices.
+func decodeFact(b []byte, f *Fact) error {
+	if len(b) == 0 || b[0] != factVersion {
+		return fmt.Errorf("packed facts of an unknown layout (%d bytes)", len(b))
+	}
+	r := factReader{b: b[1:]}
+	f.IsReply = r.uvarint() != 0
+	f.Flags, f.ParentID, f.ReplyToID, f.Repliers = int(r.uvarint()), int64(r.uvarint()), int64(r.uvarint()), int(r.uvarint())
+	if score := r.take(8); score != nil {
+		f.Score = math.Float64frombits(binary.LittleEndian.Uint64(score))
+	}
+	f.ReplyToAcct = ""
+	if n := r.uvarint(); n > 0 {
+		f.ReplyToAcct = string(r.take(n))
+	}
+	for _, list := range []*[]uint32{&f.Tags, &f.RootTags, &f.Resources} {
+		n := r.uvarint()
+		if n > uint64(len(r.b)) {
+			r.fail()
+		}
+		*list = (*list)[:0]
+		for range n {
+			*list = append(*list, uint32(r.uvarint()))
+		}
+	}
+	n := r.uvarint()
+	if n > uint64(len(r.b)) {
+		r.fail()
+	}
+	f.Acts = f.Acts[:0]
+	for range n {
+		kind := r.take(1)
+		if kind == nil {
+			break
+		}
+		f.Acts = append(f.Acts, Act{Kind: ActKind(kind[0]), Account: int64(r.uvarint()), At: f.At + r.varint()})
+	}
+	if r.err == nil && len(r.b) > 0 {
+		r.err = fmt.Errorf("%d bytes left over", len(r.b))
+	}
+	return r.err
 }
 
 // FactTerms returns the terms facts refer to, indexed by id ("" where no
@@ -531,30 +632,19 @@ func factsRange(since, until time.Time) (string, []any) {
 // until) (zero = open), in creation order.
 func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact) error) error {
 	where, args := factsRange(since, until)
-	rows, err := s.r.QueryContext(ctx, `SELECT f.post_id, f.at, f.author, f.parent, f.is_reply, f.reply_to, f.reply_to_acct, f.flags, f.tags, f.root_tags, f.resources,
-			f.repliers, f.score, f.acts
+	rows, err := s.r.QueryContext(ctx, `SELECT f.post_id, f.at, f.author, f.fact
 		FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, args...)
 	if err != nil {
 		return fmt.Errorf("read post facts: %w", err)
 	}
 	defer rows.Close()
 	var f Fact
-	var tags, rootTags, resources, acts []byte
-	decode := func(dst []uint32, b []byte) []uint32 {
-		dst = dst[:0]
-		for i := 0; i+4 <= len(b); i += 4 {
-			dst = append(dst, binary.LittleEndian.Uint32(b[i:]))
-		}
-		return dst
-	}
+	var packed sql.RawBytes
 	for rows.Next() {
-		if err := rows.Scan(&f.PostID, &f.At, &f.AuthorID, &f.ParentID, &f.IsReply, &f.ReplyToID, &f.ReplyToAcct, &f.Flags,
-			&tags, &rootTags, &resources, &f.Repliers, &f.Score, &acts); err != nil {
+		if err := rows.Scan(&f.PostID, &f.At, &f.AuthorID, &packed); err != nil {
 			return fmt.Errorf("read post facts: %w", err)
 		}
-		f.Tags, f.RootTags, f.Resources = decode(f.Tags, tags), decode(f.RootTags, rootTags), decode(f.Resources, resources)
-		var err error
-		if f.Acts, err = decodeActs(f.Acts, acts); err != nil {
+		if err := decodeFact(packed, &f); err != nil {
 			return fmt.Errorf("read the facts of post %d: %w", f.PostID, err)
 		}
 		if err := fn(&f); err != nil {

@@ -179,9 +179,15 @@ CREATE TRIGGER facts_classification AFTER INSERT OR UPDATE OR DELETE ON classifi
 INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL;`
 
 // pgFactsComplete is migration 8 with its triggers in PL/pgSQL.
-const pgFactsComplete = `ALTER TABLE post_facts ADD COLUMN repliers BIGINT NOT NULL DEFAULT 0;
-ALTER TABLE post_facts ADD COLUMN score DOUBLE PRECISION NOT NULL DEFAULT 0;
-ALTER TABLE post_facts ADD COLUMN acts BYTEA NOT NULL DEFAULT '\x';
+const pgFactsComplete = `DROP TABLE post_facts;
+CREATE TABLE post_facts (
+	at      BIGINT NOT NULL,
+	post_id BIGINT NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+	author  BIGINT NOT NULL,
+	fact    BYTEA NOT NULL,
+	PRIMARY KEY (at, post_id)
+);
+CREATE UNIQUE INDEX post_facts_post ON post_facts(post_id);
 CREATE INDEX post_facts_author ON post_facts(author, at);
 CREATE INDEX post_mentions_acct ON post_mentions(acct);
 
