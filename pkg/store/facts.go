@@ -5,8 +5,8 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"errors"
-	"math"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -191,8 +191,6 @@ type Act struct {
 	Account int64 // accounts.id
 	At      int64 // Unix nanoseconds: the post's time for a mention, when it was seen for a boost or favourite
 }
-
-
 
 // FactSource is what a post's stored facts are made of: the columns of
 // PostFact that need no other post, with the classification's rules (which
