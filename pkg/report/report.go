@@ -345,39 +345,6 @@ func (rep *Report) emptyLists() {
 	}
 }
 
-// counter counts posts and distinct authors per key without keeping a set
-// per key: (key, author) pairs are kept once each.
-type counter struct {
-	posts   map[string]int
-	authors map[[2]string]struct{}
-}
-
-func newCounter() *counter {
-	return &counter{posts: map[string]int{}, authors: map[[2]string]struct{}{}}
-}
-
-func (c *counter) add(key, author string) {
-	c.posts[key]++
-	c.authors[[2]string{key, author}] = struct{}{}
-}
-
-func (c *counter) top(n int) []Resource {
-	byKey := map[string]*Resource{}
-	for k, posts := range c.posts {
-		byKey[k] = &Resource{Name: k, Posts: posts}
-	}
-	for pair := range c.authors {
-		byKey[pair[0]].Authors++
-	}
-	list := make([]Resource, 0, len(byKey))
-	for _, r := range byKey {
-		list = append(list, *r)
-	}
-	slices.SortFunc(list, func(a, b Resource) int {
-		return cmp.Or(cmp.Compare(b.Authors, a.Authors), cmp.Compare(b.Posts, a.Posts), strings.Compare(a.Name, b.Name))
-	})
-	return list[:min(n, len(list))]
-}
 
 // CommunityPeriod is the period the report's communities are measured
 // over: weeks UTC ISO weeks ending with the week that holds the end of the

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -21,18 +22,43 @@ import (
 // listed. A read-only store whose facts are out of date is read the
 // slower way, from the posts themselves; both feed the same counters.
 
+// names are the accounts and terms (tags, links, "tool:NAME") the
+// sections count by id: the store's ids when read from the facts, ids
+// given on first sight when read from the posts.
+type names struct {
+	accounts, terms []string
+	accountIDs      map[string]int32 // reading the posts: ids given so far
+	termIDs         map[string]int32
+}
+
+func (n *names) account(name string) int32 { return internName(&n.accounts, &n.accountIDs, name) }
+func (n *names) term(name string) int32    { return internName(&n.terms, &n.termIDs, name) }
+
+func internName(list *[]string, ids *map[string]int32, name string) int32 {
+	if *ids == nil {
+		*ids = map[string]int32{}
+	}
+	if id, ok := (*ids)[name]; ok {
+		return id
+	}
+	id := int32(len(*list))
+	*list = append(*list, name)
+	(*ids)[name] = id
+	return id
+}
+
 // post is one post as the sections count it.
 type post struct {
 	id                                   int64              // row id: the details of a listed post are fetched by it
 	row                                  *store.ActivityRow // read from the posts: details at hand
-	author                               string
+	author                               int32
 	at                                   time.Time
 	isReply                              bool
 	repliers                             int // other authors who replied directly
 	classified, practice, question, idea bool
 	score                                float64
-	tags                                 []string // its own tags
-	links, tools                         []string // normalised links and tools it names, each once
+	tags                                 []int32 // its own tags
+	resources                            []int32 // normalised links, then "tool:NAME", each once
 }
 
 // sections fills every section but the communities and returns the tie
@@ -55,73 +81,74 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 	if err != nil {
 		return nil, err
 	}
-	account := func(id int64) (string, error) {
-		if id < 0 || id >= int64(len(accounts)) {
-			return "", fmt.Errorf("read post facts: unknown account id %d", id)
-		}
-		return accounts[id], nil
+	if len(accounts) > math.MaxInt32 || len(terms) > math.MaxInt32 {
+		return nil, fmt.Errorf("read post facts: %d accounts, %d terms: too many to count", len(accounts), len(terms))
 	}
-	term := func(id uint32) (string, error) {
-		if int(id) >= len(terms) {
-			return "", fmt.Errorf("read post facts: unknown term %d", id)
+	nm := &names{accounts: accounts, terms: terms}
+	account := func(id int64) (int32, error) {
+		if id < 0 || id >= int64(len(accounts)) {
+			return 0, fmt.Errorf("read post facts: unknown account id %d", id)
 		}
-		return terms[id], nil
+		return int32(id), nil
 	}
 	starts, weekly := rep.trendStarts(opts.TrendPeriods, loc)
-	act := newActivity(rep, loc)
-	ties := map[[2]int64]float64{} // by account ids, smaller first
-	tie := func(kind community.EdgeKind, a, b int64) {
+	act := newActivity(rep, loc, nm)
+	m := rep.newMembers(starts, weekly, loc, nm)
+	ties := map[[2]int32]float64{} // by account ids, smaller first
+	tie := func(kind community.EdgeKind, a, b int32) {
 		if w := kind.TieWeight(); w != 0 && a != b {
 			if b < a {
 				a, b = b, a
 			}
-			ties[[2]int64{a, b}] += w
+			ties[[2]int32{a, b}] += w
 		}
 	}
-	var authorAt []int64 // author id, then time, of each post of the trend
+	var authors []int32 // of the trend's posts, in time order
+	var ats []int64
 	periodStart := rep.Period.Start.UnixNano()
 	var r post
 	err = st.Facts(ctx, starts[0], rep.Period.End, func(f *store.Fact) error {
-		authorAt = append(authorAt, f.AuthorID, f.At)
-		if f.At < periodStart {
-			return nil
-		}
 		author, err := account(f.AuthorID)
 		if err != nil {
 			return err
 		}
+		authors, ats = append(authors, author), append(ats, f.At)
+		if f.At < periodStart {
+			return nil
+		}
 		r = post{id: f.PostID, author: author, at: time.Unix(0, f.At).UTC(), isReply: f.IsReply, repliers: f.Repliers,
 			classified: f.Flags&store.FactClassified != 0, practice: f.Flags&store.FactPractice != 0,
 			question: f.Flags&store.FactQuestion != 0, idea: f.Flags&store.FactIdea != 0, score: f.Score,
-			tags: r.tags[:0], links: r.links[:0], tools: r.tools[:0]}
-		for _, id := range f.Tags {
-			t, err := term(id)
-			if err != nil {
-				return err
-			}
-			r.tags = append(r.tags, t)
-		}
-		for _, id := range f.Resources {
-			t, err := term(id)
-			if err != nil {
-				return err
-			}
-			if tool, ok := strings.CutPrefix(t, "tool:"); ok {
-				r.tools = append(r.tools, tool)
-			} else {
-				r.links = append(r.links, t)
+			tags: r.tags[:0], resources: r.resources[:0]}
+		for _, list := range []struct {
+			ids []uint32
+			to  *[]int32
+		}{{f.Tags, &r.tags}, {f.Resources, &r.resources}} {
+			for _, id := range list.ids {
+				if int(id) >= len(terms) {
+					return fmt.Errorf("read post facts: unknown term %d", id)
+				}
+				*list.to = append(*list.to, int32(id))
 			}
 		}
 		act.add(&r)
 		if f.ReplyToID > 0 {
-			tie(community.Reply, f.AuthorID, f.ReplyToID)
+			to, err := account(f.ReplyToID)
+			if err != nil {
+				return err
+			}
+			tie(community.Reply, author, to)
 		}
 		for _, a := range f.Acts {
+			other, err := account(a.Account)
+			if err != nil {
+				return err
+			}
 			switch a.Kind {
 			case store.ActMention:
-				tie(community.Mention, f.AuthorID, a.Account)
+				tie(community.Mention, author, other)
 			case store.ActBoost:
-				tie(community.Boost, a.Account, f.AuthorID)
+				tie(community.Boost, other, author)
 			}
 		}
 		return nil
@@ -135,47 +162,29 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 	}
 
 	// An author is new in the period of their first post ever.
-	var authors []int64
-	seen := map[int64]bool{}
-	for i := 0; i < len(authorAt); i += 2 {
-		if a := authorAt[i]; !seen[a] {
+	var distinct []int64
+	seen := make([]bool, len(accounts))
+	for _, a := range authors {
+		if !seen[a] {
 			seen[a] = true
-			authors = append(authors, a)
+			distinct = append(distinct, int64(a))
 		}
 	}
-	before, err := st.AuthorsPostingBefore(ctx, authors, starts[0])
+	before, err := st.AuthorsPostingBefore(ctx, distinct, starts[0])
 	if err != nil {
 		return nil, err
 	}
-	earlier := make(map[string]bool, len(before))
 	for a := range before {
-		name, err := account(a)
-		if err != nil {
-			return nil, err
-		}
-		earlier[name] = true
+		m.earlier[int32(a)] = true
 	}
-	m := rep.newMembers(starts, weekly, loc, earlier)
-	for i := 0; i < len(authorAt); i += 2 {
-		name, err := account(authorAt[i])
-		if err != nil {
-			return nil, err
-		}
-		m.add(name, time.Unix(0, authorAt[i+1]))
+	for i, a := range authors {
+		m.add(a, ats[i])
 	}
 	m.finish()
 
 	pairWeight := make(map[[2]string]float64, len(ties))
 	for pair, w := range ties {
-		a, err := account(pair[0])
-		if err != nil {
-			return nil, err
-		}
-		b, err := account(pair[1])
-		if err != nil {
-			return nil, err
-		}
-		addTie(pairWeight, a, b, w, opts.Pseudonyms)
+		addTie(pairWeight, accounts[pair[0]], accounts[pair[1]], w, opts.Pseudonyms)
 	}
 	return pairWeight, nil
 }
@@ -183,20 +192,27 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 // sectionsFromPosts reads the posts themselves: the period's posts whole,
 // the authors of the trend's periods, and the period's interactions.
 func (rep *Report) sectionsFromPosts(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (map[[2]string]float64, error) {
-	act := newActivity(rep, loc)
+	nm := &names{}
+	act := newActivity(rep, loc, nm)
 	err := st.ActivityPosts(ctx, rep.Period.Start, rep.Period.End, func(row *store.ActivityRow) error {
-		r := post{row: row, author: row.Author, at: row.At, isReply: row.IsReply, repliers: row.OtherRepliers,
+		r := post{row: row, author: nm.account(row.Author), at: row.At, isReply: row.IsReply, repliers: row.OtherRepliers,
 			classified: row.Classified, practice: row.Practice, question: classify.AsksQuestion(row.Rules),
-			idea: classify.ProposesPractice(row.Rules), score: row.PracticeScore, tags: row.Tags}
+			idea: classify.ProposesPractice(row.Rules), score: row.PracticeScore}
+		for _, t := range row.Tags {
+			r.tags = append(r.tags, nm.term(t))
+		}
+		add := func(res string) {
+			if id := nm.term(res); !slices.Contains(r.resources, id) {
+				r.resources = append(r.resources, id)
+			}
+		}
 		for _, l := range row.Links {
-			if res := analysis.NormalizeResource(l); res != "" && !slices.Contains(r.links, res) {
-				r.links = append(r.links, res)
+			if res := analysis.NormalizeResource(l); res != "" {
+				add(res)
 			}
 		}
 		for _, t := range classify.Tools(row.Rules) {
-			if !slices.Contains(r.tools, t) {
-				r.tools = append(r.tools, t)
-			}
+			add("tool:" + t)
 		}
 		act.add(&r)
 		return nil
@@ -207,17 +223,16 @@ func (rep *Report) sectionsFromPosts(ctx context.Context, st *store.Store, opts 
 	act.finish()
 
 	starts, weekly := rep.trendStarts(opts.TrendPeriods, loc)
-	earlier := map[string]bool{}
+	m := rep.newMembers(starts, weekly, loc, nm)
 	err = st.EarlierAuthors(ctx, starts[0], rep.Period.End, func(acct string) error {
-		earlier[acct] = true
+		m.earlier[nm.account(acct)] = true
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	m := rep.newMembers(starts, weekly, loc, earlier)
 	err = st.PostAuthors(ctx, starts[0], rep.Period.End, func(acct string, at time.Time) error {
-		m.add(acct, at)
+		m.add(nm.account(acct), at.UnixNano())
 		return nil
 	})
 	if err != nil {
@@ -262,31 +277,85 @@ func addTie(pairWeight map[[2]string]float64, a, b string, w float64, ps Pseudon
 	pairWeight[[2]string{a, b}] += w
 }
 
+// counter counts posts and distinct authors per term without keeping a
+// set per term: (term, author) pairs are kept once each.
+type counter struct {
+	posts   map[int32]int
+	authors map[[2]int32]struct{}
+}
+
+func newCounter() *counter {
+	return &counter{posts: map[int32]int{}, authors: map[[2]int32]struct{}{}}
+}
+
+func (c *counter) add(term, author int32) {
+	c.posts[term]++
+	c.authors[[2]int32{term, author}] = struct{}{}
+}
+
+// top returns the n terms shared by most authors, then in most posts,
+// then by name; name gives a term's name.
+func (c *counter) top(n int, name func(int32) string) []Resource {
+	byTerm := map[int32]*Resource{}
+	for t, posts := range c.posts {
+		byTerm[t] = &Resource{Name: name(t), Posts: posts}
+	}
+	for pair := range c.authors {
+		byTerm[pair[0]].Authors++
+	}
+	list := make([]Resource, 0, len(byTerm))
+	for _, r := range byTerm {
+		list = append(list, *r)
+	}
+	slices.SortFunc(list, func(a, b Resource) int {
+		return cmp.Or(cmp.Compare(b.Authors, a.Authors), cmp.Compare(b.Posts, a.Posts), strings.Compare(a.Name, b.Name))
+	})
+	return list[:min(n, len(list))]
+}
+
 // activity counts the period's posts, one at a time.
 type activity struct {
 	rep          *Report
+	names        *names
 	loc          *time.Location
-	dayIndex     map[string]int
+	dayEnds      []int64 // Unix nanoseconds: the end of each of rep.Days
 	links, tools *counter
-	pairs        map[[2]string]int
+	isTool       []int8 // by term id: 1 a tool, -1 not, 0 not known yet
+	pairs        map[[2]int32]int
 	practice     []PostRef
 }
 
-func newActivity(rep *Report, loc *time.Location) *activity {
+func newActivity(rep *Report, loc *time.Location, nm *names) *activity {
 	p := rep.Period
-	a := &activity{rep: rep, loc: loc, dayIndex: map[string]int{}, links: newCounter(), tools: newCounter(), pairs: map[[2]string]int{}}
-	for d := p.Start.In(loc); d.Before(p.End); d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc) {
-		key := d.Format("2006-01-02")
-		a.dayIndex[key] = len(rep.Days)
-		rep.Days = append(rep.Days, Day{Date: key, Weekday: d.Weekday().String()[:3]})
+	a := &activity{rep: rep, names: nm, loc: loc, links: newCounter(), tools: newCounter(), pairs: map[[2]int32]int{}}
+	for d := p.Start.In(loc); d.Before(p.End); {
+		next := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+		rep.Days = append(rep.Days, Day{Date: d.Format("2006-01-02"), Weekday: d.Weekday().String()[:3]})
+		a.dayEnds = append(a.dayEnds, next.UnixNano())
+		d = next
 	}
 	return a
+}
+
+func (a *activity) tool(term int32) bool {
+	for int(term) >= len(a.isTool) {
+		a.isTool = append(a.isTool, 0)
+	}
+	if a.isTool[term] == 0 {
+		a.isTool[term] = -1
+		if strings.HasPrefix(a.names.terms[term], "tool:") {
+			a.isTool[term] = 1
+		}
+	}
+	return a.isTool[term] > 0
 }
 
 func (a *activity) add(r *post) {
 	rep, t := a.rep, &a.rep.Totals
 	t.Posts++
-	day := &rep.Days[a.dayIndex[r.at.In(a.loc).Format("2006-01-02")]]
+	at := r.at.UnixNano()
+	d, _ := slices.BinarySearch(a.dayEnds, at+1) // the first day ending after at
+	day := &rep.Days[min(d, len(rep.Days)-1)]
 	day.Posts++
 	if r.isReply {
 		t.Replies++
@@ -300,16 +369,21 @@ func (a *activity) add(r *post) {
 	if !r.classified {
 		t.Unclassified++
 	}
-	for _, l := range r.links {
-		a.links.add(l, r.author)
+	for _, res := range r.resources {
+		if a.tool(res) {
+			a.tools.add(res, r.author)
+		} else {
+			a.links.add(res, r.author)
+		}
 	}
-	for _, m := range r.tools {
-		a.tools.add(m, r.author)
-	}
-	tags := slices.Compact(slices.Sorted(slices.Values(r.tags)))
+	// Pairs of distinct tags, each pair by name order.
+	terms := a.names.terms
+	tags := r.tags
+	slices.SortFunc(tags, func(x, y int32) int { return strings.Compare(terms[x], terms[y]) })
+	tags = slices.Compact(tags)
 	for i := range tags {
 		for j := i + 1; j < len(tags); j++ {
-			a.pairs[[2]string{tags[i], tags[j]}]++
+			a.pairs[[2]int32{tags[i], tags[j]}]++
 		}
 	}
 	if r.question {
@@ -317,30 +391,31 @@ func (a *activity) add(r *post) {
 		if r.repliers == 0 {
 			t.Unanswered++
 			if len(rep.Unanswered) < listCap {
-				rep.Unanswered = append(rep.Unanswered, r.ref())
+				rep.Unanswered = append(rep.Unanswered, a.ref(r))
 			}
 		}
 	}
 	if r.idea {
 		t.IdeasForPractice++
 		if len(rep.Ideas) < topIdeas {
-			rep.Ideas = append(rep.Ideas, r.ref())
+			rep.Ideas = append(rep.Ideas, a.ref(r))
 		}
 	}
 	if r.practice {
 		t.PracticePosts++
 		if len(a.practice) < topPractice || betterPractice(PostRef{Score: r.score, Replies: r.repliers, At: r.at}, a.practice[len(a.practice)-1]) < 0 {
-			a.practice = keepTop(a.practice, r.ref(), topPractice)
+			a.practice = keepTop(a.practice, a.ref(r), topPractice)
 		}
 	}
 }
 
 func (a *activity) finish() {
-	rep := a.rep
+	rep, terms := a.rep, a.names.terms
 	rep.Practice = a.practice
-	rep.Resources, rep.Tools = a.links.top(topResources), a.tools.top(topResources)
+	rep.Resources = a.links.top(topResources, func(t int32) string { return terms[t] })
+	rep.Tools = a.tools.top(topResources, func(t int32) string { return strings.TrimPrefix(terms[t], "tool:") })
 	for pair, n := range a.pairs {
-		rep.TagPairs = append(rep.TagPairs, TagPair{A: pair[0], B: pair[1], Posts: n})
+		rep.TagPairs = append(rep.TagPairs, TagPair{A: terms[pair[0]], B: terms[pair[1]], Posts: n})
 	}
 	slices.SortFunc(rep.TagPairs, func(a, b TagPair) int {
 		return cmp.Or(cmp.Compare(b.Posts, a.Posts), strings.Compare(a.A, b.A), strings.Compare(a.B, b.B))
@@ -352,8 +427,8 @@ func (a *activity) finish() {
 // address, excerpt and rules come later (fillListed): decoding rules and
 // cutting excerpts cost more than the rest of a post, so only for the few
 // posts listed.
-func (r *post) ref() PostRef {
-	p := PostRef{Author: r.author, At: r.at, Score: r.score, Replies: r.repliers, id: r.id}
+func (a *activity) ref(r *post) PostRef {
+	p := PostRef{Author: a.names.accounts[r.author], At: r.at, Score: r.score, Replies: r.repliers, id: r.id}
 	if r.row != nil {
 		p.fill(store.PostDetail{URI: r.row.URI, URL: r.row.URL, Text: r.row.Text, Rules: r.row.Rules})
 	}
@@ -440,16 +515,20 @@ func (rep *Report) trendStarts(n int, loc *time.Location) (starts []time.Time, w
 // periods, from the authors of their posts in time order.
 type members struct {
 	rep     *Report
-	starts  []time.Time
-	earlier map[string]bool // authors who posted before the first period
-	firstIn map[string]int  // period index of the first post of authors new in the chart
-	seen    []map[string]bool
+	names   *names
+	starts  []int64        // Unix nanoseconds
+	earlier map[int32]bool // authors who posted before the first period
+	firstIn map[int32]int  // period index of the first post of authors new in the chart
+	seen    []map[int32]bool
 	i       int
 }
 
-func (rep *Report) newMembers(starts []time.Time, weekly bool, loc *time.Location, earlier map[string]bool) *members {
+func (rep *Report) newMembers(starts []time.Time, weekly bool, loc *time.Location, nm *names) *members {
 	n := len(starts) - 1
-	m := &members{rep: rep, starts: starts, earlier: earlier, firstIn: map[string]int{}, seen: make([]map[string]bool, n)}
+	m := &members{rep: rep, names: nm, earlier: map[int32]bool{}, firstIn: map[int32]int{}, seen: make([]map[int32]bool, n)}
+	for _, s := range starts {
+		m.starts = append(m.starts, s.UnixNano())
+	}
 	rep.Trend = make([]TrendPoint, n)
 	for i := range rep.Trend {
 		label := starts[i].In(loc).Format("Jan 2 15:04") + " – " + starts[i+1].In(loc).Format("Jan 2 15:04")
@@ -458,28 +537,29 @@ func (rep *Report) newMembers(starts []time.Time, weekly bool, loc *time.Locatio
 			label = fmt.Sprintf("%d-W%02d", y, w)
 		}
 		rep.Trend[i] = TrendPoint{Label: label, Start: starts[i]}
-		m.seen[i] = map[string]bool{}
+		m.seen[i] = map[int32]bool{}
 	}
 	return m
 }
 
-func (m *members) add(acct string, at time.Time) {
+// add counts a post by author at at (Unix nanoseconds).
+func (m *members) add(author int32, at int64) {
 	n := len(m.seen)
-	for m.i < n-1 && !at.Before(m.starts[m.i+1]) {
+	for m.i < n-1 && at >= m.starts[m.i+1] {
 		m.i++
 	}
 	i := m.i
 	tp := &m.rep.Trend[i]
 	tp.Posts++
-	if m.seen[i][acct] {
+	if m.seen[i][author] {
 		return
 	}
-	m.seen[i][acct] = true
+	m.seen[i][author] = true
 	tp.Active++
-	if _, ok := m.firstIn[acct]; !ok && !m.earlier[acct] {
-		m.firstIn[acct] = i
+	if _, ok := m.firstIn[author]; !ok && !m.earlier[author] {
+		m.firstIn[author] = i
 	}
-	if !m.earlier[acct] && m.firstIn[acct] == i {
+	if !m.earlier[author] && m.firstIn[author] == i {
 		tp.New++
 	} else {
 		tp.Returning++
@@ -493,9 +573,9 @@ func (m *members) finish() {
 	if n > 1 {
 		rep.Totals.PreviousPosts, rep.Totals.PreviousActive = rep.Trend[n-2].Posts, rep.Trend[n-2].Active
 	}
-	for acct, i := range m.firstIn {
+	for author, i := range m.firstIn {
 		if i == n-1 {
-			rep.NewMembers = append(rep.NewMembers, acct)
+			rep.NewMembers = append(rep.NewMembers, m.names.accounts[author])
 		}
 	}
 	slices.Sort(rep.NewMembers)
