@@ -195,14 +195,18 @@ func localMoves(g *tieGraph, rng *rand.Rand) (comm []int32, moved bool) {
 		moves := 0
 		var gained float64 // Σ of the moves' gains, in edge-weight units
 		for _, i := range order {
-			for e := g.offs[i]; e < g.offs[i+1]; e++ {
-				c := comm[g.adj[e]]
-				if slot[c] < 0 {
-					slot[c] = int32(len(candC))
+			lo, hi := g.offs[i], g.offs[i+1]
+			ws := g.w[lo:hi]
+			for e, nb := range g.adj[lo:hi] {
+				c := comm[nb]
+				s := slot[c]
+				if s < 0 {
+					s = int32(len(candC))
+					slot[c] = s
 					candC = append(candC, c)
 					candW = append(candW, 0)
 				}
-				candW[slot[c]] += g.w[e]
+				candW[s] += ws[e]
 			}
 			own := comm[i]
 			k := degree[i]
@@ -238,9 +242,10 @@ func localMoves(g *tieGraph, rng *rand.Rand) (comm []int32, moved bool) {
 		}
 		moved = true
 		// A pass that raises modularity by less than passGain has reached
-		// the plateau where nodes only trade places (networkx's default
-		// threshold): more passes cost time and change nothing that
-		// matters.
+		// the plateau where nodes only trade places: more passes cost time
+		// (~80 of them on the 1M benchmark's graph) and change nothing that
+		// matters. 1e-7 is the gain networkx's louvain_communities asks of
+		// a whole level.
 		if 2*gained/m2 < passGain {
 			break
 		}
