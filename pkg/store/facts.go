@@ -652,35 +652,6 @@ func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact
 	return rows.Err()
 }
 
-// EdgeIDs streams the interactions whose post was created in [since,
-// until), like EdgeFacts but with accounts.id for accounts and Unix
-// nanoseconds for the time of the post.
-func (s *Store) EdgeIDs(ctx context.Context, since, until time.Time, fn func(kind string, from, to int64, at time.Time, postID, postAt int64) error) error {
-	edges, args := windowEdges(since, until)
-	rows, err := s.r.QueryContext(ctx, `SELECT e.kind, e.source_id, e.target_id, e.at, e.post_id, p.created_at
-		FROM `+edges+` e JOIN posts p ON p.id = e.post_id`, args...)
-	if err != nil {
-		return fmt.Errorf("read interactions: %w", err)
-	}
-	defer rows.Close()
-	var kind, at, postAt string
-	var from, to, postID int64
-	for rows.Next() {
-		if err := rows.Scan(&kind, &from, &to, &at, &postID, &postAt); err != nil {
-			return fmt.Errorf("read interactions: %w", err)
-		}
-		t, _ := ParseTime(at)
-		pt := t
-		if postAt != at {
-			pt, _ = ParseTime(postAt)
-		}
-		if err := fn(kind, from, to, t, postID, pt.UnixNano()); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 // AuthorsPostingBefore returns which of the accounts (accounts.id) wrote a
 // live post before t: one index seek each (post_facts_author), however
 // long the history before t.
