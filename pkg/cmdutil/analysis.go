@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/oeru/copharvest/pkg/analysis"
@@ -125,4 +126,15 @@ func OpenForClassifying(ctx context.Context, cfg *config.Config, readOnly bool) 
 		return nil, nil, err
 	}
 	return c, st, nil
+}
+
+// TightenGC has the collector run when the heap has grown by half since
+// the last collection rather than doubled, unless the user set GOGC: the
+// analyses hold large arrays without pointers, cheap to collect, and the
+// default pacing let garbage pile up to the live heap's size (report on
+// 1M posts: ~150 MB live, ~390 MB peak RSS).
+func TightenGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
 }

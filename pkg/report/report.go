@@ -345,7 +345,6 @@ func (rep *Report) emptyLists() {
 	}
 }
 
-
 // CommunityPeriod is the period the report's communities are measured
 // over: weeks UTC ISO weeks ending with the week that holds the end of the
 // report's period, as copharvest communities --week would measure them.

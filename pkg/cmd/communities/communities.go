@@ -85,6 +85,7 @@ stored post, so the same database gives the same answer on any day; --week,
 
 // Run analyses and prints.
 func Run(ctx context.Context, opts *Options) error {
+	cmdutil.TightenGC()
 	cfg, err := opts.Config()
 	if err != nil {
 		return err

@@ -131,6 +131,7 @@ func ReportPeriod(pf cmdutil.PeriodFlags, now time.Time, loc *time.Location) (re
 
 // Run builds and writes the report.
 func Run(ctx context.Context, opts *Options) error {
+	cmdutil.TightenGC()
 	cfg, err := opts.Config()
 	if err != nil {
 		return err
