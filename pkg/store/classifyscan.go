@@ -50,18 +50,18 @@ func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale b
 // order of their primary keys, which is the order group_concat gives them
 // in classifyRows.
 const (
-	qClassifyPosts = `SELECT p.id, p.account_id, COALESCE(p.thread_root, p.id), p.uri, a.acct, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''),
+	qClassifyPosts = `SELECT p.id, p.account_id, COALESCE(p.thread_root, p.id), p.uri, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''),
 			COALESCE(p.card_url, ''), p.media_count, COALESCE(p.language, ''),
 			COALESCE(q.uri, CASE WHEN p.in_reply_to_acct IS NOT NULL OR EXISTS (SELECT 1 FROM post_ids i WHERE i.post_id = p.id AND i.in_reply_to_local_id IS NOT NULL)
 				THEN 'unresolved:' || p.uri END, ''),
-			COALESCE(qa.acct, p.in_reply_to_acct, ''), COALESCE(q.content, ''),
+			q.account_id, COALESCE(p.in_reply_to_acct, ''), COALESCE(q.content, ''),
 			CASE WHEN rt.id IS NULL THEN '' ELSE COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = rt.id), '') END,
 			COALESCE(rt.content, '')
-		FROM posts p JOIN accounts a ON a.id = p.account_id
+		FROM posts p
 		LEFT JOIN posts rt ON rt.id = p.thread_root AND rt.id <> p.id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
-		LEFT JOIN accounts qa ON qa.id = q.account_id
 		WHERE p.deleted_at IS NULL ORDER BY p.id`
+	qClassifyAccounts = `SELECT id, acct FROM accounts`
 	qClassifyTags     = `SELECT post_id, tag FROM post_tags ORDER BY post_id, tag`
 	qClassifyMentions = `SELECT post_id, acct FROM post_mentions ORDER BY post_id, acct`
 	qClassifyRepliers = `SELECT in_reply_to_post, account_id FROM posts WHERE in_reply_to_post IS NOT NULL ORDER BY in_reply_to_post`
@@ -87,6 +87,27 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
 
+	// The accounts, a few per hundred posts, are read once rather than
+	// looked up for every post and parent; the posts share their names.
+	accts := map[int64]string{}
+	rows, err := conn.QueryContext(ctx, qClassifyAccounts)
+	if err != nil {
+		return fmt.Errorf("read the accounts of posts to classify: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var acct string
+		if err := rows.Scan(&id, &acct); err != nil {
+			rows.Close()
+			return fmt.Errorf("read the accounts of posts to classify: %w", err)
+		}
+		accts[id] = acct
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the accounts of posts to classify: %w", err)
+	}
+
 	posts, err := conn.QueryContext(ctx, qClassifyPosts)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
@@ -109,13 +130,22 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 	defer repliers.close()
 
 	var accountID int64
-	var rootTags string
+	var parentAccount sql.NullInt64
+	var rootTags, replyToAcct string
 	var accounts []int64
 	for posts.Next() {
 		var r ClassifyRow
-		if err := posts.Scan(&r.PostID, &accountID, &r.ThreadRoot, &r.URI, &r.Author, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
-			&r.InReplyToURI, &r.ParentAuthor, &r.ParentHTML, &rootTags, &r.RootHTML); err != nil {
+		if err := posts.Scan(&r.PostID, &accountID, &r.ThreadRoot, &r.URI, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
+			&r.InReplyToURI, &parentAccount, &replyToAcct, &r.ParentHTML, &rootTags, &r.RootHTML); err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
+		}
+		var ok bool
+		if r.Author, ok = accts[accountID]; !ok {
+			continue // as the join in classifyRows drops it
+		}
+		r.ParentAuthor = replyToAcct
+		if a, ok := accts[parentAccount.Int64]; ok && parentAccount.Valid {
+			r.ParentAuthor = a
 		}
 		r.RootTags = strings.Fields(rootTags)
 		// Split as classifyRows splits the group_concat of the values.
