@@ -50,22 +50,14 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 	var readErr error
 	go func() {
 		defer close(rows)
-		batch := make([]store.ClassifyRow, 0, batchSize)
-		readErr = st.ClassifyRows(ctx, c.Version(), !rebuild, func(r *store.ClassifyRow) error {
-			batch = append(batch, *r)
-			if len(batch) == batchSize {
-				select {
-				case rows <- batch:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				batch = make([]store.ClassifyRow, 0, batchSize)
+		readErr = st.ClassifyBatches(ctx, c.Version(), !rebuild, batchSize, func(batch []store.ClassifyRow) error {
+			select {
+			case rows <- batch:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
 			}
-			return nil
 		})
-		if len(batch) > 0 && readErr == nil {
-			rows <- batch
-		}
 	}()
 	var wg sync.WaitGroup
 	for range workers {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // The stored classification: the classify package alone writes and reads
@@ -210,12 +211,65 @@ func matchedBy(stored, rule string) []string {
 	if next := strings.Index(hit[1:], `{"rule":"`); j < 0 || (next >= 0 && j > next+1) {
 		return nil
 	}
+	rest := hit[j+len(`"matched":`):]
+	if words, ok := plainStrings(rest); ok {
+		return words
+	}
 	var words []string
-	dec := json.NewDecoder(strings.NewReader(hit[j+len(`"matched":`):]))
+	dec := json.NewDecoder(strings.NewReader(rest))
 	if dec.Decode(&words) != nil {
 		return nil
 	}
 	return words
+}
+
+// plainStrings reads the JSON list of strings that s starts with, as
+// EncodeHits writes it (no spaces), when no string holds an escape, a
+// control character or bytes that are not UTF-8: then each string is its
+// text between the quotes. Anything else is not ok, and is left to
+// encoding/json. The facts and the exports read the tools of every post.
+func plainStrings(s string) ([]string, bool) {
+	if len(s) < 2 || s[0] != '[' {
+		return nil, false
+	}
+	words := []string{}
+	if s[1] == ']' {
+		return words, true
+	}
+	for i := 1; ; {
+		if i >= len(s) || s[i] != '"' {
+			return nil, false
+		}
+		end := strings.IndexByte(s[i+1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		w := s[i+1 : i+1+end]
+		ascii := true
+		for k := 0; k < len(w); k++ {
+			c := w[k]
+			if c < 0x20 || c == '\\' {
+				return nil, false
+			}
+			ascii = ascii && c < utf8.RuneSelf
+		}
+		if !ascii && !utf8.ValidString(w) {
+			return nil, false // encoding/json replaces what is not UTF-8
+		}
+		words = append(words, w)
+		i += end + 2
+		if i >= len(s) {
+			return nil, false
+		}
+		switch s[i] {
+		case ']':
+			return words, true
+		case ',':
+			i++
+		default:
+			return nil, false
+		}
+	}
 }
 
 // EncodeStoredHits stores hits as EncodeHits does (for fixtures and tools

@@ -1,7 +1,9 @@
 package classify
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -109,6 +111,70 @@ func FuzzRuleIDs(f *testing.F) {
 			if got, want := RuleIDs(v), ruleIDsDecoded(v); !slices.Equal(got, want) {
 				t.Fatalf("RuleIDs(%q) = %q, decoding gives %q", v, got, want)
 			}
+		}
+	})
+}
+
+// matchedDecoded is matchedBy with encoding/json decoding the words: what
+// the fast reader must agree with.
+func matchedDecoded(stored, rule string) []string {
+	i := strings.Index(stored, `{"rule":"`+rule+`"`)
+	if i < 0 {
+		return nil
+	}
+	hit := stored[i:]
+	j := strings.Index(hit, `"matched":`)
+	if next := strings.Index(hit[1:], `{"rule":"`); j < 0 || (next >= 0 && j > next+1) {
+		return nil
+	}
+	var words []string
+	if json.NewDecoder(strings.NewReader(hit[j+len(`"matched":`):])).Decode(&words) != nil {
+		return nil
+	}
+	return words
+}
+
+// Tools reads the words as encoding/json decodes them, whether the fast
+// reader takes them (plain words) or leaves them to encoding/json (escapes,
+// control characters, bytes that are not UTF-8).
+func TestToolsMatchesDecoding(t *testing.T) {
+	odd := []string{"", "plain", "H5P", `q"uote`, `back\slash`, "<b>&amp;</b>", "Māori ’tis", "tab\there", "line\u2028sep", "bad\xffutf8", "ctl\x01", "]", ",", `","`}
+	fast := 0
+	for _, a := range odd {
+		for _, b := range odd {
+			stored := EncodeHits(Result{Practice: Dimension{Hits: []Hit{{Rule: "P1", Weight: 1, Matched: []string{b}},
+				{Rule: "P3", Weight: 0.5, Matched: []string{a, b}}, {Rule: "P4", Weight: 0.2, Matched: []string{a}}}}})
+			got, want := matchedBy(stored, "P3"), matchedDecoded(stored, "P3")
+			if !slices.Equal(got, want) || len(got) != 2 {
+				t.Fatalf("matchedBy(%s) = %q, decoding gives %q", stored, got, want)
+			}
+			if _, ok := plainStrings(stored[strings.Index(stored, `"P3"`):][strings.Index(stored[strings.Index(stored, `"P3"`):], "["):]); ok {
+				fast++
+			}
+		}
+	}
+	// "", "plain", "H5P", "]", "," and "Māori ’tis" need no escape.
+	if fast != 6*6 {
+		t.Errorf("the fast reader took %d pairs, want the %d of words that need no escape", fast, 6*6)
+	}
+	for _, raw := range []string{`[{"rule":"P3","weight":1,"matched":[]}]`, `[{"rule":"P3","weight":1,"matched":["a",1]}]`,
+		`[{"rule":"P3","weight":1,"matched":["a"`, `[{"rule":"P3","weight":1,"matched":["a" ,"b"]}]`, `[{"rule":"P3","weight":1,"matched":null}]`} {
+		if got, want := matchedBy(raw, "P3"), matchedDecoded(raw, "P3"); !slices.Equal(got, want) || (got == nil) != (want == nil) {
+			t.Errorf("matchedBy(%s) = %q, decoding gives %q", raw, got, want)
+		}
+	}
+}
+
+func FuzzTools(f *testing.F) {
+	f.Add("H5P", "moodle", `[{"rule":"P3","weight":1,"matched":["a","b"]}]`)
+	f.Add(`q"`, "\xff", `[{"rule":"P3","matched":["a\u0041"]}]`)
+	f.Fuzz(func(t *testing.T, a, b, raw string) {
+		if got, want := matchedBy(raw, "P3"), matchedDecoded(raw, "P3"); !slices.Equal(got, want) {
+			t.Fatalf("matchedBy(%q) = %q, decoding gives %q", raw, got, want)
+		}
+		stored := EncodeHits(Result{Practice: Dimension{Hits: []Hit{{Rule: "P3", Weight: 1, Matched: []string{a, b}}}}})
+		if got, want := matchedBy(stored, "P3"), matchedDecoded(stored, "P3"); !slices.Equal(got, want) {
+			t.Fatalf("matchedBy(%s) = %q, decoding gives %q", stored, got, want)
 		}
 	})
 }

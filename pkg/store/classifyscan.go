@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// ClassifyBatches reads the posts to classify, oldest first, as
+// ClassifyRows does (all but URL and CreatedAt, which the classifier does
+// not read), and hands them to fn in batches of up to size rows; fn may
+// keep each batch.
+//
+// Reading every post (not onlyStale) on SQLite takes the posts, their tags,
+// their mentions and their replies as four streams in post order, merged
+// here, rather than running three subqueries for every post: the per-post
+// subqueries cost more than the scan itself. A run that reads only the
+// stale posts (a few after a sync) keeps the subqueries, which touch only
+// those posts; so does PostgreSQL, which cannot step several results on
+// one connection.
+func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale bool, size int, fn func([]ClassifyRow) error) error {
+	size = max(size, 1)
+	batch := make([]ClassifyRow, 0, size)
+	add := func(r *ClassifyRow) error {
+		batch = append(batch, *r)
+		if len(batch) < size {
+			return nil
+		}
+		full := batch
+		batch = make([]ClassifyRow, 0, size)
+		return fn(full)
+	}
+	var err error
+	if onlyStale || s.pg {
+		err = s.ClassifyRows(ctx, version, onlyStale, add)
+	} else {
+		err = s.classifyAllMerged(ctx, add)
+	}
+	if err != nil {
+		return err
+	}
+	if len(batch) > 0 {
+		return fn(batch)
+	}
+	return nil
+}
+
+// The streams of classifyAllMerged. The tags and mentions come in the
+// order of their primary keys, which is the order group_concat gives them
+// in classifyRows.
+const (
+	qClassifyPosts = `SELECT p.id, p.account_id, COALESCE(p.thread_root, p.id), p.uri, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''),
+			COALESCE(p.card_url, ''), p.media_count, COALESCE(p.language, ''),
+			COALESCE(q.uri, CASE WHEN p.in_reply_to_acct IS NOT NULL OR EXISTS (SELECT 1 FROM post_ids i WHERE i.post_id = p.id AND i.in_reply_to_local_id IS NOT NULL)
+				THEN 'unresolved:' || p.uri END, ''),
+			q.account_id, COALESCE(p.in_reply_to_acct, ''), COALESCE(q.content, ''),
+			CASE WHEN rt.id IS NULL THEN '' ELSE COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = rt.id), '') END,
+			COALESCE(rt.content, '')
+		FROM posts p
+		LEFT JOIN posts rt ON rt.id = p.thread_root AND rt.id <> p.id
+		LEFT JOIN posts q ON q.id = p.in_reply_to_post
+		WHERE p.deleted_at IS NULL ORDER BY p.id`
+	qClassifyAccounts = `SELECT id, acct FROM accounts`
+	qClassifyTags     = `SELECT post_id, tag FROM post_tags ORDER BY post_id, tag`
+	qClassifyMentions = `SELECT post_id, acct FROM post_mentions ORDER BY post_id, acct`
+	qClassifyRepliers = `SELECT in_reply_to_post, account_id FROM posts WHERE in_reply_to_post IS NOT NULL ORDER BY in_reply_to_post`
+)
+
+// classifyAllMerged reads every live post for the classifier (see
+// ClassifyBatches), in one read transaction so that the streams agree.
+func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) error) error {
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer conn.Close()
+	// As in classifyRows: a memory map saves a system call per page.
+	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 268435456`); err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 0`)
+	// BEGIN by hand: the pool's transactions are BEGIN IMMEDIATE, which
+	// would take the write lock from the writer of the classifications.
+	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+
+	// The accounts, a few per hundred posts, are read once rather than
+	// looked up for every post and parent; the posts share their names.
+	accts := map[int64]string{}
+	rows, err := conn.QueryContext(ctx, qClassifyAccounts)
+	if err != nil {
+		return fmt.Errorf("read the accounts of posts to classify: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var acct string
+		if err := rows.Scan(&id, &acct); err != nil {
+			rows.Close()
+			return fmt.Errorf("read the accounts of posts to classify: %w", err)
+		}
+		accts[id] = acct
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the accounts of posts to classify: %w", err)
+	}
+
+	posts, err := conn.QueryContext(ctx, qClassifyPosts)
+	if err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	defer posts.Close()
+	tags, err := openStream[string](ctx, conn, qClassifyTags)
+	if err != nil {
+		return fmt.Errorf("read the tags of posts to classify: %w", err)
+	}
+	defer tags.close()
+	mentions, err := openStream[string](ctx, conn, qClassifyMentions)
+	if err != nil {
+		return fmt.Errorf("read the mentions of posts to classify: %w", err)
+	}
+	defer mentions.close()
+	repliers, err := openStream[int64](ctx, conn, qClassifyRepliers)
+	if err != nil {
+		return fmt.Errorf("read the replies of posts to classify: %w", err)
+	}
+	defer repliers.close()
+
+	var accountID int64
+	var parentAccount sql.NullInt64
+	var rootTags, replyToAcct string
+	var accounts []int64
+	for posts.Next() {
+		var r ClassifyRow
+		if err := posts.Scan(&r.PostID, &accountID, &r.ThreadRoot, &r.URI, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
+			&r.InReplyToURI, &parentAccount, &replyToAcct, &r.ParentHTML, &rootTags, &r.RootHTML); err != nil {
+			return fmt.Errorf("read posts to classify: %w", err)
+		}
+		var ok bool
+		if r.Author, ok = accts[accountID]; !ok {
+			continue // as the join in classifyRows drops it
+		}
+		r.ParentAuthor = replyToAcct
+		if a, ok := accts[parentAccount.Int64]; ok && parentAccount.Valid {
+			r.ParentAuthor = a
+		}
+		r.RootTags = strings.Fields(rootTags)
+		// Split as classifyRows splits the group_concat of the values.
+		for _, t := range tags.of(r.PostID) {
+			r.Tags = append(r.Tags, strings.Fields(t)...)
+		}
+		for _, m := range mentions.of(r.PostID) {
+			r.Mentions = append(r.Mentions, strings.Fields(m)...)
+		}
+		// Distinct other authors among the direct replies (deleted ones
+		// included, as in classifyRows).
+		accounts = accounts[:0]
+		for _, a := range repliers.of(r.PostID) {
+			if a != accountID && !containsInt(accounts, a) {
+				accounts = append(accounts, a)
+			}
+		}
+		r.DirectRepliers = len(accounts)
+		if err := fn(&r); err != nil {
+			return err
+		}
+	}
+	if err := posts.Err(); err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
+	for _, err := range []error{tags.err, mentions.err, repliers.err} {
+		if err != nil {
+			return fmt.Errorf("read posts to classify: %w", err)
+		}
+	}
+	return nil
+}
+
+func containsInt(list []int64, v int64) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// stream is a query of (post id, value) rows in post id order, read
+// alongside the posts.
+type stream[T any] struct {
+	rows *sql.Rows
+	id   int64 // of the row read ahead
+	val  T
+	ok   bool // a row was read ahead
+	err  error
+	vals []T // of returns it; reused
+}
+
+func openStream[T any](ctx context.Context, conn *sql.Conn, query string) (*stream[T], error) {
+	rows, err := conn.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s := &stream[T]{rows: rows}
+	s.advance()
+	return s, nil
+}
+
+func (s *stream[T]) advance() {
+	if s.ok = s.rows.Next(); !s.ok {
+		s.err = s.rows.Err()
+		return
+	}
+	if err := s.rows.Scan(&s.id, &s.val); err != nil {
+		s.ok, s.err = false, err
+	}
+}
+
+// of returns the values of post id, skipping those of lower ids (posts
+// not read: deleted ones). Ids must come in increasing order; the slice
+// is valid until the next call.
+func (s *stream[T]) of(id int64) []T {
+	s.vals = s.vals[:0]
+	for s.ok && s.id < id {
+		s.advance()
+	}
+	for s.ok && s.id == id {
+		s.vals = append(s.vals, s.val)
+		s.advance()
+	}
+	return s.vals
+}
+
+func (s *stream[T]) close() { s.rows.Close() }

@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/oeru/copharvest/internal/pgtest"
+)
+
+// ClassifyBatches reads every post as ClassifyRows does, whichever way it
+// reads them (merged streams on SQLite, per-post subqueries otherwise):
+// threads stored out of order, parents never stored, replies by the
+// author, by repeated and by deleted repliers, several tags and mentions,
+// deleted posts; and in batches of the size asked for.
+func TestClassifyBatchesReadAsClassifyRows(t *testing.T) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			st := open(t, b.New(t))
+			ctx := context.Background()
+			rng := rand.New(rand.NewPCG(3, 5))
+			at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			var posts []Post
+			for i := range 400 {
+				id := fmt.Sprint(1000 + i)
+				p := post("https://a.example/s/"+id, id, at.Add(time.Duration(i)*time.Minute))
+				p.Account.Acct = fmt.Sprintf("u%d@a.example", rng.IntN(12))
+				p.Content = fmt.Sprintf("<p>post %d #cop</p>", i)
+				p.Tags = []string{"cop", "ds4oers", "oer", "x"}[:rng.IntN(4)]
+				switch k := rng.IntN(6); {
+				case i > 0 && k < 3:
+					p.InReplyToLocalID = fmt.Sprint(1000 + rng.IntN(i))
+				case k == 3:
+					p.InReplyToLocalID = fmt.Sprint(9000 + i) // never stored
+				case k == 4:
+					p.InReplyToAcct = "gone@b.example"
+				}
+				for range rng.IntN(3) {
+					p.Mentions = append(p.Mentions, fmt.Sprintf("u%d@a.example", rng.IntN(12)))
+				}
+				if rng.IntN(4) == 0 {
+					p.SpoilerText, p.CardURL, p.MediaCount = "cw", "https://oer.example/x", rng.IntN(3)
+				}
+				posts = append(posts, p)
+			}
+			rng.Shuffle(len(posts), func(i, j int) { posts[i], posts[j] = posts[j], posts[i] })
+			for start := 0; start < len(posts); start += 50 {
+				if _, err := st.SaveThread(ctx, "a.example", posts[start:start+50], nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := st.UpdateThreadRoots(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var gone []string
+			for _, p := range posts[:40] {
+				gone = append(gone, p.URI)
+			}
+			if _, err := st.Tombstone(ctx, gone); err != nil {
+				t.Fatal(err)
+			}
+
+			var want []ClassifyRow
+			if err := st.ClassifyRows(ctx, "v", false, func(r *ClassifyRow) error {
+				c := *r
+				c.URL, c.CreatedAt = "", time.Time{}
+				want = append(want, c)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var got []ClassifyRow
+			var sizes []int
+			if err := st.ClassifyBatches(ctx, "v", false, 64, func(batch []ClassifyRow) error {
+				sizes = append(sizes, len(batch))
+				got = append(got, batch...)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(want) != 360 || len(got) != len(want) {
+				t.Fatalf("read %d posts in batches of %v, want %d (of 360 live)", len(got), sizes, len(want))
+			}
+			if sizes[0] != 64 || sizes[len(sizes)-1] != 360%64 {
+				t.Errorf("batch sizes %v, want 64 each but the last", sizes)
+			}
+			var replies, repliers, tagged, mentioning, rootTagged, unresolved int
+			for i := range want {
+				w, g := want[i], got[i]
+				g.URL, g.CreatedAt = "", time.Time{} // not read on the merged path
+				// An empty list is nil on one path, empty on the other.
+				for _, l := range []*[]string{&w.Tags, &w.Mentions, &w.RootTags, &g.Tags, &g.Mentions, &g.RootTags} {
+					if len(*l) == 0 {
+						*l = nil
+					}
+				}
+				if !reflect.DeepEqual(g, w) {
+					t.Fatalf("post %d:\n got %+v\nwant %+v", w.PostID, g, w)
+				}
+				replies += min(len(w.ParentHTML), 1)
+				repliers += min(w.DirectRepliers, 1)
+				tagged += min(len(w.Tags), 1)
+				mentioning += min(len(w.Mentions), 1)
+				rootTagged += min(len(w.RootTags), 1)
+				if len(w.InReplyToURI) > 11 && w.InReplyToURI[:11] == "unresolved:" {
+					unresolved++
+				}
+			}
+			// The data holds every case compared.
+			if replies == 0 || repliers == 0 || tagged == 0 || mentioning == 0 || rootTagged == 0 || unresolved == 0 {
+				t.Errorf("replies %d, with repliers %d, tagged %d, mentioning %d, root tagged %d, unresolved %d: want some of each",
+					replies, repliers, tagged, mentioning, rootTagged, unresolved)
+			}
+		})
+	}
+}
