@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/oeru/copharvest/internal/pgtest"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -387,5 +388,29 @@ func TestSavePagesMatchesPageByPage(t *testing.T) {
 				t.Errorf("%d rows written by rejected pages", n)
 			}
 		})
+	}
+}
+
+// The post writes keep their statement journal in memory; the connection
+// goes back to the default for every other transaction (a statement that
+// rewrites every post must not journal them in memory).
+func TestPostWritesRestoreTempStore(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "t.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if _, err := st.SavePage(ctx, "a.example", "cop", []Post{post("https://a.example/s/1", "1", at)}, Cursor{Newest: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	bad := post("https://a.example/s/2", "2", at)
+	bad.Account.Acct = ""
+	if _, err := st.SaveThread(ctx, "a.example", []Post{bad}, nil); err == nil {
+		t.Fatal("a post without an account was accepted")
+	}
+	var mode int
+	if err := st.w.QueryRow(`PRAGMA temp_store`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 0 {
+		t.Errorf("temp_store is %d after the post writes, want 0 (default)", mode)
 	}
 }
