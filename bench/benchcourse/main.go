@@ -73,6 +73,7 @@ type SyncResult struct {
 	// URL one after the other.
 	SerialPlainSeconds float64
 	PlainResponses429  int // must be 0: the floor is as polite as sync
+	SerialResponses429 int
 	Workers            int
 	IdleRequests       int
 	IdleSeconds        float64
@@ -208,6 +209,7 @@ func syncBench(args []string) error {
 			return err
 		}
 		res.SerialPlainSeconds = time.Since(start).Seconds()
+		res.SerialResponses429 = srv.Count429() - res.PlainResponses429
 	}
 
 	time.Sleep(*window)
@@ -224,26 +226,35 @@ func syncBench(args []string) error {
 // plainLoop GETs every URL of serial in order, then those of parallel with
 // workers at a time, pausing when the window's quota is spent (as any
 // polite client must: by the same margin as copharvest's transport), and
-// reads every body.
+// reads every body. The server's window starts when the first request of
+// the window reaches it: at the latest when its answer is back, the time
+// the loop counts from, so that it never runs into a 429 (whose quick
+// answers would flatter it).
 func plainLoop(serial, parallel []string, workers, limit int, window time.Duration) error {
 	var (
 		mu          sync.Mutex
-		windowStart = time.Now()
+		windowStart time.Time
 		used        int
 	)
-	// take waits for a unit of quota.
-	take := func() {
+	// take waits for a unit of quota; first: the request opens a window.
+	take := func() (first bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		if used >= limit {
 			time.Sleep(time.Until(windowStart.Add(window)) + 100*time.Millisecond)
-			windowStart, used = time.Now(), 0
+			used = 0
 		}
 		used++
+		return used == 1
 	}
 	get := func(u string) error {
-		take()
+		first := take()
 		resp, err := http.Get(u)
+		if first {
+			mu.Lock()
+			windowStart = time.Now()
+			mu.Unlock()
+		}
 		if err != nil {
 			return err
 		}
