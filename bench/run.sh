@@ -34,15 +34,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 # field JSON KEY: one value of a flat JSON object.
 field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
-echo "== sync against the loopback fake; floor: a plain GET loop over the same URLs under the same limit"
+echo "== sync against the loopback fake; floor: a plain GET loop over the same URLs under the same limit (the pages in turn, the conversations with sync's 4 workers)"
 json+=", \"sync\": ["
 sep=""
 for n in $SYNC_SIZES; do
   for limit in 300 0; do
     r=$("$out/benchcourse" sync -n "$n" -limit "$limit")
     what="300 requests per 500 ms window"; [ "$limit" = 0 ] && what="no rate limit"
-    printf '  %s top-level posts, %s: sync %.2fs, floor %.2fs, floor/sync %.2f (requests %s, ideal %s, 429s %s)\n' "$n" "$what" \
-      "$(field "$r" SyncSeconds)" "$(field "$r" PlainSeconds)" "$(field "$r" Ratio)" "$(field "$r" Requests)" "$(field "$r" Ideal)" "$(field "$r" Responses429)"
+    printf '  %s top-level posts, %s: sync %.2fs (cpu %.2fs), floor %.2fs (cpu %.2fs), floor/sync %.2f (requests %s, ideal %s, 429s %s, floor 429s %s)\n' "$n" "$what" \
+      "$(field "$r" SyncSeconds)" "$(field "$r" SyncCPUSeconds)" "$(field "$r" PlainSeconds)" "$(field "$r" PlainCPUSeconds)" "$(field "$r" Ratio)" \
+      "$(field "$r" Requests)" "$(field "$r" Ideal)" "$(field "$r" Responses429)" "$(field "$r" PlainResponses429)"
     json+="$sep$r"; sep=", "
   done
 done

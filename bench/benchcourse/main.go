@@ -25,6 +25,8 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/harvest"
@@ -55,17 +57,35 @@ func main() {
 	}
 }
 
-// SyncResult is one sync measurement, printed as JSON.
+// SyncResult is one sync measurement, printed as JSON. The CPU seconds are
+// the whole process's (user + system), fake server included, so both sides
+// pay for it alike; on a shared machine they move less than the wall times.
 type SyncResult struct {
 	Posts, Tagged, Threads    int
 	Requests, Ideal           int64
 	Responses429              int
 	SyncSeconds, PlainSeconds float64
+	SyncCPUSeconds            float64
+	PagesSeconds              float64 // into the sync when the last timeline page was stored
+	PlainCPUSeconds           float64
 	Ratio                     float64 // plain / sync: 1 = sync as fast as bare GETs
-	IdleRequests              int
-	IdleSeconds               float64
-	RateLimit                 int
-	RateWindowMS              int64
+	// The floor as measured before it used the conversation workers: every
+	// URL one after the other.
+	SerialPlainSeconds float64
+	PlainResponses429  int // must be 0: the floor is as polite as sync
+	SerialResponses429 int
+	Workers            int
+	IdleRequests       int
+	IdleSeconds        float64
+	RateLimit          int
+	RateWindowMS       int64
+}
+
+// cpuNow is the process's CPU time so far (user + system).
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func syncBench(args []string) error {
@@ -75,6 +95,8 @@ func syncBench(args []string) error {
 	window := fs.Duration("window", 500*time.Millisecond, "rate-limit window (Mastodon: 5m; shortened)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the sync to this file")
 	dbLoc := fs.String("db", "", "database to sync into: an empty postgres:// database (default: a temporary SQLite file)")
+	workers := fs.Int("workers", 4, "concurrent conversation requests (sync's default), for sync and the floor alike")
+	serial := fs.Bool("serial", false, "also time the floor with every URL one after the other (SerialPlainSeconds)")
 	fs.Parse(args)
 	if *limit <= 0 {
 		*limit = 1 << 30
@@ -137,32 +159,58 @@ func syncBench(args []string) error {
 			return err
 		}
 	}
-	start := time.Now()
-	out, err := harvest.Run(context.Background(), st, harvest.Options{Sources: []harvest.Source{{Client: c}}, Tags: []string{"cop"}})
+	res.Workers = *workers
+	start, cpu := time.Now(), cpuNow()
+	var pagesDone time.Duration
+	out, err := harvest.Run(context.Background(), st, harvest.Options{Sources: []harvest.Source{{Client: c}}, Tags: []string{"cop"}, Workers: *workers,
+		OnEvent: func(e harvest.Event) {
+			if e.Kind == harvest.PageStored {
+				pagesDone = time.Since(start)
+			}
+		}})
 	pprof.StopCPUProfile()
 	if err != nil {
 		return err
 	}
-	res.SyncSeconds = time.Since(start).Seconds()
+	res.SyncSeconds, res.SyncCPUSeconds = time.Since(start).Seconds(), (cpuNow() - cpu).Seconds()
+	res.PagesSeconds = pagesDone.Seconds()
 	res.Requests = out.Requests
 	res.Responses429 = srv.Count429()
 
-	// The same URLs with bare GETs, under the same limit (a fresh window).
-	var urls []string
+	// The same URLs with bare GETs, under the same limit (a fresh window):
+	// the timeline pages one after the other (each needs the previous
+	// page's cursor), then the conversations with as many workers as sync
+	// has, as sync asks them.
+	var pages, rest []string
 	for _, r := range srv.Requests() {
 		u := srv.URL + r.Path
 		if r.RawQuery != "" {
 			u += "?" + r.RawQuery
 		}
-		urls = append(urls, u)
+		if strings.HasPrefix(r.Path, "/api/v1/timelines/tag/") {
+			pages = append(pages, u)
+		} else {
+			rest = append(rest, u)
+		}
 	}
 	time.Sleep(*window)
-	start = time.Now()
-	if err := plainLoop(urls, *limit, *window); err != nil {
+	srv.ResetLog()
+	start, cpu = time.Now(), cpuNow()
+	if err := plainLoop(pages, rest, *workers, *limit, *window); err != nil {
 		return err
 	}
-	res.PlainSeconds = time.Since(start).Seconds()
+	res.PlainSeconds, res.PlainCPUSeconds = time.Since(start).Seconds(), (cpuNow() - cpu).Seconds()
+	res.PlainResponses429 = srv.Count429()
 	res.Ratio = res.PlainSeconds / res.SyncSeconds
+	if *serial {
+		time.Sleep(*window)
+		start = time.Now()
+		if err := plainLoop(append(pages, rest...), nil, 1, *limit, *window); err != nil {
+			return err
+		}
+		res.SerialPlainSeconds = time.Since(start).Seconds()
+		res.SerialResponses429 = srv.Count429() - res.PlainResponses429
+	}
 
 	time.Sleep(*window)
 	srv.ResetLog()
@@ -175,24 +223,73 @@ func syncBench(args []string) error {
 	return json.NewEncoder(os.Stdout).Encode(res)
 }
 
-// plainLoop GETs every URL in order, pausing when the window's quota is
-// spent (as any polite client must), and reads every body.
-func plainLoop(urls []string, limit int, window time.Duration) error {
-	windowStart, used := time.Now(), 0
-	for _, u := range urls {
+// plainLoop GETs every URL of serial in order, then those of parallel with
+// workers at a time, pausing when the window's quota is spent (as any
+// polite client must: by the same margin as copharvest's transport), and
+// reads every body. The server's window starts when the first request of
+// the window reaches it: at the latest when its answer is back, the time
+// the loop counts from, so that it never runs into a 429 (whose quick
+// answers would flatter it).
+func plainLoop(serial, parallel []string, workers, limit int, window time.Duration) error {
+	var (
+		mu          sync.Mutex
+		windowStart time.Time
+		used        int
+	)
+	// take waits for a unit of quota; first: the request opens a window.
+	take := func() (first bool) {
+		mu.Lock()
+		defer mu.Unlock()
 		if used >= limit {
 			time.Sleep(time.Until(windowStart.Add(window)) + 100*time.Millisecond)
-			windowStart, used = time.Now(), 0
+			used = 0
 		}
+		used++
+		return used == 1
+	}
+	get := func(u string) error {
+		first := take()
 		resp, err := http.Get(u)
+		if first {
+			mu.Lock()
+			windowStart = time.Now()
+			mu.Unlock()
+		}
 		if err != nil {
 			return err
 		}
 		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		used++
+		return resp.Body.Close()
 	}
-	return nil
+	for _, u := range serial {
+		if err := get(u); err != nil {
+			return err
+		}
+	}
+	next := make(chan string)
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			var first error
+			for u := range next {
+				if err := get(u); err != nil && first == nil {
+					first = err
+				}
+			}
+			errs <- first
+		}()
+	}
+	for _, u := range parallel {
+		next <- u
+	}
+	close(next)
+	var first error
+	for range workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // dbBench writes a synthetic course straight into a database: threads of a

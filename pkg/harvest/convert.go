@@ -72,13 +72,17 @@ func toPost(s mastodon.Status, host string) (store.Post, error) {
 		return store.Post{}, fmt.Errorf("status %s is a boost, not a post", st.ID)
 	}
 	// The account's JSON is inside the status's raw JSON already; read only
-	// the flags go-mastodon's struct lacks.
-	var rawStatus struct {
-		Account accountFlags `json:"account"`
+	// the flags go-mastodon's struct lacks, from the account's member alone.
+	var flags accountFlags
+	if !mastodon.Members(s.Raw, "account", func(v json.RawMessage) { _ = json.Unmarshal(v, &flags) }) {
+		var rawStatus struct {
+			Account accountFlags `json:"account"`
+		}
+		_ = json.Unmarshal(s.Raw, &rawStatus)
+		flags = rawStatus.Account
 	}
-	_ = json.Unmarshal(s.Raw, &rawStatus)
 	acc := toAccount(&st.Account, nil, host)
-	acc.Discoverable, acc.Indexable, acc.NoIndex = rawStatus.Account.Discoverable, rawStatus.Account.Indexable, rawStatus.Account.NoIndex
+	acc.Discoverable, acc.Indexable, acc.NoIndex = flags.Discoverable, flags.Indexable, flags.NoIndex
 	doc := text.FromHTML(st.Content)
 	p := store.Post{
 		URI:              st.URI,

@@ -295,24 +295,34 @@ func (h *Harvester) tag(ctx context.Context, c *mastodon.Client, tr *TagResult) 
 	return h.pages(ctx, c, tr, mastodon.Older, &cur)
 }
 
-type pageResult struct {
-	page  mastodon.Page
-	posts []store.Post // the page converted, while the previous one is stored
+// fetchedPage is one timeline page on its way from the fetcher to the
+// store, with the cursor that follows from it. A page with err set ends the
+// walk once the pages before it are stored; raw, if set, is stored as a
+// page of its own (converted again) before err is returned.
+type fetchedPage struct {
+	posts []store.Post // converted while earlier pages are stored
+	n     int          // statuses in the page
+	cur   store.Cursor
+	raw   []mastodon.Status
 	err   error
 }
 
+// Timeline pages fetched ahead of the store, and committed together when
+// they have queued up: a page's fetch never waits for an earlier page's
+// write, and a store that falls behind catches up in fewer, larger
+// transactions.
+const (
+	pagesAhead    = 16
+	pagesPerGroup = 16
+)
+
 // pages walks a tag timeline from the cursor, forward (Newer) to the newest
-// post or backward (Older) to the beginning or --since. The next page is
-// requested as soon as its cursor is known, so it travels while the current
-// one is being stored.
+// post or backward (Older) to the beginning or --since. A fetcher requests
+// each next page as soon as its cursor is known; the pages it has fetched
+// are stored in order, each with its cursor, those that have queued up in
+// one transaction.
 func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult, dir mastodon.Direction, cur *store.Cursor) error {
-	cursor := func() string {
-		if dir == mastodon.Newer {
-			return cur.Newest
-		}
-		return cur.Oldest
-	}
-	more := func(pageLen int) bool {
+	more := func(cur *store.Cursor, pageLen int) bool {
 		if dir == mastodon.Newer {
 			// min_id pages are the posts right after the cursor: a short page
 			// means we are at the newest. Stopping there cannot leave a gap;
@@ -322,72 +332,146 @@ func (h *Harvester) pages(ctx context.Context, c *mastodon.Client, tr *TagResult
 		sinceReached := !h.opts.Since.IsZero() && !cur.OldestAt.IsZero() && cur.OldestAt.Before(h.opts.Since)
 		return !cur.BackfillDone && !sinceReached
 	}
-	fetch := func(from string) <-chan pageResult {
-		ch := make(chan pageResult, 1)
-		go func() {
-			p, err := c.TagPage(ctx, tr.Tag, dir, from, mastodon.PageLimit)
-			var posts []store.Post
-			if err == nil {
-				if posts, err = h.convert(ctx, c.Host(), tr.Tag, p.Statuses); err != nil {
-					err = fmt.Errorf("tag #%s: %w", tr.Tag, err)
-				}
-			}
-			ch <- pageResult{p, posts, err}
-		}()
-		return ch
-	}
-	if !more(mastodon.PageLimit) {
+	if !more(cur, mastodon.PageLimit) {
 		return nil
 	}
 	if h.stopped() {
 		return ErrStopped
 	}
-	want := +1
-	if dir == mastodon.Older {
-		want = -1
-	}
-	for pending := fetch(cursor()); pending != nil; {
-		r := <-pending
-		pending = nil
-		if r.err != nil {
-			return r.err
-		}
-		list := r.page.Statuses
-		if len(list) == 0 {
-			if dir == mastodon.Older {
-				cur.BackfillDone = true
-				return h.savePage(ctx, c, tr, nil, *cur)
+	queue := make(chan fetchedPage, pagesAhead)
+	done := make(chan struct{})   // the walk has ended: fetch no more
+	exited := make(chan struct{}) // the fetcher has returned
+	defer func() {
+		// No request of this walk may go on after it: a page fetched
+		// but never stored would be lost to this run's counts.
+		close(done)
+		<-exited
+	}()
+	go func() {
+		defer close(exited)
+		defer close(queue)
+		for f := range h.fetchPages(ctx, c, tr.Tag, dir, *cur, more) {
+			select {
+			case queue <- f:
+			case <-done:
+				return
 			}
+			select {
+			case <-done:
+				return
+			default:
+			}
+		}
+	}()
+	var next *fetchedPage // taken from the queue but not part of the group
+	for {
+		var group []fetchedPage
+		if next != nil {
+			group, next = append(group, *next), nil
+		} else if f, ok := <-queue; ok {
+			group = append(group, f)
+		} else {
 			return nil
 		}
-		if err := checkOrder(tr.Tag, list, cursor(), want); err != nil {
-			return err
-		}
-		if newest, _, _ := bounds(list); newest == "" {
-			// Not one status has an id: the page cannot move the cursor.
-			if err := h.savePage(ctx, c, tr, list, *cur); err != nil {
-				return err
+		for last := group[len(group)-1]; last.err == nil && last.raw == nil && len(group) < pagesPerGroup; last = group[len(group)-1] {
+			f, ok := tryRecv(queue)
+			if !ok {
+				break
 			}
-			return &IDOrderError{Tag: tr.Tag, Cursor: cursor()}
+			if f.err != nil || f.raw != nil {
+				next = &f
+				break
+			}
+			group = append(group, f)
 		}
-		if dir == mastodon.Newer {
-			cur.Newest, _, _ = bounds(list)
-		} else {
-			_, cur.Oldest, cur.OldestAt = bounds(list)
-			cur.BackfillDone = !r.page.HasOlder
+		if f := group[0]; f.err != nil || f.raw != nil {
+			if f.raw != nil {
+				if err := h.savePage(ctx, c, tr, f.raw, f.cur); err != nil {
+					return err
+				}
+			}
+			return f.err
 		}
-		again := more(len(list))
-		if again && !h.stopped() {
-			pending = fetch(cursor())
-		}
-		if err := h.savePosts(ctx, c, tr, r.posts, len(list), *cur); err != nil {
+		if err := h.saveGroup(ctx, c, tr, group); err != nil {
 			return err
 		}
-		if again && pending == nil {
-			return ErrStopped
+		*cur = group[len(group)-1].cur
+	}
+}
+
+// tryRecv takes a page from q if one is waiting.
+func tryRecv(q <-chan fetchedPage) (fetchedPage, bool) {
+	select {
+	case f, ok := <-q:
+		return f, ok
+	default:
+		return fetchedPage{}, false
+	}
+}
+
+// fetchPages yields the pages of a walk from cur, each with the cursor that
+// follows from it, and at the end what stopped the walk (an error, a soft
+// stop or a page that cannot move the cursor), if anything.
+func (h *Harvester) fetchPages(ctx context.Context, c *mastodon.Client, tag string, dir mastodon.Direction, cur store.Cursor, more func(*store.Cursor, int) bool) func(func(fetchedPage) bool) {
+	return func(yield func(fetchedPage) bool) {
+		cursor := func() string {
+			if dir == mastodon.Newer {
+				return cur.Newest
+			}
+			return cur.Oldest
+		}
+		want := +1
+		if dir == mastodon.Older {
+			want = -1
+		}
+		for {
+			page, err := c.TagPage(ctx, tag, dir, cursor(), mastodon.PageLimit)
+			if err != nil {
+				yield(fetchedPage{err: err})
+				return
+			}
+			// Converted first, as a page is stored: a status that cannot
+			// be a post is recorded whatever becomes of its page.
+			list := page.Statuses
+			posts, err := h.convert(ctx, c.Host(), tag, list)
+			if err != nil {
+				yield(fetchedPage{err: fmt.Errorf("tag #%s: %w", tag, err)})
+				return
+			}
+			if len(list) == 0 {
+				if dir == mastodon.Older {
+					cur.BackfillDone = true
+					yield(fetchedPage{cur: cur})
+				}
+				return
+			}
+			if err := checkOrder(tag, list, cursor(), want); err != nil {
+				yield(fetchedPage{err: err})
+				return
+			}
+			if newest, _, _ := bounds(list); newest == "" {
+				// Not one status has an id: the page cannot move the cursor.
+				yield(fetchedPage{raw: list, cur: cur, err: &IDOrderError{Tag: tag, Cursor: cursor()}})
+				return
+			}
+			if dir == mastodon.Newer {
+				cur.Newest, _, _ = bounds(list)
+			} else {
+				_, cur.Oldest, cur.OldestAt = bounds(list)
+				cur.BackfillDone = !page.HasOlder
+			}
+			if !yield(fetchedPage{posts: posts, n: len(list), cur: cur}) {
+				return
+			}
+			if !more(&cur, len(list)) {
+				return
+			}
+			if h.stopped() {
+				yield(fetchedPage{err: ErrStopped})
+				return
+			}
 		}
 	}
-	return nil
 }
 
 // expandAfter fetches the conversations of the posts the tags brought in,
@@ -503,6 +587,32 @@ func (h *Harvester) savePosts(ctx context.Context, c *mastodon.Client, tr *TagRe
 	stats := c.Stats()
 	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: n, New: wr.New,
 		Reached: cur.OldestAt, BackfillDone: cur.BackfillDone, Requests: stats.Requests, Waits: stats.Waits})
+	return nil
+}
+
+// saveGroup stores pages fetched one after the other in one transaction
+// with the cursor of the last, and reports each as stored.
+func (h *Harvester) saveGroup(ctx context.Context, c *mastodon.Client, tr *TagResult, group []fetchedPage) error {
+	if len(group) == 1 {
+		return h.savePosts(ctx, c, tr, group[0].posts, group[0].n, group[0].cur)
+	}
+	pages := make([]store.PageOf, len(group))
+	for i, f := range group {
+		pages[i] = store.PageOf{Posts: f.posts, Cursor: f.cur}
+	}
+	// Stored even if the run is being cancelled, as savePosts does.
+	res, err := h.st.SavePages(context.WithoutCancel(ctx), c.Host(), tr.Tag, pages)
+	if err != nil {
+		return err
+	}
+	stats := c.Stats()
+	for i, f := range group {
+		tr.Pages++
+		tr.New += res[i].New
+		tr.Updated += res[i].Updated
+		h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: f.n, New: res[i].New,
+			Reached: f.cur.OldestAt, BackfillDone: f.cur.BackfillDone, Requests: stats.Requests, Waits: stats.Waits})
+	}
 	return nil
 }
 

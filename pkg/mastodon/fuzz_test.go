@@ -114,3 +114,38 @@ func FuzzSplitArray(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMembers: on every object encoding/json reads, decoding the members
+// Members finds, in order, gives what decoding the whole object into a
+// struct with that one field gives.
+func FuzzMembers(f *testing.F) {
+	for _, s := range []string{`{}`, `{"id":"1","account":{"discoverable":true,"noindex":false},"content":"a\"b"}`,
+		`{"account":{"indexable":true},"ACCOUNT":{"noindex":true}}`, `{"account":{"discoverable":true},"account":null}`,
+		`{"reblog":{"account":{"noindex":true}},"Account":{"indexable":false}}`, `{"acc\u006funt":{"noindex":true}}`,
+		`{"account":"x","b":[1,{"account":{}}]}`, `{"a":1,"account":{"discoverable":"yes","indexable":true}}`, `[]`, `null`} {
+		f.Add([]byte(s))
+	}
+	type flags struct {
+		Discoverable *bool `json:"discoverable"`
+		Indexable    *bool `json:"indexable"`
+		NoIndex      *bool `json:"noindex"`
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return // Members is only given bodies that decoded
+		}
+		var got flags
+		if !Members(b, "account", func(v json.RawMessage) { _ = json.Unmarshal(v, &got) }) {
+			return // the caller decodes b whole
+		}
+		var want struct {
+			Account flags `json:"account"`
+		}
+		_ = json.Unmarshal(b, &want)
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want.Account)
+		if !bytes.Equal(g, w) {
+			t.Fatalf("Members(%q): %s, encoding/json: %s", b, g, w)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 )
@@ -93,4 +94,59 @@ func valueEnd(b []byte, i int) (int, error) {
 		}
 	}
 	return 0, errNotArray
+}
+
+// Members calls fn with the value of every member of the JSON object b whose
+// name is name, compared as encoding/json compares a field's name (ignoring
+// case), in order: decoding each into one value is what decoding b into a
+// struct with that one field does, without scanning the rest of b again.
+// Like splitArray it is for a body that has just been decoded. It returns
+// false, having called nothing, when b is not an object or a member's name
+// holds an escape; the caller then decodes b whole.
+func Members(b []byte, name string, fn func(json.RawMessage)) bool {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	var found []json.RawMessage
+	i = skipSpace(b, i+1)
+	for i < len(b) && b[i] != '}' {
+		if b[i] != '"' {
+			return false
+		}
+		end := i + 1
+		for end < len(b) && b[end] != '"' {
+			if b[end] == '\\' {
+				return false
+			}
+			end++
+		}
+		key := b[i+1 : min(end, len(b))]
+		i = skipSpace(b, end+1)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		i = skipSpace(b, i+1)
+		vEnd, err := valueEnd(b, i)
+		if err != nil || vEnd == i {
+			return false
+		}
+		if bytes.EqualFold(key, []byte(name)) {
+			found = append(found, json.RawMessage(b[i:vEnd]))
+		}
+		i = skipSpace(b, vEnd)
+		if i < len(b) && b[i] == ',' {
+			i = skipSpace(b, i+1)
+			if i < len(b) && b[i] == '}' {
+				return false // a trailing comma
+			}
+		}
+	}
+	if i >= len(b) {
+		return false
+	}
+	for _, v := range found {
+		fn(v)
+	}
+	return true
 }

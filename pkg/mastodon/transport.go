@@ -61,10 +61,11 @@ type transport struct {
 	sleep      func(ctx context.Context, d time.Duration) error
 
 	mu         sync.Mutex
-	limit      int       // X-RateLimit-Limit last seen (0 = unknown)
-	remaining  int       // local count of requests left in this window
-	reset      time.Time // end of the window, in server time
-	skew       time.Duration
+	limit      int           // X-RateLimit-Limit last seen (0 = unknown)
+	remaining  int           // local count of requests left in this window
+	reset      time.Time     // end of the window, in server time
+	skew       time.Duration // the server's clock minus ours, at most (see observe)
+	haveSkew   bool
 	haveQuota  bool
 	requests   int64
 	waited     time.Duration // on the clock: overlapping waits count once
@@ -108,6 +109,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err := t.pace(ctx, req.URL.Path); err != nil {
 			return nil, err
 		}
+		sent := t.now()
 		resp, body, err := t.do(req)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -126,7 +128,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		}
-		t.observe(resp)
+		t.observe(resp, sent)
 
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
@@ -230,14 +232,26 @@ func isHTML(contentType string) bool {
 	return mt == "text/html" || mt == "application/xhtml+xml"
 }
 
-// observe updates the quota from a response's headers. The reset time is in
-// the server's clock; the Date header tells us how far that is from ours.
-func (t *transport) observe(resp *http.Response) {
+// observe updates the quota from the headers of a response to a request
+// sent at sent. The reset time is in the server's clock; the Date header
+// tells us how far that is from ours.
+func (t *transport) observe(resp *http.Response, sent time.Time) {
 	h := resp.Header
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
-		t.skew = d.Sub(t.now())
+		// Date has whole seconds, cut off: when the server wrote it, its
+		// clock read between d and d+1s, at a moment between our sending
+		// and now. Pacing must never run ahead of the server, so it uses
+		// the greatest lower bound of the skew seen so far: one response
+		// alone may leave us waiting up to a second more than needed at
+		// each reset, many responses close that gap. A response that
+		// rules the bound out (the server's clock went back, or ours
+		// forward) starts it afresh.
+		lo, hi := d.Sub(t.now()), d.Add(time.Second).Sub(sent)
+		if !t.haveSkew || lo > t.skew || hi < t.skew {
+			t.skew, t.haveSkew = lo, true
+		}
 	}
 	limit, errL := strconv.Atoi(h.Get("X-RateLimit-Limit"))
 	remaining, errR := strconv.Atoi(h.Get("X-RateLimit-Remaining"))

@@ -259,3 +259,38 @@ func TestWaitedIsWallClockNotSumOfParallelWaits(t *testing.T) {
 		t.Errorf("%d waits, waited %s; want 5 waits and 15s", s.Waits, s.Waited)
 	}
 }
+
+// The skew is read from Date headers of whole seconds: it converges on the
+// server's clock from below as responses come (so a wait for a reset ends
+// no more than a little after it, never before), and starts afresh when
+// the server's clock goes back.
+func TestSkewBoundFromWholeSecondDates(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tr := &transport{now: func() time.Time { return clock }}
+	serverAhead := 2300 * time.Millisecond
+	respond := func(latency time.Duration) {
+		sent := clock
+		clock = clock.Add(latency)
+		date := clock.Add(serverAhead).Truncate(time.Second) // what a server writes
+		tr.observe(&http.Response{Header: http.Header{"Date": {date.Format(http.TimeFormat)}}}, sent)
+	}
+	respond(time.Millisecond)
+	if tr.skew > serverAhead || tr.skew < serverAhead-time.Second {
+		t.Fatalf("after one response: skew %v, want within a second below %v", tr.skew, serverAhead)
+	}
+	for range 40 { // responses spread over two seconds
+		clock = clock.Add(49 * time.Millisecond)
+		respond(time.Millisecond)
+		if tr.skew > serverAhead {
+			t.Fatalf("skew %v is past the server's %v: pacing would run early", tr.skew, serverAhead)
+		}
+	}
+	if tr.skew < serverAhead-60*time.Millisecond {
+		t.Errorf("after 41 responses: skew %v, want within 60ms below %v", tr.skew, serverAhead)
+	}
+	serverAhead = -5 * time.Second // the server's clock is set back
+	respond(time.Millisecond)
+	if tr.skew > serverAhead || tr.skew < serverAhead-time.Second {
+		t.Errorf("after the server's clock went back: skew %v, want within a second below %v", tr.skew, serverAhead)
+	}
+}

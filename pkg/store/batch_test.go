@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/oeru/copharvest/internal/pgtest"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -296,5 +297,120 @@ func TestBatchedWritesMatchRowAtATime(t *testing.T) {
 				t.Errorf("batched writes differ from row-at-a-time writes:\n%s\nwant\n%s", got, want)
 			}
 		})
+	}
+}
+
+// Pages stored together leave what the same pages stored one transaction
+// each leave, accounts included: a later page's new values for an account
+// are written, the same values again change nothing. A bad post in any page
+// stores none of them, nor the cursor.
+func TestSavePagesMatchesPageByPage(t *testing.T) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			ctx := context.Background()
+			at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			var pages []PageOf
+			for pg := range 4 {
+				var posts []Post
+				for i := range 5 {
+					id := fmt.Sprint(100 - pg*10 - i)
+					p := post("https://a.example/s/"+id, id, at.Add(-time.Duration(pg*10+i)*time.Minute))
+					p.Account.Acct = fmt.Sprintf("u%d@a.example", i%2)
+					// u0's counts change on page 2 and stay so; u1's never.
+					if i%2 == 0 && pg >= 2 {
+						p.Account.Followers = 7
+					}
+					if i == 4 && pg == 3 {
+						p.Account.Followers = 9 // later in its page than u0's first post: not written
+					}
+					if pg == 3 && i == 0 {
+						p.InReplyToLocalID = "81" // a stored parent, two pages back
+						p.Tags = nil
+					}
+					posts = append(posts, p)
+				}
+				pages = append(pages, PageOf{Posts: posts, Cursor: Cursor{Newest: "100", Oldest: fmt.Sprint(96 - pg*10)}})
+			}
+			pages[1].Posts = append(pages[1].Posts, pages[0].Posts[2]) // seen again
+			dump := func(st *Store) string {
+				var out string
+				rows, err := st.r.Query(`SELECT p.uri, a.acct, a.followers_count, COALESCE(q.uri, ''),
+					(SELECT COALESCE(group_concat(tag), '') FROM post_tags WHERE post_id = p.id),
+					(SELECT COUNT(*) FROM post_sources WHERE post_id = p.id), c.oldest_id
+				FROM posts p JOIN accounts a ON a.id = p.account_id LEFT JOIN posts q ON q.id = p.in_reply_to_post, cursors c ORDER BY p.uri`)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var uri, acct, parent, tags, oldest string
+					var followers, sources int
+					if err := rows.Scan(&uri, &acct, &followers, &parent, &tags, &sources, &oldest); err != nil {
+						t.Fatal(err)
+					}
+					out += fmt.Sprintln(uri, acct, followers, parent, tags, sources, oldest)
+				}
+				return out
+			}
+			together := open(t, b.New(t))
+			res, err := together.SavePages(ctx, "a.example", "cop", pages)
+			if err != nil {
+				t.Fatal(err)
+			}
+			one := open(t, b.New(t))
+			for i, pg := range pages {
+				r, err := one.SavePage(ctx, "a.example", "cop", pg.Posts, pg.Cursor)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r != res[i] {
+					t.Errorf("page %d: together %+v, one by one %+v", i, res[i], r)
+				}
+			}
+			got, want := dump(together), dump(one)
+			if got != want || len(want) == 0 {
+				t.Errorf("pages stored together:\n%s\nwant\n%s", got, want)
+			}
+			var followers int
+			together.r.QueryRow(`SELECT followers_count FROM accounts WHERE acct = 'u0@a.example'`).Scan(&followers)
+			if followers != 7 {
+				t.Errorf("u0 has %d followers, want the 7 its later pages brought", followers)
+			}
+
+			bad := open(t, b.New(t))
+			pages[2].Posts[1].Account.Acct = ""
+			if _, err := bad.SavePages(ctx, "a.example", "cop", pages); err == nil {
+				t.Fatal("a post without an account was accepted")
+			}
+			var n int
+			bad.r.QueryRow(`SELECT (SELECT COUNT(*) FROM posts) + (SELECT COUNT(*) FROM cursors) + (SELECT COUNT(*) FROM accounts)`).Scan(&n)
+			if n != 0 {
+				t.Errorf("%d rows written by rejected pages", n)
+			}
+		})
+	}
+}
+
+// The post writes keep their statement journal in memory; the connection
+// goes back to the default for every other transaction (a statement that
+// rewrites every post must not journal them in memory).
+func TestPostWritesRestoreTempStore(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "t.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if _, err := st.SavePage(ctx, "a.example", "cop", []Post{post("https://a.example/s/1", "1", at)}, Cursor{Newest: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	bad := post("https://a.example/s/2", "2", at)
+	bad.Account.Acct = ""
+	if _, err := st.SaveThread(ctx, "a.example", []Post{bad}, nil); err == nil {
+		t.Fatal("a post without an account was accepted")
+	}
+	var mode int
+	if err := st.w.QueryRow(`PRAGMA temp_store`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 0 {
+		t.Errorf("temp_store is %d after the post writes, want 0 (default)", mode)
 	}
 }

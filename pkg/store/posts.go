@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -111,6 +112,42 @@ func (s *Store) SavePage(ctx context.Context, instance, tag string, posts []Post
 	return res, nil
 }
 
+// PageOf is one timeline page of SavePages: its posts and the cursor that
+// follows from it.
+type PageOf struct {
+	Posts  []Post
+	Cursor Cursor
+}
+
+// SavePages stores consecutive timeline pages of one tag and the cursor of
+// the last in a single transaction, as SavePage would one after the other:
+// after a crash either all of them and the cursor are there or none. A
+// harvester whose fetching runs ahead of its writes commits what has
+// queued up at once. It returns what each page changed.
+func (s *Store) SavePages(ctx context.Context, instance, tag string, pages []PageOf) ([]WriteResult, error) {
+	if len(pages) == 0 {
+		return nil, nil
+	}
+	res := make([]WriteResult, len(pages))
+	err := s.inWriteTx(ctx, func(w *writer) error {
+		for i, pg := range pages {
+			// Each page writes its accounts as its own transaction would.
+			w.newPage()
+			var err error
+			if res[i], err = w.upsertAll(instance, tag, pg.Posts, true); err != nil {
+				return err
+			}
+		}
+		cur := pages[len(pages)-1].Cursor
+		_, err := w.exec(qCursor, instance, tag, nullString(cur.Newest), nullString(cur.Oldest), nullTime(&cur.OldestAt), cur.BackfillDone, w.now)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("save %d pages of %s #%s: %w", len(pages), instance, tag, err)
+	}
+	return res, nil
+}
+
 // SaveThread stores the statuses of a conversation and clears the
 // needs_context flag of every post in it, in one transaction.
 func (s *Store) SaveThread(ctx context.Context, instance string, posts []Post, expanded []string) (WriteResult, error) {
@@ -154,13 +191,35 @@ type writer struct {
 	tx       *sql.Tx
 	now      string
 	stmts    map[string]*sql.Stmt
-	accounts map[string]int64 // accounts already written in this transaction
-	cache    *stmtCache       // statements prepared once for the store, if any
+	accounts map[string]int64 // accounts already written for this page (or thread group)
+	// written holds each account as this transaction last wrote it: a later
+	// page bringing the same values again would change nothing.
+	written map[string]writtenAccount
+	cache   *stmtCache // statements prepared once for the store, if any
+}
+
+type writtenAccount struct {
+	id int64
+	a  Account
 }
 
 func newWriter(ctx context.Context, tx *sql.Tx, now string) *writer {
-	return &writer{ctx: ctx, tx: tx, now: now, stmts: map[string]*sql.Stmt{}, accounts: map[string]int64{}}
+	return &writer{ctx: ctx, tx: tx, now: now, stmts: map[string]*sql.Stmt{}, accounts: map[string]int64{}, written: map[string]writtenAccount{}}
 }
+
+// newPage starts the next page of a transaction that stores several.
+func (w *writer) newPage() { clear(w.accounts) }
+
+// sameAccount: b holds exactly the values of a.
+func sameAccount(a, b *Account) bool {
+	return a.Acct == b.Acct && a.URI == b.URI && a.URL == b.URL && a.Username == b.Username &&
+		a.DisplayName == b.DisplayName && a.Note == b.Note && a.Bot == b.Bot && sameBool(a.Discoverable, b.Discoverable) &&
+		sameBool(a.Indexable, b.Indexable) && sameBool(a.NoIndex, b.NoIndex) && a.OptOut == b.OptOut && a.Home == b.Home &&
+		a.CreatedAt.Equal(b.CreatedAt) && a.Followers == b.Followers && a.Following == b.Following &&
+		a.Statuses == b.Statuses && bytes.Equal(a.Raw, b.Raw)
+}
+
+func sameBool(a, b *bool) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 func (w *writer) close() {
 	for _, st := range w.stmts {
@@ -237,6 +296,13 @@ func (w *writer) account(a *Account) (int64, error) {
 	if id, ok := w.accounts[a.Acct]; ok {
 		return id, nil
 	}
+	// Written with these very values earlier in this transaction: the
+	// upsert is idempotent (its merges of the flags included), so a second
+	// one would leave the row as it is.
+	if prev, ok := w.written[a.Acct]; ok && sameAccount(&prev.a, a) {
+		w.accounts[a.Acct] = prev.id
+		return prev.id, nil
+	}
 	var id int64
 	err := w.queryRow(qAccount,
 		a.Acct, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot, a.Discoverable, a.Indexable, a.NoIndex, a.OptOut,
@@ -245,6 +311,7 @@ func (w *writer) account(a *Account) (int64, error) {
 		return 0, fmt.Errorf("account %s: %w", a.Acct, err)
 	}
 	w.accounts[a.Acct] = id
+	w.written[a.Acct] = writtenAccount{id, *a}
 	return id, nil
 }
 
