@@ -175,7 +175,7 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 		return nil, err
 	}
 	for a := range before {
-		m.earlier[int32(a)] = true
+		m.setEarlier(int32(a))
 	}
 	for i, a := range authors {
 		m.add(a, ats[i])
@@ -225,7 +225,7 @@ func (rep *Report) sectionsFromPosts(ctx context.Context, st *store.Store, opts 
 	starts, weekly := rep.trendStarts(opts.TrendPeriods, loc)
 	m := rep.newMembers(starts, weekly, loc, nm)
 	err = st.EarlierAuthors(ctx, starts[0], rep.Period.End, func(acct string) error {
-		m.earlier[nm.account(acct)] = true
+		m.setEarlier(nm.account(acct))
 		return nil
 	})
 	if err != nil {
@@ -277,35 +277,34 @@ func addTie(pairWeight map[[2]string]float64, a, b string, w float64, ps Pseudon
 	pairWeight[[2]string{a, b}] += w
 }
 
-// counter counts posts and distinct authors per term without keeping a
-// set per term: (term, author) pairs are kept once each.
+// counter counts posts and distinct authors per term: each post's
+// (term, author) pair is appended, and sorting them at the end counts
+// both (cheaper than a map entry per post).
 type counter struct {
-	posts   map[int32]int
-	authors map[[2]int32]struct{}
-}
-
-func newCounter() *counter {
-	return &counter{posts: map[int32]int{}, authors: map[[2]int32]struct{}{}}
+	pairs []uint64 // term << 32 | author, one per post naming the term
 }
 
 func (c *counter) add(term, author int32) {
-	c.posts[term]++
-	c.authors[[2]int32{term, author}] = struct{}{}
+	c.pairs = append(c.pairs, uint64(uint32(term))<<32|uint64(uint32(author)))
 }
 
 // top returns the n terms shared by most authors, then in most posts,
 // then by name; name gives a term's name.
 func (c *counter) top(n int, name func(int32) string) []Resource {
-	byTerm := map[int32]*Resource{}
-	for t, posts := range c.posts {
-		byTerm[t] = &Resource{Name: name(t), Posts: posts}
-	}
-	for pair := range c.authors {
-		byTerm[pair[0]].Authors++
-	}
-	list := make([]Resource, 0, len(byTerm))
-	for _, r := range byTerm {
-		list = append(list, *r)
+	slices.Sort(c.pairs)
+	var list []Resource
+	for start := 0; start < len(c.pairs); {
+		term := c.pairs[start] >> 32
+		r := Resource{Name: name(int32(uint32(term)))}
+		end := start
+		for ; end < len(c.pairs) && c.pairs[end]>>32 == term; end++ {
+			r.Posts++
+			if end == start || c.pairs[end] != c.pairs[end-1] {
+				r.Authors++
+			}
+		}
+		list = append(list, r)
+		start = end
 	}
 	slices.SortFunc(list, func(a, b Resource) int {
 		return cmp.Or(cmp.Compare(b.Authors, a.Authors), cmp.Compare(b.Posts, a.Posts), strings.Compare(a.Name, b.Name))
@@ -327,7 +326,7 @@ type activity struct {
 
 func newActivity(rep *Report, loc *time.Location, nm *names) *activity {
 	p := rep.Period
-	a := &activity{rep: rep, names: nm, loc: loc, links: newCounter(), tools: newCounter(), pairs: map[[2]int32]int{}}
+	a := &activity{rep: rep, names: nm, loc: loc, links: &counter{}, tools: &counter{}, pairs: map[[2]int32]int{}}
 	for d := p.Start.In(loc); d.Before(p.End); {
 		next := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
 		rep.Days = append(rep.Days, Day{Date: d.Format("2006-01-02"), Weekday: d.Weekday().String()[:3]})
@@ -512,20 +511,21 @@ func (rep *Report) trendStarts(n int, loc *time.Location) (starts []time.Time, w
 }
 
 // members counts active, new and returning members over the trend's
-// periods, from the authors of their posts in time order.
+// periods, from the authors of their posts in time order. Per-author
+// state is kept in slices indexed by account id, grown on need.
 type members struct {
 	rep     *Report
 	names   *names
-	starts  []int64        // Unix nanoseconds
-	earlier map[int32]bool // authors who posted before the first period
-	firstIn map[int32]int  // period index of the first post of authors new in the chart
-	seen    []map[int32]bool
+	starts  []int64 // Unix nanoseconds
+	earlier []bool  // authors who posted before the first period
+	firstIn []int32 // period index of the first post of an author new in the chart, -1: none yet
+	seenIn  []int32 // the last period each author was counted active in, -1: none yet
 	i       int
 }
 
 func (rep *Report) newMembers(starts []time.Time, weekly bool, loc *time.Location, nm *names) *members {
 	n := len(starts) - 1
-	m := &members{rep: rep, names: nm, earlier: map[int32]bool{}, firstIn: map[int32]int{}, seen: make([]map[int32]bool, n)}
+	m := &members{rep: rep, names: nm}
 	for _, s := range starts {
 		m.starts = append(m.starts, s.UnixNano())
 	}
@@ -537,26 +537,39 @@ func (rep *Report) newMembers(starts []time.Time, weekly bool, loc *time.Locatio
 			label = fmt.Sprintf("%d-W%02d", y, w)
 		}
 		rep.Trend[i] = TrendPoint{Label: label, Start: starts[i]}
-		m.seen[i] = map[int32]bool{}
 	}
 	return m
 }
 
+// grow makes room for author in the per-author slices.
+func (m *members) grow(author int32) {
+	for int(author) >= len(m.seenIn) {
+		m.earlier, m.firstIn, m.seenIn = append(m.earlier, false), append(m.firstIn, -1), append(m.seenIn, -1)
+	}
+}
+
+// setEarlier records that author posted before the first period.
+func (m *members) setEarlier(author int32) {
+	m.grow(author)
+	m.earlier[author] = true
+}
+
 // add counts a post by author at at (Unix nanoseconds).
 func (m *members) add(author int32, at int64) {
-	n := len(m.seen)
+	n := len(m.rep.Trend)
 	for m.i < n-1 && at >= m.starts[m.i+1] {
 		m.i++
 	}
-	i := m.i
+	i := int32(m.i)
 	tp := &m.rep.Trend[i]
 	tp.Posts++
-	if m.seen[i][author] {
+	m.grow(author)
+	if m.seenIn[author] == i {
 		return
 	}
-	m.seen[i][author] = true
+	m.seenIn[author] = i
 	tp.Active++
-	if _, ok := m.firstIn[author]; !ok && !m.earlier[author] {
+	if m.firstIn[author] < 0 && !m.earlier[author] {
 		m.firstIn[author] = i
 	}
 	if !m.earlier[author] && m.firstIn[author] == i {
@@ -567,14 +580,14 @@ func (m *members) add(author int32, at int64) {
 }
 
 func (m *members) finish() {
-	rep, n := m.rep, len(m.seen)
+	rep, n := m.rep, len(m.rep.Trend)
 	cur := rep.Trend[n-1]
 	rep.Totals.ActiveMembers, rep.Totals.NewMembers, rep.Totals.ReturningMembers = cur.Active, cur.New, cur.Returning
 	if n > 1 {
 		rep.Totals.PreviousPosts, rep.Totals.PreviousActive = rep.Trend[n-2].Posts, rep.Trend[n-2].Active
 	}
 	for author, i := range m.firstIn {
-		if i == n-1 {
+		if int(i) == n-1 {
 			rep.NewMembers = append(rep.NewMembers, m.names.accounts[author])
 		}
 	}
