@@ -198,20 +198,30 @@ func Tools(stored string) []string {
 
 func fired(stored, rule string) bool { return strings.Contains(stored, `{"rule":"`+rule+`"`) }
 
-// matchedBy returns the words rule matched, decoding only that hit's
-// "matched" array (EncodeHits writes the rule first).
-func matchedBy(stored, rule string) []string {
+// matchedArray returns the stored hits from rule's "matched" array on
+// (EncodeHits writes the rule first); ok is false when the rule did not
+// fire or its hit has no words.
+func matchedArray(stored, rule string) (rest string, ok bool) {
 	i := strings.Index(stored, `{"rule":"`+rule+`"`)
 	if i < 0 {
-		return nil
+		return "", false
 	}
 	hit := stored[i:]
 	j := strings.Index(hit, `"matched":`)
 	// The hit has no words when "matched" is missing or belongs to a later hit.
 	if next := strings.Index(hit[1:], `{"rule":"`); j < 0 || (next >= 0 && j > next+1) {
+		return "", false
+	}
+	return hit[j+len(`"matched":`):], true
+}
+
+// matchedBy returns the words rule matched, decoding only that hit's
+// "matched" array.
+func matchedBy(stored, rule string) []string {
+	rest, ok := matchedArray(stored, rule)
+	if !ok {
 		return nil
 	}
-	rest := hit[j+len(`"matched":`):]
 	if words, ok := plainStrings(rest); ok {
 		return words
 	}

@@ -118,17 +118,12 @@ func FuzzRuleIDs(f *testing.F) {
 // matchedDecoded is matchedBy with encoding/json decoding the words: what
 // the fast reader must agree with.
 func matchedDecoded(stored, rule string) []string {
-	i := strings.Index(stored, `{"rule":"`+rule+`"`)
-	if i < 0 {
-		return nil
-	}
-	hit := stored[i:]
-	j := strings.Index(hit, `"matched":`)
-	if next := strings.Index(hit[1:], `{"rule":"`); j < 0 || (next >= 0 && j > next+1) {
+	rest, ok := matchedArray(stored, rule)
+	if !ok {
 		return nil
 	}
 	var words []string
-	if json.NewDecoder(strings.NewReader(hit[j+len(`"matched":`):])).Decode(&words) != nil {
+	if json.NewDecoder(strings.NewReader(rest)).Decode(&words) != nil {
 		return nil
 	}
 	return words

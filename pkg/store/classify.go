@@ -104,19 +104,11 @@ func (s *Store) classifyRows(ctx context.Context, where string, args []any, fn f
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
 		LEFT JOIN accounts qa ON qa.id = q.account_id
 		WHERE p.deleted_at IS NULL` + where + ` ORDER BY p.id`
-	// The scan reads the whole posts table once; through SQLite's page
-	// cache every page costs a read system call, through a memory map none
-	// does. The map is capped so that the peak memory stays bounded (pages
-	// past the cap are read as before) and is dropped after the scan.
-	conn, err := s.r.Conn(ctx)
+	conn, release, err := s.mappedConn(ctx)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 268435456`); err != nil {
-		return fmt.Errorf("read posts to classify: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 0`)
+	defer release()
 	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
@@ -224,4 +216,24 @@ func (s *Store) ClassificationOf(ctx context.Context, ref string) (*ClassifyRow,
 		return row, nil, nil
 	}
 	return row, &c, err
+}
+
+// mappedConn is a read connection for a scan of the whole posts table:
+// through SQLite's page cache every page costs a read system call, through
+// a memory map none does. The map is capped so that the peak memory stays
+// bounded (pages past the cap are read as before); release drops it and
+// returns the connection.
+func (s *Store) mappedConn(ctx context.Context) (conn *sql.Conn, release func(), err error) {
+	conn, err = s.r.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 268435456`); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, func() {
+		conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 0`)
+		conn.Close()
+	}, nil
 }

@@ -70,16 +70,11 @@ const (
 // classifyAllMerged reads every live post for the classifier (see
 // ClassifyBatches), in one read transaction so that the streams agree.
 func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) error) error {
-	conn, err := s.r.Conn(ctx)
+	conn, release, err := s.mappedConn(ctx)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
-	defer conn.Close()
-	// As in classifyRows: a memory map saves a system call per page.
-	if _, err := conn.ExecContext(ctx, `PRAGMA mmap_size = 268435456`); err != nil {
-		return fmt.Errorf("read posts to classify: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA mmap_size = 0`)
+	defer release()
 	// BEGIN by hand: the pool's transactions are BEGIN IMMEDIATE, which
 	// would take the write lock from the writer of the classifications.
 	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
