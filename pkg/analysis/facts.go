@@ -61,11 +61,7 @@ var factsPerPart = 50_000
 // the store's ids, so a post costs a few integers, not a struct of
 // strings.
 func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
-	accounts, err := st.AccountNames(ctx)
-	if err != nil {
-		return nil, err
-	}
-	terms, err := st.FactTerms(ctx)
+	accounts, terms, err := st.FactNames(ctx)
 	if err != nil {
 		return nil, err
 	}

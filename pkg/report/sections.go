@@ -73,11 +73,7 @@ func (rep *Report) sections(ctx context.Context, st *store.Store, opts Options, 
 // sectionsFromFacts reads the facts of the trend's periods once (the
 // report's period is the last of them).
 func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (map[[2]string]float64, error) {
-	accounts, err := st.AccountNames(ctx)
-	if err != nil {
-		return nil, err
-	}
-	terms, err := st.FactTerms(ctx)
+	accounts, terms, err := st.FactNames(ctx)
 	if err != nil {
 		return nil, err
 	}

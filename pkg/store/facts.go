@@ -553,6 +553,18 @@ func decodeFact(b []byte, f *Fact) error {
 	return r.err
 }
 
+// FactNames returns the two tables facts refer to by id: every account's
+// acct (AccountNames) and every term (FactTerms).
+func (s *Store) FactNames(ctx context.Context) (accounts, terms []string, err error) {
+	if accounts, err = s.AccountNames(ctx); err != nil {
+		return nil, nil, err
+	}
+	if terms, err = s.FactTerms(ctx); err != nil {
+		return nil, nil, err
+	}
+	return accounts, terms, nil
+}
+
 // FactTerms returns the terms facts refer to, indexed by id ("" where no
 // term has that id).
 func (s *Store) FactTerms(ctx context.Context) ([]string, error) {
