@@ -147,13 +147,9 @@ func louvain(g *tieGraph, seed int64) []int32 {
 	}
 }
 
-// maxPasses caps the local-moving passes per level; every move strictly
-// raises modularity, so this only guards against float noise.
-const maxPasses = 100
-
-// passGain is the least rise in modularity for which local moving goes on
-// to another pass.
-const passGain = 1e-7
+// maxVisits caps a level's node visits at maxVisits × nodes; every move
+// strictly raises modularity, so this only guards against float noise.
+const maxVisits = 100
 
 // moveTolerance is the gain a move must beat, in edge-weight units.
 const moveTolerance = 1e-10
@@ -190,64 +186,77 @@ func localMoves(g *tieGraph, rng *rand.Rand) (comm []int32, moved bool) {
 	var candC []int32
 	var candW []float64
 
-	for range maxPasses {
-		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
-		moves := 0
-		var gained float64 // Σ of the moves' gains, in edge-weight units
-		for _, i := range order {
-			lo, hi := g.offs[i], g.offs[i+1]
-			ws := g.w[lo:hi]
-			for e, nb := range g.adj[lo:hi] {
-				c := comm[nb]
-				s := slot[c]
-				if s < 0 {
-					s = int32(len(candC))
-					slot[c] = s
-					candC = append(candC, c)
-					candW = append(candW, 0)
-				}
-				candW[s] += ws[e]
-			}
-			own := comm[i]
-			k := degree[i]
-			tot[own] -= k
-			best := own
-			var ownW float64
-			if s := slot[own]; s >= 0 {
-				ownW = candW[s]
-			}
-			stayGain := ownW - k*tot[own]/m2
-			bestGain := stayGain
-			for s, c := range candC {
-				if c == own {
-					continue
-				}
-				if gain := candW[s] - k*tot[c]/m2; gain > bestGain+moveTolerance {
-					best, bestGain = c, gain
-				}
-			}
-			tot[best] += k
-			if best != own {
-				comm[i] = best
-				moves++
-				gained += bestGain - stayGain
-			}
-			for _, c := range candC {
-				slot[c] = -1
-			}
-			candC, candW = candC[:0], candW[:0]
+	// Fast local moving (Traag, Waltman & van Eck 2019, the Leiden
+	// paper): every node is visited once in random order, and afterwards
+	// only the neighbours of a node that moved, not whole passes again. On
+	// the 1M benchmark's graph the later passes of the classic loop moved
+	// 39, 7, 2, 1 and 0 of 20,000 nodes, each pass paying for all of them.
+	rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+	queued := make([]bool, n)
+	for i := range queued {
+		queued[i] = true
+	}
+	// order is a ring buffer of the queued nodes: at most n at a time.
+	head, size := 0, n
+	for visits := 0; size > 0 && visits < maxVisits*n; visits++ {
+		i := order[head]
+		head++
+		if head == n {
+			head = 0
 		}
-		if moves == 0 {
-			break
+		size--
+		queued[i] = false
+		lo, hi := g.offs[i], g.offs[i+1]
+		ws := g.w[lo:hi]
+		for e, nb := range g.adj[lo:hi] {
+			c := comm[nb]
+			s := slot[c]
+			if s < 0 {
+				s = int32(len(candC))
+				slot[c] = s
+				candC = append(candC, c)
+				candW = append(candW, 0)
+			}
+			candW[s] += ws[e]
 		}
+		own := comm[i]
+		k := degree[i]
+		tot[own] -= k
+		best := own
+		var ownW float64
+		if s := slot[own]; s >= 0 {
+			ownW = candW[s]
+		}
+		bestGain := ownW - k*tot[own]/m2
+		for s, c := range candC {
+			if c == own {
+				continue
+			}
+			if gain := candW[s] - k*tot[c]/m2; gain > bestGain+moveTolerance {
+				best, bestGain = c, gain
+			}
+		}
+		tot[best] += k
+		for _, c := range candC {
+			slot[c] = -1
+		}
+		candC, candW = candC[:0], candW[:0]
+		if best == own {
+			continue
+		}
+		comm[i] = best
 		moved = true
-		// A pass that raises modularity by less than passGain has reached
-		// the plateau where nodes only trade places: more passes cost time
-		// (~80 of them on the 1M benchmark's graph) and change nothing that
-		// matters. 1e-7 is the gain networkx's louvain_communities asks of
-		// a whole level.
-		if 2*gained/m2 < passGain {
-			break
+		// The neighbours outside best may now gain by joining it.
+		for _, nb := range g.adj[lo:hi] {
+			if !queued[nb] && comm[nb] != best {
+				queued[nb] = true
+				tail := head + size
+				if tail >= n {
+					tail -= n
+				}
+				order[tail] = nb
+				size++
+			}
 		}
 	}
 	return comm, moved
