@@ -1,7 +1,6 @@
 package community
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,43 +83,16 @@ func (c *Columns) Trajectories(groups []Group, window Window, t Thresholds) [][]
 	for i := range out {
 		out[i] = make([]Step, 0, weeks)
 	}
-	// The edges are split by group once; each week measures the group's
-	// posts up to that week (posts are in time order, as ByGraph, ByTag and
-	// ByInstance keep them), so a step costs what measuring the group costs.
+	// The edges are split by group once; each group then takes its posts
+	// and interactions week by week, keeping what the verdict reads up to
+	// date (see stepper), so a trajectory costs one pass over the group.
 	parts := c.prepare(groups)
-	type week struct {
-		label string
-		next  time.Time
-	}
-	var steps []week
-	for end := window.Start.UTC(); end.Before(window.End); {
-		y, w := end.ISOWeek()
-		monday := end.AddDate(0, 0, -((int(end.Weekday()) + 6) % 7))
-		next := time.Date(monday.Year(), monday.Month(), monday.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7)
-		if next.After(window.End) {
-			next = window.End
-		}
-		steps = append(steps, week{fmt.Sprintf("%04d-W%02d", y, w), next})
-		end = next
-	}
+	labels, ends := trajectoryWeeks(window)
 	// Groups are independent: each measures its own posts week by week.
 	forEach(len(groups), func(gi int) {
-		p := &parts[gi]
-		sc := &measureScratch{}
-		sorted := slices.IsSortedFunc(p.rows, func(a, b int32) int { return cmp.Compare(c.at[a], c.at[b]) })
-		for _, wk := range steps {
-			n := len(p.rows)
-			if sorted {
-				next := wk.next.UnixNano()
-				n, _ = slices.BinarySearchFunc(p.rows, next, func(r int32, t int64) int {
-					if c.at[r] < t {
-						return -1
-					}
-					return 1
-				})
-			}
-			step := Step{Week: wk.label}
-			if m := c.measure(p, n, Window{Start: window.Start, End: wk.next}, t, sc); m.Posts > 0 {
+		for w, m := range c.stepMetrics(&parts[gi], window, ends, t) {
+			step := Step{Week: labels[w]}
+			if m.Posts > 0 {
 				step.Verdict, _ = Decide(m, t)
 			}
 			out[gi] = append(out[gi], step)
@@ -128,6 +100,221 @@ func (c *Columns) Trajectories(groups []Group, window Window, t Thresholds) [][]
 		parts[gi] = groupPart{}
 	})
 	return out
+}
+
+// trajectoryWeeks returns the label of each UTC ISO week of the window and
+// the end of each (the window's end for the last), in Unix nanoseconds.
+func trajectoryWeeks(window Window) (labels []string, ends []int64) {
+	for end := window.Start.UTC(); end.Before(window.End); {
+		y, w := end.ISOWeek()
+		monday := end.AddDate(0, 0, -((int(end.Weekday()) + 6) % 7))
+		next := time.Date(monday.Year(), monday.Month(), monday.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 7)
+		if next.After(window.End) {
+			next = window.End
+		}
+		labels = append(labels, fmt.Sprintf("%04d-W%02d", y, w))
+		ends = append(ends, next.UnixNano())
+		end = next
+	}
+	return labels, ends
+}
+
+// stepMetrics returns, for each week end in ends, the metrics Decide reads
+// of group p measured from window.Start to that end: what measure would
+// give for each of those windows (TestStepMetricsEqualMeasure holds them
+// to it), from one pass over the group's posts and interactions. Every one
+// of them is a count over a set that only grows with the window, so each
+// week adds its own posts and interactions to the last week's state.
+func (c *Columns) stepMetrics(p *groupPart, window Window, ends []int64, t Thresholds) []Metrics {
+	start := window.Start.UnixNano()
+	// stepOf is the first week whose end is after at: the first window
+	// holding it; len(ends) when none does.
+	stepOf := func(at int64) int {
+		if at < start {
+			return len(ends)
+		}
+		w, _ := slices.BinarySearch(ends, at+1)
+		return w
+	}
+	rowsBy := bucketByStep(len(ends), len(p.rows), func(i int) int { return stepOf(c.at[p.rows[i]]) })
+	edgesBy := bucketByStep(len(ends), len(p.inside), func(j int) int { return stepOf(c.eAt[p.inside[j]]) })
+
+	n := len(p.accounts)
+	authored, tied := make([]bool, n), make([]bool, n)
+	touching := make([]float64, n)
+	partners := make([][]int32, n)
+	perWeek := make([]int, window.Weeks())
+	firstWindowWeek := weekIndex(window.Start)
+	activeAt := max(t.ActiveWeekPosts, 1)
+	resources := map[int32]resourceUse{}
+	arcs := map[uint64]bool{}
+	pairs := map[uint64]int32{}  // the first week of the pair's ties; recurring once another week is seen
+	const recurring = noWeek + 1 // no real week: 4 × 10⁷ years before 1970
+	// A reply whose replied-to account is unknown is a reply unless its
+	// parent, by the same author, is in the window too: the count falls
+	// back when that parent comes in later.
+	unreply := make([]int, len(ends)+1)
+	var parentOf map[int64]int32 // post key -> row index in p.rows
+
+	var m Metrics
+	var domain, community, practice, tiedAuthors, shared, mutual int
+	out := make([]Metrics, len(ends))
+	for w := range ends {
+		for _, i := range rowsBy[w] {
+			r := p.rows[i]
+			a := p.author[i]
+			m.Posts++
+			if !authored[a] {
+				authored[a] = true
+				m.Authors++
+				if tied[a] {
+					tiedAuthors++
+				}
+			}
+			switch {
+			case c.accounts[c.replyTo[r]] != "":
+				if c.replyTo[r] != c.author[r] {
+					m.Replies++
+				}
+			case c.parent[r] != 0:
+				if parentOf == nil {
+					parentOf = make(map[int64]int32, len(p.rows))
+					for i, r := range p.rows {
+						parentOf[c.key[r]] = int32(i)
+					}
+				}
+				m.Replies++
+				if q, ok := parentOf[c.parent[r]]; ok && p.author[q] == a {
+					unreply[max(stepOf(c.at[p.rows[q]]), w)]++
+				}
+			}
+			week := weekOfNanos(c.at[r]) - firstWindowWeek
+			if perWeek[week]++; perWeek[week] == activeAt {
+				m.ActiveWeeks++
+			}
+			f := c.flags[r]
+			if f&postDomain != 0 {
+				domain++
+			}
+			if f&postCommunity != 0 {
+				community++
+			}
+			if f&postPractice != 0 {
+				practice++
+			}
+			for _, res := range c.res[c.resOff[r]:c.resOff[r+1]] {
+				use, ok := resources[res]
+				switch {
+				case !ok:
+					resources[res] = resourceUse{firstAuthor: a, authors: 1}
+				case use.authors == 1 && use.firstAuthor != a:
+					resources[res] = resourceUse{firstAuthor: use.firstAuthor, authors: 2}
+					shared++
+				}
+			}
+		}
+		m.Replies -= unreply[w]
+		for _, j := range edgesBy[w] {
+			from, to := p.from[j], p.to[j]
+			ei := p.inside[j]
+			kind := EdgeKind(c.kind[ei])
+			weight := kind.TieWeight()
+			if from == to || kind == Favourite || weight == 0 {
+				continue
+			}
+			m.TieWeight += weight
+			touching[from] += weight
+			touching[to] += weight
+			for _, a := range [2]int32{from, to} {
+				if !tied[a] {
+					tied[a] = true
+					if authored[a] {
+						tiedAuthors++
+					}
+				}
+			}
+			if kind == Reply || kind == Mention {
+				arc := uint64(uint32(from))<<32 | uint64(uint32(to))
+				if !arcs[arc] {
+					arcs[arc] = true
+					if arcs[arc<<32|arc>>32] {
+						mutual += 2
+					}
+				}
+			}
+			key := pairKey(from, to)
+			first, seen := pairs[key]
+			if !seen {
+				partners[from] = append(partners[from], to)
+				partners[to] = append(partners[to], from)
+				first = noWeek
+			}
+			if at := c.eAt[ei]; at != zeroTime {
+				switch week := weekOfNanos(at); {
+				case first == noWeek:
+					first = week
+				case first != recurring && first != week:
+					first = recurring
+					m.RecurringPairs++
+				}
+			}
+			pairs[key] = first
+		}
+		m.ReplyShare = share(m.Replies, m.Posts)
+		m.DomainShare = share(domain, m.Posts)
+		m.CommunityShare = share(community, m.Posts)
+		m.PracticeShare = share(practice, m.Posts)
+		m.Reciprocity = share(mutual, len(arcs))
+		m.IsolatesShare = share(m.Authors-tiedAuthors, m.Authors)
+		m.SharedRepertoire = shared
+		m.TopAccountShare, m.HubPartners, m.HubAnswered = 0, 0, 0
+		if m.TieWeight > 0 {
+			top := 0
+			for a := range n {
+				if touching[a] > touching[top] || (touching[a] == touching[top] && c.accounts[p.accounts[a]] < c.accounts[p.accounts[top]]) {
+					top = a
+				}
+			}
+			m.TopAccountShare = touching[top] / m.TieWeight
+			m.HubPartners = len(partners[top])
+			for _, other := range partners[top] {
+				if arcs[uint64(uint32(top))<<32|uint64(uint32(other))] && arcs[uint64(uint32(other))<<32|uint64(uint32(top))] {
+					m.HubAnswered++
+				}
+			}
+		}
+		out[w] = m
+	}
+	return out
+}
+
+// bucketByStep lists the items 0..n-1 by step (stepOf; steps at or beyond
+// weeks are left out), each step's items in their order.
+func bucketByStep(weeks, n int, stepOf func(i int) int) [][]int32 {
+	step := make([]int32, n)
+	count := make([]int32, weeks+1)
+	for i := range n {
+		step[i] = int32(stepOf(i))
+		count[step[i]]++
+	}
+	flat := make([]int32, 0, n)
+	buckets := make([][]int32, weeks)
+	offs := make([]int32, weeks+1)
+	for w := range weeks {
+		offs[w+1] = offs[w] + count[w]
+	}
+	flat = flat[:offs[weeks]]
+	fill := slices.Clone(offs[:weeks])
+	for i, w := range step {
+		if int(w) < weeks {
+			flat[fill[w]] = int32(i)
+			fill[w]++
+		}
+	}
+	for w := range weeks {
+		buckets[w] = flat[offs[w]:offs[w+1]]
+	}
+	return buckets
 }
 
 // TrajectoryLine is a trajectory in one line, runs collapsed:
