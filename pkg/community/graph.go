@@ -229,9 +229,11 @@ func detect(g *tieGraph, names []string, membership []int32) []Group {
 		nGroups = max(nGroups, int(c)+1)
 	}
 	groups := make([]Group, nGroups)
+	nodesOf := make([][]int32, nGroups)
 	weight := make([]float64, len(names)) // tie weight inside the node's group
 	for node, c := range membership {
 		groups[c].Members = append(groups[c].Members, names[node]) // names are sorted, so members are too
+		nodesOf[c] = append(nodesOf[c], int32(node))
 		for e := g.offs[node]; e < g.offs[node+1]; e++ {
 			if membership[g.adj[e]] == c {
 				weight[node] += g.w[e]
@@ -239,10 +241,14 @@ func detect(g *tieGraph, names []string, membership []int32) []Group {
 		}
 	}
 	for gi := range groups {
-		central := slices.Clone(groups[gi].Members)
-		w := func(name string) float64 { i, _ := slices.BinarySearch(names, name); return weight[i] }
-		slices.SortStableFunc(central, func(a, b string) int { return cmp.Compare(w(b), w(a)) })
-		groups[gi].Central = central
+		// Nodes are numbered in name order, so a stable sort of the nodes
+		// keeps equal weights in name order, as the members are.
+		central := nodesOf[gi]
+		slices.SortStableFunc(central, func(a, b int32) int { return cmp.Compare(weight[b], weight[a]) })
+		groups[gi].Central = make([]string, len(central))
+		for i, node := range central {
+			groups[gi].Central[i] = names[node]
+		}
 	}
 	return groups
 }
