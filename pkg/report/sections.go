@@ -101,17 +101,26 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 	}
 	var authors []int32 // of the trend's posts, in time order
 	var ats []int64
-	periodStart := rep.Period.Start.UnixNano()
+	// The periods before the report's count members only: their authors
+	// and times are all that is read of them.
+	err = st.FactAuthors(ctx, starts[0], rep.Period.Start, func(at, id int64) error {
+		author, err := account(id)
+		if err != nil {
+			return err
+		}
+		authors, ats = append(authors, author), append(ats, at)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	var r post
-	err = st.Facts(ctx, starts[0], rep.Period.End, func(f *store.Fact) error {
+	err = st.Facts(ctx, rep.Period.Start, rep.Period.End, func(f *store.Fact) error {
 		author, err := account(f.AuthorID)
 		if err != nil {
 			return err
 		}
 		authors, ats = append(authors, author), append(ats, f.At)
-		if f.At < periodStart {
-			return nil
-		}
 		r = post{id: f.PostID, author: author, at: time.Unix(0, f.At).UTC(), isReply: f.IsReply, repliers: f.Repliers,
 			classified: f.Flags&store.FactClassified != 0, practice: f.Flags&store.FactPractice != 0,
 			question: f.Flags&store.FactQuestion != 0, idea: f.Flags&store.FactIdea != 0, score: f.Score,

@@ -664,6 +664,29 @@ func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact
 	return rows.Err()
 }
 
+// FactAuthors streams the time and author (accounts.id) of the live posts
+// created in [since, until) (zero = open), in creation order: what a trend
+// of members reads of the periods before a report's, without reading and
+// unpacking the rest of each post's facts.
+func (s *Store) FactAuthors(ctx context.Context, since, until time.Time, fn func(at, author int64) error) error {
+	where, args := factsRange(since, until)
+	rows, err := s.r.QueryContext(ctx, `SELECT f.at, f.author FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, args...)
+	if err != nil {
+		return fmt.Errorf("read post authors: %w", err)
+	}
+	defer rows.Close()
+	var at, author int64
+	for rows.Next() {
+		if err := rows.Scan(&at, &author); err != nil {
+			return fmt.Errorf("read post authors: %w", err)
+		}
+		if err := fn(at, author); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // AuthorsPostingBefore returns which of the accounts (accounts.id) wrote a
 // live post before t: one index seek each (post_facts_author), however
 // long the history before t.
