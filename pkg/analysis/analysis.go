@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/classify"
@@ -155,11 +156,15 @@ func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result
 	if err != nil {
 		return nil, err
 	}
+	// The analyses share nothing but the read-only load: run together, a
+	// lone detection seed of one fills the core another leaves idle.
 	out := make([]Result, len(runs))
+	var wg sync.WaitGroup
 	for i, o := range runs {
 		o.Save = false
-		out[i], _ = analyze(all.Within(Window(o.Period)), o, nil)
+		wg.Go(func() { out[i], _ = analyze(all.Within(Window(o.Period)), o, nil) })
 	}
+	wg.Wait()
 	return out, nil
 }
 
