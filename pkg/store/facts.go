@@ -154,10 +154,22 @@ func (s *Store) SaveCommunities(ctx context.Context, list []CommunityAssignment)
 		}
 		w := newWriter(ctx, tx, s.stamp())
 		defer w.close()
-		for _, a := range list {
-			if _, err := w.exec(`INSERT INTO account_communities(account_id, community, verdict, computed_at)
-				SELECT id, ?, ?, ? FROM accounts WHERE acct = ?`, a.Community, a.Verdict, w.now, a.Acct); err != nil {
-				return fmt.Errorf("save community of %s: %w", a.Acct, err)
+		// Many rows a statement: the cost of a statement is mostly its own
+		// (20,000 accounts took 0.4 s one by one).
+		const batch = 200
+		for len(list) > 0 {
+			part := list[:min(len(list), batch)]
+			list = list[len(part):]
+			args := make([]any, 0, 1+3*len(part))
+			args = append(args, w.now)
+			for _, a := range part {
+				args = append(args, a.Acct, a.Community, a.Verdict)
+			}
+			q := `INSERT INTO account_communities(account_id, community, verdict, computed_at)
+				SELECT a.id, v.column2, v.column3, ? FROM (VALUES (?, ?, ?)` + strings.Repeat(`, (?, ?, ?)`, len(part)-1) + `) AS v
+				JOIN accounts a ON a.acct = v.column1`
+			if _, err := w.exec(q, args...); err != nil {
+				return fmt.Errorf("save communities of %s to %s: %w", part[0].Acct, part[len(part)-1].Acct, err)
 			}
 		}
 		return nil
