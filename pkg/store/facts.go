@@ -707,6 +707,15 @@ func (s *Store) AuthorsPostingBefore(ctx context.Context, authors []int64, t tim
 	if len(authors) == 0 {
 		return out, nil
 	}
+	// A trend reaching back past the first post (a course's whole
+	// history) needs no seek per author: one says nobody posted before.
+	var any bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM post_facts WHERE at < ?)`, t.UnixNano()).Scan(&any); err != nil {
+		return nil, fmt.Errorf("read earlier posts: %w", err)
+	}
+	if !any {
+		return out, nil
+	}
 	stmt, err := s.r.PrepareContext(ctx, `SELECT EXISTS(SELECT 1 FROM post_facts WHERE author = ? AND at < ?)`)
 	if err != nil {
 		return nil, fmt.Errorf("read earlier authors: %w", err)
