@@ -45,19 +45,81 @@ func (g *tieGraph) degree(i int32) float64 {
 // buildTieGraph makes the tie graph over nodes (accounts sorted by name)
 // from the tie edges: the weight of a pair is the sum of its edges' tie
 // weights in both directions.
+//
+// Each tie is listed once, in the row of its smaller end, as the other end
+// and the tie's weight in quarters (every TieWeight is a multiple of 1/4,
+// so the sums are exact in any order); sorting each short row brings a
+// pair's ties together. On the 1M benchmark this is several times cheaper
+// than summing into a map keyed by pair.
 func (c *Columns) buildTieGraph(nodes []int32) *tieGraph {
+	n := len(nodes)
 	id := make([]int32, len(c.accounts))
 	for i, a := range nodes {
 		id[a] = int32(i)
 	}
-	pairWeight := make(map[uint64]float64, len(c.from)/4)
-	for i := range c.from {
-		if !c.isTie(i) {
-			continue
+	ends := func(i int) (int32, int32) {
+		a, b := id[c.from[i]], id[c.to[i]]
+		if a > b {
+			a, b = b, a
 		}
-		pairWeight[pairKey(id[c.from[i]], id[c.to[i]])] += EdgeKind(c.kind[i]).TieWeight()
+		return a, b
 	}
-	return csrFromPairs(len(nodes), pairWeight)
+	start := make([]int32, n+1)
+	for i := range c.from {
+		if c.isTie(i) {
+			a, _ := ends(i)
+			start[a+1]++
+		}
+	}
+	for i := 1; i <= n; i++ {
+		start[i] += start[i-1]
+	}
+	ties := make([]uint64, start[n])
+	fill := slices.Clone(start[:n])
+	for i := range c.from {
+		if c.isTie(i) {
+			a, b := ends(i)
+			ties[fill[a]] = uint64(b)<<3 | uint64(EdgeKind(c.kind[i]).TieWeight()*4)
+			fill[a]++
+		}
+	}
+	// Merge each row's ties into distinct pairs, in place: (other end,
+	// quarters summed).
+	pairs := make([]int32, n+1) // row a's pairs: ties[start[a] : start[a]+pairs[a+1]-pairs[a]]
+	var other []int32
+	var quarters []uint64
+	degree := make([]int32, n+1)
+	for a := range int32(n) {
+		row := ties[start[a]:start[a+1]]
+		slices.Sort(row)
+		for j := 0; j < len(row); {
+			b, q := int32(row[j]>>3), row[j]&7
+			for j++; j < len(row) && int32(row[j]>>3) == b; j++ {
+				q += row[j] & 7
+			}
+			other, quarters = append(other, b), append(quarters, q)
+			degree[a+1]++
+			degree[b+1]++
+		}
+		pairs[a+1] = int32(len(other))
+	}
+	// Rows come out sorted: row b gets a from every row a < b in turn,
+	// then its own pairs, whose other ends are all above b.
+	g := &tieGraph{offs: degree, adj: make([]int32, 2*len(other)), w: make([]float64, 2*len(other)), self: make([]float64, n)}
+	for i := 1; i <= n; i++ {
+		g.offs[i] += g.offs[i-1]
+	}
+	next := slices.Clone(g.offs[:n])
+	for a := range int32(n) {
+		for p := pairs[a]; p < pairs[a+1]; p++ {
+			b, w := other[p], float64(quarters[p])/4
+			g.adj[next[a]], g.w[next[a]] = b, w
+			next[a]++
+			g.adj[next[b]], g.w[next[b]] = a, w
+			next[b]++
+		}
+	}
+	return g
 }
 
 // pairKey packs an unordered pair of node ids into one map key.
@@ -70,38 +132,6 @@ func pairKey(a, b int32) uint64 {
 
 func unpackPair(key uint64) (a, b int32) {
 	return int32(uint32(key >> 32)), int32(uint32(key))
-}
-
-// csrFromPairs builds a CSR graph with n nodes from unordered pair weights;
-// each row is sorted by neighbour id so that iteration order, and so the
-// Louvain result, does not depend on map order.
-func csrFromPairs(n int, pairWeight map[uint64]float64) *tieGraph {
-	g := &tieGraph{
-		offs: make([]int32, n+1),
-		adj:  make([]int32, 2*len(pairWeight)),
-		w:    make([]float64, 2*len(pairWeight)),
-		self: make([]float64, n),
-	}
-	for key := range pairWeight {
-		a, b := unpackPair(key)
-		g.offs[a+1]++
-		g.offs[b+1]++
-	}
-	for i := 1; i <= n; i++ {
-		g.offs[i] += g.offs[i-1]
-	}
-	fill := slices.Clone(g.offs[:n])
-	for key, weight := range pairWeight {
-		a, b := unpackPair(key)
-		g.adj[fill[a]], g.w[fill[a]] = b, weight
-		fill[a]++
-		g.adj[fill[b]], g.w[fill[b]] = a, weight
-		fill[b]++
-	}
-	for i := range n {
-		sortRow(g.adj[g.offs[i]:g.offs[i+1]], g.w[g.offs[i]:g.offs[i+1]])
-	}
-	return g
 }
 
 // sortRow sorts a CSR row by neighbour id, carrying the weights along.

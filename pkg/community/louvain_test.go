@@ -161,3 +161,44 @@ func TestLouvainMatchesGonum(t *testing.T) {
 		t.Errorf("mean Q ours %.4f, gonum %.4f", mean, meanGonum)
 	}
 }
+
+// TestTieGraphSumsEveryPair: the tie graph built from sorted rows holds,
+// for every pair of tied accounts, the sum of their ties' weights in both
+// directions (summed here the plain way, in a map), each row sorted by
+// neighbour and listing each neighbour once.
+func TestTieGraphSumsEveryPair(t *testing.T) {
+	for _, n := range []int{3_000, 60_000} {
+		s := syntheticCourse(n)
+		c := ColumnsOf(s.posts, s.edges)
+		nodes := c.tiedAccounts()
+		g := c.buildTieGraph(nodes)
+		id := map[int32]int32{}
+		for i, a := range nodes {
+			id[a] = int32(i)
+		}
+		want := map[[2]int32]float64{}
+		for i := range c.from {
+			if c.isTie(i) {
+				a, b := id[c.from[i]], id[c.to[i]]
+				want[[2]int32{a, b}] += EdgeKind(c.kind[i]).TieWeight()
+				want[[2]int32{b, a}] += EdgeKind(c.kind[i]).TieWeight()
+			}
+		}
+		entries := 0
+		for a := range int32(g.nodes()) {
+			row := g.adj[g.offs[a]:g.offs[a+1]]
+			if !slices.IsSorted(row) || len(slices.Compact(slices.Clone(row))) != len(row) {
+				t.Fatalf("%d posts: row %d not sorted and distinct: %v", n, a, row)
+			}
+			for e := g.offs[a]; e < g.offs[a+1]; e++ {
+				if w := want[[2]int32{a, g.adj[e]}]; g.w[e] != w {
+					t.Fatalf("%d posts: pair %d-%d weighs %v, want %v", n, a, g.adj[e], g.w[e], w)
+				}
+				entries++
+			}
+		}
+		if entries != len(want) || entries == 0 {
+			t.Fatalf("%d posts: %d entries in the graph, %d tied ordered pairs", n, entries, len(want))
+		}
+	}
+}
