@@ -77,7 +77,8 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 	if err != nil {
 		return nil, err
 	}
-	if len(accounts) > math.MaxInt32 || len(terms) > math.MaxInt32 {
+	// Ties pack two account ids in 60 bits.
+	if len(accounts) > 1<<30 || len(terms) > math.MaxInt32 {
 		return nil, fmt.Errorf("read post facts: %d accounts, %d terms: too many to count", len(accounts), len(terms))
 	}
 	nm := &names{accounts: accounts, terms: terms}
@@ -90,13 +91,16 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 	starts, weekly := rep.trendStarts(opts.TrendPeriods, loc)
 	act := newActivity(rep, loc, nm)
 	m := rep.newMembers(starts, weekly, loc, nm)
-	ties := map[[2]int32]float64{} // by account ids, smaller first
+	// Each tie as smaller account << 33 | larger << 3 | weight in quarters
+	// (every TieWeight is a multiple of 1/4, so sums are exact in any
+	// order); sorted at the end, a pair's ties are adjacent.
+	var ties []uint64
 	tie := func(kind community.EdgeKind, a, b int32) {
 		if w := kind.TieWeight(); w != 0 && a != b {
 			if b < a {
 				a, b = b, a
 			}
-			ties[[2]int32{a, b}] += w
+			ties = append(ties, uint64(a)<<33|uint64(b)<<3|uint64(w*4))
 		}
 	}
 	var authors []int32 // of the trend's posts, in time order
@@ -187,9 +191,14 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 	}
 	m.finish()
 
-	pairWeight := make(map[[2]string]float64, len(ties))
-	for pair, w := range ties {
-		addTie(pairWeight, accounts[pair[0]], accounts[pair[1]], w, opts.Pseudonyms)
+	slices.Sort(ties)
+	pairWeight := map[[2]string]float64{}
+	for i := 0; i < len(ties); {
+		pair, quarters := ties[i]>>3, ties[i]&7
+		for i++; i < len(ties) && ties[i]>>3 == pair; i++ {
+			quarters += ties[i] & 7
+		}
+		addTie(pairWeight, accounts[pair>>30], accounts[pair&(1<<30-1)], float64(quarters)/4, opts.Pseudonyms)
 	}
 	return pairWeight, nil
 }
