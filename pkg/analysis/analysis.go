@@ -239,6 +239,7 @@ func stabilityRuns(opts Options) int {
 func analyze(d *community.Columns, opts Options, det *community.Detection) (Result, []store.CommunityAssignment) {
 	res := Result{By: opts.By, Period: opts.Period, Posts: d.Posts(), Classified: d.Classified(), Authors: d.Authors(), Communities: []Community{}}
 	var groups []community.Group
+	var others func() [][]community.Group // the other detection seeds' groups, for stability
 	stability := []float64(nil)
 	switch opts.By {
 	case ByTag:
@@ -249,17 +250,17 @@ func analyze(d *community.Columns, opts Options, det *community.Detection) (Resu
 		if det == nil {
 			det = d.Detect(opts.Seed, stabilityRuns(opts))
 		}
-		var others [][]community.Group
-		groups, others = d.GroupsOf(det)
-		if !opts.VerdictsOnly {
-			stability = community.Stability(groups, others)
-		}
+		// The other seeds run on while the groups are measured.
+		groups, others = d.GroupsFirst(det)
 	}
 	window := Window(opts.Period)
 	metrics := d.MeasureAll(groups, window, opts.Thresholds)
 	trajectories := make([][]community.Step, len(groups))
 	if !opts.VerdictsOnly {
 		trajectories = d.Trajectories(groups, window, opts.Thresholds)
+		if others != nil {
+			stability = community.Stability(groups, others())
+		}
 	}
 	var assign []store.CommunityAssignment
 	var sizes []string

@@ -154,11 +154,14 @@ type Detection struct {
 	first  []int32 // each account's group + 1, 0 when it has no tie
 	found  []Group
 	others [][]Group
+	rest   chan struct{} // closed once the other seeds' runs are done
 }
 
 // Detect runs ByGraphRuns's detection on the interactions of c alone, so
 // that it can run while the posts are still being read: GroupsOf then
-// assigns the posts of columns holding the same interactions.
+// assigns the posts of columns holding the same interactions. It returns
+// once the first seed's run is done; the other seeds' runs, which only
+// measure stability, go on meanwhile (see GroupsFirst).
 func (c *Columns) Detect(seed int64, runs int) *Detection {
 	// Sorted names make node ids, and so the result, independent of the
 	// order in which the store returned rows.
@@ -167,21 +170,29 @@ func (c *Columns) Detect(seed int64, runs int) *Detection {
 	for i, a := range nodes {
 		names[i] = c.accounts[a]
 	}
-	d := &Detection{first: make([]int32, len(c.accounts)), others: make([][]Group, runs)}
+	d := &Detection{first: make([]int32, len(c.accounts)), others: make([][]Group, runs), rest: make(chan struct{})}
 	if len(names) == 0 {
+		close(d.rest)
 		return d
 	}
 	g := c.buildTieGraph(nodes)
-	// The seeds are independent runs on the same read-only graph.
+	// The seeds are independent runs on the same read-only graph; forEach
+	// hands out the first seed first.
 	var first []int32
-	forEach(runs+1, func(i int) {
-		membership := louvain(g, seed+int64(i))
-		if i == 0 {
-			first, d.found = membership, detect(g, names, membership)
-			return
-		}
-		d.others[i-1] = detect(g, names, membership)
-	})
+	firstDone := make(chan struct{})
+	go func() {
+		defer close(d.rest)
+		forEach(runs+1, func(i int) {
+			membership := louvain(g, seed+int64(i))
+			if i == 0 {
+				first, d.found = membership, detect(g, names, membership)
+				close(firstDone)
+				return
+			}
+			d.others[i-1] = detect(g, names, membership)
+		})
+	}()
+	<-firstDone
 	for node, gi := range first {
 		d.first[nodes[node]] = gi + 1
 	}
@@ -193,7 +204,16 @@ func (c *Columns) Detect(seed int64, runs int) *Detection {
 // unconnected group, names and sorts them: ByGraphRuns's result. d is
 // used up.
 func (c *Columns) GroupsOf(d *Detection) (groups []Group, others [][]Group) {
-	groups, others = d.found, d.others
+	groups, rest := c.GroupsFirst(d)
+	return groups, rest()
+}
+
+// GroupsFirst is GroupsOf for a caller with work to do on the groups
+// before it needs the other seeds' (measuring them, while those runs
+// finish on the other cores): rest waits for the other seeds and returns
+// their groups.
+func (c *Columns) GroupsFirst(d *Detection) (groups []Group, rest func() [][]Group) {
+	groups = d.found
 	groupOf := func(a int32) int32 {
 		if int(a) < len(d.first) {
 			return d.first[a]
@@ -215,10 +235,14 @@ func (c *Columns) GroupsOf(d *Detection) (groups []Group, others [][]Group) {
 	}
 	slices.Sort(unconnected.Members)
 	groups = nameAndSort(groups, unconnected)
-	for i := range others {
-		others[i] = nameAndSort(others[i], Group{ID: Unconnected, Members: unconnected.Members})
+	return groups, func() [][]Group {
+		<-d.rest
+		others := d.others
+		for i := range others {
+			others[i] = nameAndSort(others[i], Group{ID: Unconnected, Members: unconnected.Members})
+		}
+		return others
 	}
-	return groups, others
 }
 
 // detect names the groups of the tie graph g that one detection run found
