@@ -196,6 +196,9 @@ type writer struct {
 	// page bringing the same values again would change nothing.
 	written map[string]writtenAccount
 	cache   *stmtCache // statements prepared once for the store, if any
+	// known: the accounts earlier transactions wrote, if the store keeps
+	// them (see accountCache).
+	known *accountCache
 }
 
 type writtenAccount struct {
@@ -296,10 +299,15 @@ func (w *writer) account(a *Account) (int64, error) {
 	if id, ok := w.accounts[a.Acct]; ok {
 		return id, nil
 	}
-	// Written with these very values earlier in this transaction: the
-	// upsert is idempotent (its merges of the flags included), so a second
-	// one would leave the row as it is.
-	if prev, ok := w.written[a.Acct]; ok && sameAccount(&prev.a, a) {
+	// Written with these very values earlier in this transaction (or, if
+	// not in this one, in an earlier one: see accountCache): the upsert is
+	// idempotent (its merges of the flags included), so a second one would
+	// leave the row as it is.
+	prev, ok := w.written[a.Acct]
+	if !ok && w.known != nil {
+		prev, ok = w.known.get(a.Acct)
+	}
+	if ok && sameAccount(&prev.a, a) {
 		w.accounts[a.Acct] = prev.id
 		return prev.id, nil
 	}
@@ -311,7 +319,9 @@ func (w *writer) account(a *Account) (int64, error) {
 		return 0, fmt.Errorf("account %s: %w", a.Acct, err)
 	}
 	w.accounts[a.Acct] = id
-	w.written[a.Acct] = writtenAccount{id, *a}
+	kept := *a
+	kept.Raw = bytes.Clone(a.Raw) // kept past the transaction: not the caller's buffer
+	w.written[a.Acct] = writtenAccount{id, kept}
 	return id, nil
 }
 
