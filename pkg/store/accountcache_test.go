@@ -17,11 +17,13 @@ func TestAccountWrittenAgainAfterOtherWrites(t *testing.T) {
 	st := open(t, path)
 	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	n := 0
+	statuses := int64(0)
 	save := func(name string) {
 		t.Helper()
 		n++
 		p := post("https://a.example/s/"+string(rune('a'+n)), string(rune('a'+n)), at)
 		p.Account.DisplayName = name
+		p.Account.Statuses = statuses
 		if _, err := st.SaveThread(ctx, "a.example", []Post{p}, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -56,5 +58,16 @@ func TestAccountWrittenAgainAfterOtherWrites(t *testing.T) {
 	save("Ana")
 	if got := name(); got != "Ana" {
 		t.Fatalf("after this process's other write, display name %q, want Ana", got)
+	}
+
+	// The same flags, other values: written (by id).
+	statuses = 7
+	save("Ana")
+	var got int64
+	if err := st.r.QueryRowContext(ctx, `SELECT statuses_count FROM accounts WHERE acct = 'ana@example.org'`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != 7 {
+		t.Fatalf("statuses_count %d, want 7", got)
 	}
 }

@@ -239,7 +239,7 @@ const (
 )
 
 var writeStatements = []string{qStoredURIs, qMaxPostID, qInsertPost, qInsertTags, qInsertMentions, qInsertLinks,
-	qInsertIDs, qInsertSources, qLinkChildren, qUnclassifyNeighbours, qAnyClassified, qMarkExpanded, qCursor, qAccount, qSelectPost}
+	qInsertIDs, qInsertSources, qLinkChildren, qUnclassifyNeighbours, qAnyClassified, qMarkExpanded, qCursor, qAccount, qAccountValues, qSelectPost}
 
 // jsonRows encodes rows for json_each.
 func jsonRows(rows any) (string, error) {

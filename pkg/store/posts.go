@@ -222,6 +222,12 @@ func sameAccount(a, b *Account) bool {
 		a.Statuses == b.Statuses && bytes.Equal(a.Raw, b.Raw)
 }
 
+// sameFlags: b brings the opt-out flags a brought.
+func sameFlags(a, b *Account) bool {
+	return sameBool(a.Discoverable, b.Discoverable) && sameBool(a.Indexable, b.Indexable) && sameBool(a.NoIndex, b.NoIndex) &&
+		a.OptOut == b.OptOut && a.Home == b.Home
+}
+
 func sameBool(a, b *bool) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 func (w *writer) close() {
@@ -294,6 +300,11 @@ const qAccount = `INSERT INTO accounts(acct, uri, url, username, display_name, n
 			raw = excluded.raw, updated_at = excluded.updated_at
 		RETURNING id`
 
+// qAccountValues writes the columns of an account other than its opt-out
+// flags, by id.
+const qAccountValues = `UPDATE accounts SET uri = ?, url = ?, username = ?, display_name = ?, note = ?, bot = ?,
+		created_at = ?, followers_count = ?, following_count = ?, statuses_count = ?, raw = ?, updated_at = ? WHERE id = ?`
+
 func (w *writer) account(a *Account) (int64, error) {
 	// A page holds many posts by few people: write each account once.
 	if id, ok := w.accounts[a.Acct]; ok {
@@ -311,10 +322,21 @@ func (w *writer) account(a *Account) (int64, error) {
 		w.accounts[a.Acct] = prev.id
 		return prev.id, nil
 	}
-	var id int64
-	err := w.queryRow(qAccount,
-		a.Acct, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot, a.Discoverable, a.Indexable, a.NoIndex, a.OptOut,
-		nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now, a.Home).Scan(&id)
+	id := prev.id
+	var err error
+	if ok && sameFlags(&prev.a, a) {
+		// The same opt-out flags as the write that left the row: merged
+		// again, they leave the row's as they are (the upsert's merges
+		// are idempotent), so only the other columns change, as the
+		// upsert would set them. (Each status carries its author as of
+		// that status: the counts change from one post to the next.)
+		_, err = w.exec(qAccountValues, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot,
+			nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now, id)
+	} else {
+		err = w.queryRow(qAccount,
+			a.Acct, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot, a.Discoverable, a.Indexable, a.NoIndex, a.OptOut,
+			nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now, a.Home).Scan(&id)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("account %s: %w", a.Acct, err)
 	}
