@@ -129,7 +129,9 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(*writer) error) error {
 // again with the same values onto the same row it changes nothing, so a
 // later transaction skips it. Nearly every post brings its author, and a
 // course has few authors: without the cache a sync writes an account for
-// nine posts in ten, one statement of the upsert's cost each. The row is
+// nine posts in ten (a server serving each author as it is now; the
+// loopback fake serves each as of its status, whose counts differ, then
+// written by id: see writer.account). The row is
 // the same as long as no one else wrote it: the cache is emptied when
 // another connection has committed (PRAGMA data_version moves), when the
 // write connection is a new one, and by every other write transaction of
@@ -228,11 +230,11 @@ const (
 	qUnclassifyNeighbours = `DELETE FROM classifications WHERE post_id IN
 		(SELECT in_reply_to_post FROM posts WHERE id IN (SELECT value FROM json_each(?1))
 		 UNION SELECT id FROM posts WHERE in_reply_to_post IN (SELECT value FROM json_each(?1)))`
+	qAnyClassified = `SELECT EXISTS (SELECT 1 FROM classifications)`
 	// Only the rows still flagged: rewriting a post (a few kB) to store
 	// the 0 it holds costs as much as the flag's own change.
-	qAnyClassified = `SELECT EXISTS (SELECT 1 FROM classifications)`
-	qMarkExpanded  = `UPDATE posts SET needs_context = 0 WHERE uri IN (SELECT value FROM json_each(?)) AND needs_context <> 0`
-	qCursor        = `INSERT INTO cursors(instance, tag, newest_id, oldest_id, oldest_at, backfill_done, updated_at)
+	qMarkExpanded = `UPDATE posts SET needs_context = 0 WHERE uri IN (SELECT value FROM json_each(?)) AND needs_context <> 0`
+	qCursor       = `INSERT INTO cursors(instance, tag, newest_id, oldest_id, oldest_at, backfill_done, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(instance, tag) DO UPDATE SET newest_id = excluded.newest_id, oldest_id = excluded.oldest_id,
 			oldest_at = excluded.oldest_at, backfill_done = excluded.backfill_done, updated_at = excluded.updated_at`
