@@ -105,13 +105,93 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(*writer) error) error {
 		return err
 	}
 	w := s.writer(ctx, tx)
+	if err := s.accounts.begin(ctx, conn, tx); err != nil {
+		w.close()
+		tx.Rollback()
+		return err
+	}
+	w.known = &s.accounts
 	err = fn(w)
 	w.close()
 	if err != nil {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	s.accounts.committed(w.written)
+	return nil
+}
+
+// accountCache holds the accounts as this process's write transactions
+// last wrote them (SQLite only). The account upsert is idempotent: written
+// again with the same values onto the same row it changes nothing, so a
+// later transaction skips it. Nearly every post brings its author, and a
+// course has few authors: without the cache a sync writes an account for
+// nine posts in ten (a server serving each author as it is now; the
+// loopback fake serves each as of its status, whose counts differ, then
+// written by id: see writer.account). The row is
+// the same as long as no one else wrote it: the cache is emptied when
+// another connection has committed (PRAGMA data_version moves), when the
+// write connection is a new one, and by every other write transaction of
+// this process (inTx), which may write accounts. Only updated_at differs:
+// it keeps the time of the write that set the values, not of the last
+// sight of them (no reader uses it).
+type accountCache struct {
+	mu      sync.Mutex
+	m       map[string]writtenAccount
+	conn    any   // the driver connection version was read on
+	version int64 // PRAGMA data_version when m was known to be current
+}
+
+// begin makes the cache current for a transaction just begun on conn: with
+// the write lock held (BEGIN IMMEDIATE), no one else commits until it ends.
+func (c *accountCache) begin(ctx context.Context, conn *sql.Conn, tx *sql.Tx) error {
+	var version int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&version); err != nil {
+		return fmt.Errorf("read data_version: %w", err)
+	}
+	var dc any
+	if err := conn.Raw(func(d any) error { dc = d; return nil }); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if dc != c.conn || version != c.version {
+		clear(c.m)
+		c.conn, c.version = dc, version
+	}
+	return nil
+}
+
+// get returns the account as last written, if the cache holds it.
+func (c *accountCache) get(acct string) (writtenAccount, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.m[acct]
+	return a, ok
+}
+
+// committed records what a committed transaction wrote.
+func (c *accountCache) committed(written map[string]writtenAccount) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = make(map[string]writtenAccount, len(written))
+	}
+	for k, v := range written {
+		c.m[k] = v
+	}
+}
+
+// reset empties the cache: a write it did not see may have changed an
+// account.
+func (c *accountCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.m)
+	c.conn = nil
 }
 
 // The statements of a page. Rows of the child tables travel as one JSON
@@ -123,10 +203,10 @@ const (
 	qInsertPost = `INSERT INTO posts(id, uri, url, account_id, created_at, edited_at, in_reply_to_acct, language, visibility, sensitive,
 			spoiler_text, content, text, replies_count, reblogs_count, favourites_count, media_count, card_url, raw,
 			first_seen, last_seen, needs_context, needs_interactions, in_reply_to_post, thread_root)
-		SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
-			parent.id, CASE WHEN ?25 IS NULL THEN ?1 ELSE parent.thread_root END
-		FROM (SELECT NULL) LEFT JOIN (SELECT q.id, q.thread_root FROM post_ids i JOIN posts q ON q.id = i.post_id
-			WHERE i.instance = ?24 AND i.local_id = ?25) AS parent`
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
+			(SELECT q.id FROM post_ids i JOIN posts q ON q.id = i.post_id WHERE i.instance = ?24 AND i.local_id = ?25),
+			CASE WHEN ?25 IS NULL THEN ?1 ELSE (SELECT q.thread_root FROM post_ids i JOIN posts q ON q.id = i.post_id
+				WHERE i.instance = ?24 AND i.local_id = ?25) END)`
 	qInsertTags     = `INSERT OR IGNORE INTO post_tags(post_id, tag) SELECT value->>0, value->>1 FROM json_each(?)`
 	qInsertMentions = `INSERT OR IGNORE INTO post_mentions(post_id, acct) SELECT value->>0, value->>1 FROM json_each(?)`
 	qInsertLinks    = `INSERT OR IGNORE INTO post_links(post_id, url, domain) SELECT value->>0, value->>1, value->>2 FROM json_each(?)`
@@ -136,19 +216,24 @@ const (
 	qInsertSources = `INSERT OR IGNORE INTO post_sources(post_id, instance, tag) SELECT value, ?1, ?2 FROM json_each(?3)`
 	// Stored replies whose parent just arrived are linked to it; their
 	// thread root is then unknown until UpdateThreadRoots.
-	// (Materialised first: otherwise SQLite walks every top-level post.)
+	// (Materialised first, and the unary + keeps SQLite from the index on
+	// in_reply_to_post: otherwise it walks every top-level post, a page
+	// costing more the more posts are stored.)
 	qLinkChildren = `WITH m(parent, child) AS MATERIALIZED (
 			SELECT j.value->>0, c.post_id FROM json_each(?2) AS j
 			CROSS JOIN post_ids AS c ON c.instance = ?1 AND c.in_reply_to_local_id = j.value->>1)
 		UPDATE posts SET in_reply_to_post = m.parent, thread_root = NULL FROM m
-		WHERE posts.id = m.child AND posts.in_reply_to_post IS NULL`
+		WHERE posts.id = m.child AND +posts.in_reply_to_post IS NULL`
 	// A new post changes how its parent reads (it drew a reply) and how
 	// replies already stored read (their parent is now known): classify
 	// those again.
 	qUnclassifyNeighbours = `DELETE FROM classifications WHERE post_id IN
 		(SELECT in_reply_to_post FROM posts WHERE id IN (SELECT value FROM json_each(?1))
 		 UNION SELECT id FROM posts WHERE in_reply_to_post IN (SELECT value FROM json_each(?1)))`
-	qMarkExpanded = `UPDATE posts SET needs_context = 0 WHERE uri IN (SELECT value FROM json_each(?))`
+	qAnyClassified = `SELECT EXISTS (SELECT 1 FROM classifications)`
+	// Only the rows still flagged: rewriting a post (a few kB) to store
+	// the 0 it holds costs as much as the flag's own change.
+	qMarkExpanded = `UPDATE posts SET needs_context = 0 WHERE uri IN (SELECT value FROM json_each(?)) AND needs_context <> 0`
 	qCursor       = `INSERT INTO cursors(instance, tag, newest_id, oldest_id, oldest_at, backfill_done, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT(instance, tag) DO UPDATE SET newest_id = excluded.newest_id, oldest_id = excluded.oldest_id,
@@ -156,7 +241,7 @@ const (
 )
 
 var writeStatements = []string{qStoredURIs, qMaxPostID, qInsertPost, qInsertTags, qInsertMentions, qInsertLinks,
-	qInsertIDs, qInsertSources, qLinkChildren, qUnclassifyNeighbours, qMarkExpanded, qCursor, qAccount, qSelectPost}
+	qInsertIDs, qInsertSources, qLinkChildren, qUnclassifyNeighbours, qAnyClassified, qMarkExpanded, qCursor, qAccount, qAccountValues, qSelectPost}
 
 // jsonRows encodes rows for json_each.
 func jsonRows(rows any) (string, error) {
@@ -287,8 +372,16 @@ func (w *writer) insertNew(instance, tag string, posts []Post, idx []int, fromTi
 		{"replies", qLinkChildren, withParent, []any{instance}},
 		{"classifications", qUnclassifyNeighbours, ids, nil},
 	}
+	// Nothing classified yet (a first sync): nothing to unclassify.
+	var classified bool
+	if err := w.queryRow(qAnyClassified).Scan(&classified); err != nil {
+		return fmt.Errorf("look for classifications: %w", err)
+	}
 	for _, b := range batches {
 		if rows, ok := b.rows.([][]any); ok && len(rows) == 0 {
+			continue
+		}
+		if b.q == qUnclassifyNeighbours && !classified {
 			continue
 		}
 		arg, err := jsonRows(b.rows)

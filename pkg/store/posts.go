@@ -196,6 +196,9 @@ type writer struct {
 	// page bringing the same values again would change nothing.
 	written map[string]writtenAccount
 	cache   *stmtCache // statements prepared once for the store, if any
+	// known: the accounts earlier transactions wrote, if the store keeps
+	// them (see accountCache).
+	known *accountCache
 }
 
 type writtenAccount struct {
@@ -217,6 +220,12 @@ func sameAccount(a, b *Account) bool {
 		sameBool(a.Indexable, b.Indexable) && sameBool(a.NoIndex, b.NoIndex) && a.OptOut == b.OptOut && a.Home == b.Home &&
 		a.CreatedAt.Equal(b.CreatedAt) && a.Followers == b.Followers && a.Following == b.Following &&
 		a.Statuses == b.Statuses && bytes.Equal(a.Raw, b.Raw)
+}
+
+// sameFlags: b brings the opt-out flags a brought.
+func sameFlags(a, b *Account) bool {
+	return sameBool(a.Discoverable, b.Discoverable) && sameBool(a.Indexable, b.Indexable) && sameBool(a.NoIndex, b.NoIndex) &&
+		a.OptOut == b.OptOut && a.Home == b.Home
 }
 
 func sameBool(a, b *bool) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
@@ -291,27 +300,50 @@ const qAccount = `INSERT INTO accounts(acct, uri, url, username, display_name, n
 			raw = excluded.raw, updated_at = excluded.updated_at
 		RETURNING id`
 
+// qAccountValues writes the columns of an account other than its opt-out
+// flags, by id.
+const qAccountValues = `UPDATE accounts SET uri = ?, url = ?, username = ?, display_name = ?, note = ?, bot = ?,
+		created_at = ?, followers_count = ?, following_count = ?, statuses_count = ?, raw = ?, updated_at = ? WHERE id = ?`
+
 func (w *writer) account(a *Account) (int64, error) {
 	// A page holds many posts by few people: write each account once.
 	if id, ok := w.accounts[a.Acct]; ok {
 		return id, nil
 	}
-	// Written with these very values earlier in this transaction: the
-	// upsert is idempotent (its merges of the flags included), so a second
-	// one would leave the row as it is.
-	if prev, ok := w.written[a.Acct]; ok && sameAccount(&prev.a, a) {
+	// Written with these very values earlier in this transaction (or, if
+	// not in this one, in an earlier one: see accountCache): the upsert is
+	// idempotent (its merges of the flags included), so a second one would
+	// leave the row as it is.
+	prev, ok := w.written[a.Acct]
+	if !ok && w.known != nil {
+		prev, ok = w.known.get(a.Acct)
+	}
+	if ok && sameAccount(&prev.a, a) {
 		w.accounts[a.Acct] = prev.id
 		return prev.id, nil
 	}
-	var id int64
-	err := w.queryRow(qAccount,
-		a.Acct, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot, a.Discoverable, a.Indexable, a.NoIndex, a.OptOut,
-		nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now, a.Home).Scan(&id)
+	id := prev.id
+	var err error
+	if ok && sameFlags(&prev.a, a) {
+		// The same opt-out flags as the write that left the row: merged
+		// again, they leave the row's as they are (the upsert's merges
+		// are idempotent), so only the other columns change, as the
+		// upsert would set them. (Each status carries its author as of
+		// that status: the counts change from one post to the next.)
+		_, err = w.exec(qAccountValues, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot,
+			nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now, id)
+	} else {
+		err = w.queryRow(qAccount,
+			a.Acct, a.URI, a.URL, a.Username, a.DisplayName, a.Note, a.Bot, a.Discoverable, a.Indexable, a.NoIndex, a.OptOut,
+			nullTime(&a.CreatedAt), a.Followers, a.Following, a.Statuses, string(a.Raw), w.now, a.Home).Scan(&id)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("account %s: %w", a.Acct, err)
 	}
 	w.accounts[a.Acct] = id
-	w.written[a.Acct] = writtenAccount{id, *a}
+	kept := *a
+	kept.Raw = bytes.Clone(a.Raw) // kept past the transaction: not the caller's buffer
+	w.written[a.Acct] = writtenAccount{id, kept}
 	return id, nil
 }
 

@@ -32,6 +32,8 @@ type Store struct {
 	// writeStmts are the write path's statements, prepared once on the
 	// write connection and reused by every transaction (see batch.go).
 	writeStmts stmtCache
+	// accounts: the accounts as the write path last wrote them (SQLite).
+	accounts accountCache
 	// pg: a PostgreSQL database (postgres.go); path is then its URL with
 	// the password redacted, and w and r are one pool.
 	pg bool
@@ -474,6 +476,8 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	// This transaction may write accounts behind the write path's back.
+	s.accounts.reset()
 	if s.pg && s.writable {
 		// Writers take turns, as on SQLite: a page's read-then-write
 		// (which posts are stored, the next id, a post's counts) then
