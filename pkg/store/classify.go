@@ -27,6 +27,11 @@ type ClassifyRow struct {
 	DirectRepliers int // distinct other authors who replied directly
 	RootTags       []string
 	RootHTML       string // "" for a top-level post
+	// Fact is what the post's stored facts are made of, read with it when
+	// a classification can write them in its own transaction (see
+	// ClassifyBatches); nil otherwise. Its classification is filled in
+	// when saved.
+	Fact *FactSource
 }
 
 // UpdateThreadRoots sets posts.thread_root from the reply links: a post
@@ -149,6 +154,57 @@ const classificationsPerStatement = 200
 // SaveClassifications writes results in one transaction, many rows per
 // statement.
 func (s *Store) SaveClassifications(ctx context.Context, list []Classification) error {
+	return s.saveClassifications(ctx, list, nil)
+}
+
+// FactsWriter writes the facts of classified posts in the transaction of
+// their classification (see SaveClassificationsWithFacts); it keeps the
+// fact terms across batches.
+type FactsWriter struct {
+	convert func(*FactSource) FactRow
+	terms   factTerms
+	stale   bool // another connection has written since the sources were read
+}
+
+// NewFactsWriter returns a writer of facts that convert makes of their
+// sources, as BuildFacts does.
+//
+// On SQLite it keeps the writer's temporary files in memory from then on:
+// each multi-row statement in a transaction keeps the pages it changes in
+// a statement journal (to undo the statement alone), and a journal on disk
+// cost a write system call a page, a fifth of the cost of writing the
+// facts. Only the writer's connection changes: the readers' large sorts
+// still spill to disk.
+func (s *Store) NewFactsWriter(ctx context.Context, convert func(*FactSource) FactRow) (*FactsWriter, error) {
+	if !s.pg {
+		if _, err := s.w.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+			return nil, fmt.Errorf("keep the writer's statement journals in memory: %w", err)
+		}
+	}
+	return &FactsWriter{convert: convert}, nil
+}
+
+// SaveClassificationsWithFacts writes results as SaveClassifications does
+// and, in the same transaction, the facts of those of the posts that are
+// queued for them, from the sources read with the posts (ClassifyRow.Fact,
+// in the order of list; nil when not read) and the new classification:
+// the facts need not be read again. It writes none when another
+// connection has written since the sources were read (the posts may have
+// changed); the posts stay queued for BuildFacts then. Results must come in
+// post order across calls, as ClassifyBatches reads them, for fact terms
+// to be numbered as BuildFacts numbers them.
+func (s *Store) SaveClassificationsWithFacts(ctx context.Context, list []Classification, sources []*FactSource, fw *FactsWriter) error {
+	if fw == nil || len(sources) != len(list) || len(list) == 0 {
+		return s.saveClassifications(ctx, list, nil)
+	}
+	err := s.saveClassifications(ctx, list, func(tx *sql.Tx) error { return fw.save(ctx, tx, list, sources) })
+	if err != nil {
+		fw.terms.ids = nil // it may hold terms that were rolled back
+	}
+	return err
+}
+
+func (s *Store) saveClassifications(ctx context.Context, list []Classification, then func(*sql.Tx) error) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		w := newWriter(ctx, tx, s.stamp())
 		defer w.close()
@@ -163,8 +219,83 @@ func (s *Store) SaveClassifications(ctx context.Context, list []Classification) 
 				return fmt.Errorf("save classifications of posts %d to %d: %w", chunk[0].PostID, chunk[len(chunk)-1].PostID, err)
 			}
 		}
+		if then != nil {
+			return then(tx)
+		}
 		return nil
 	})
+}
+
+// save writes the facts of the queued posts of list and takes them off
+// the queue (the classification just written queued those it changed).
+func (fw *FactsWriter) save(ctx context.Context, tx *sql.Tx, list []Classification, sources []*FactSource) error {
+	if fw.stale {
+		return nil
+	}
+	for _, src := range sources {
+		if src == nil {
+			return nil
+		}
+	}
+	// The write lock is held: if no other connection has committed since
+	// the sources were read, they are what the posts hold now, and
+	// nobody can change them before this transaction ends.
+	var dataVersion int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&dataVersion); err != nil {
+		return fmt.Errorf("save facts: %w", err)
+	}
+	for _, src := range sources {
+		if src.dataVersion != dataVersion {
+			fw.stale = true
+			return nil
+		}
+	}
+	lo, hi := list[0].PostID, list[len(list)-1].PostID
+	queued := map[int64]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT post_id FROM post_facts_pending WHERE post_id BETWEEN ? AND ?`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("read queued facts: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("read queued facts: %w", err)
+		}
+		queued[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read queued facts: %w", err)
+	}
+	var write []*FactSource
+	var ids []any
+	for i, src := range sources {
+		c := &list[i]
+		if !queued[c.PostID] || src.ID != c.PostID {
+			continue
+		}
+		src.Classified, src.Domain, src.Community, src.Practice = true, c.Domain, c.Community, c.Practice
+		src.Rules, src.PracticeScore = c.Rules, c.PracticeScore
+		write = append(write, src)
+		ids = append(ids, c.PostID)
+	}
+	for start := 0; start < len(ids); start += classificationsPerStatement {
+		chunk := ids[start:min(start+classificationsPerStatement, len(ids))]
+		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts WHERE post_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, chunk...); err != nil {
+			return fmt.Errorf("clear out-of-date facts: %w", err)
+		}
+	}
+	if err := writeFacts(ctx, tx, &fw.terms, fw.convert, write); err != nil {
+		return err
+	}
+	for start := 0; start < len(ids); start += classificationsPerStatement {
+		chunk := ids[start:min(start+classificationsPerStatement, len(ids))]
+		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts_pending WHERE post_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, chunk...); err != nil {
+			return fmt.Errorf("clear queued facts: %w", err)
+		}
+	}
+	return nil
 }
 
 func saveClassificationsQuery(rows int) string {
