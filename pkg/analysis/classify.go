@@ -43,7 +43,7 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 	if err := st.UpdateThreadRoots(ctx); err != nil {
 		return 0, err
 	}
-	const batchSize = 2000
+	const batchSize, maxPerTx = 2000, 16000
 	workers := max(1, runtime.GOMAXPROCS(0))
 	type batch struct {
 		seq  int
@@ -54,9 +54,17 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 		out     []store.Classification
 		sources []*store.FactSource // nil when the store read none
 	}
-	facts, err := st.NewFactsWriter(ctx, factRow)
-	if err != nil {
-		return 0, err
+	joinResults := func(a, b result) result {
+		if len(a.out) == 0 {
+			return b
+		}
+		if a.sources == nil || b.sources == nil {
+			a.sources = nil
+		} else {
+			a.sources = append(a.sources, b.sources...)
+		}
+		a.out = append(a.out, b.out...)
+		return a
 	}
 	rows := make(chan batch, workers)
 	results := make(chan result, workers)
@@ -98,14 +106,39 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 		}()
 	}
 	go func() { wg.Wait(); close(results) }()
+	facts := store.NewFactsWriter(factRow)
 	n, next := 0, 0
 	waiting := map[int]result{} // scored ahead of an earlier batch
 	var writeErr error
-	for r := range results {
+	write := func(r result) {
+		if writeErr = st.SaveClassificationsWithFacts(ctx, r.out, r.sources, facts); writeErr != nil {
+			cancel()
+			return
+		}
+		n += len(r.out)
+	}
+	for r, open := <-results; open; r, open = <-results {
 		if writeErr != nil {
 			continue // drain so the workers can finish
 		}
 		waiting[r.seq] = r
+		// The batches scored while the last was written go in one
+		// transaction, up to maxPerTx posts: a writer that falls behind
+		// writes fewer, larger transactions, each of which rewrites the
+		// pages it touches once.
+	more:
+		for {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break more
+				}
+				waiting[r.seq] = r
+			default:
+				break more
+			}
+		}
+		var group result
 		for {
 			r, ok := waiting[next]
 			if !ok {
@@ -113,11 +146,16 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 			}
 			delete(waiting, next)
 			next++
-			if writeErr = st.SaveClassificationsWithFacts(ctx, r.out, r.sources, facts); writeErr != nil {
-				cancel()
-				break
+			if len(group.out) > 0 && len(group.out)+len(r.out) > maxPerTx {
+				if write(group); writeErr != nil {
+					break
+				}
+				group = result{}
 			}
-			n += len(r.out)
+			group = joinResults(group, r)
+		}
+		if writeErr == nil && len(group.out) > 0 {
+			write(group)
 		}
 	}
 	if writeErr != nil {

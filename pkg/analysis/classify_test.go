@@ -44,11 +44,8 @@ func classifyWithFacts(t *testing.T, st *store.Store, between func()) {
 	t.Helper()
 	ctx := context.Background()
 	c := classify.New(classify.DefaultLexicon())
-	fw, err := st.NewFactsWriter(ctx, analysis.FactRow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = st.ClassifyBatches(ctx, c.Version(), false, 500, func(batch []store.ClassifyRow) error {
+	fw := store.NewFactsWriter(analysis.FactRow)
+	err := st.ClassifyBatches(ctx, c.Version(), false, 500, func(batch []store.ClassifyRow) error {
 		if between != nil {
 			between()
 			between = nil

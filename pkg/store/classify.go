@@ -154,7 +154,7 @@ const classificationsPerStatement = 200
 // SaveClassifications writes results in one transaction, many rows per
 // statement.
 func (s *Store) SaveClassifications(ctx context.Context, list []Classification) error {
-	return s.saveClassifications(ctx, list, nil)
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.writeClassifications(ctx, tx, list) })
 }
 
 // FactsWriter writes the facts of classified posts in the transaction of
@@ -168,20 +168,8 @@ type FactsWriter struct {
 
 // NewFactsWriter returns a writer of facts that convert makes of their
 // sources, as BuildFacts does.
-//
-// On SQLite it keeps the writer's temporary files in memory from then on:
-// each multi-row statement in a transaction keeps the pages it changes in
-// a statement journal (to undo the statement alone), and a journal on disk
-// cost a write system call a page, a fifth of the cost of writing the
-// facts. Only the writer's connection changes: the readers' large sorts
-// still spill to disk.
-func (s *Store) NewFactsWriter(ctx context.Context, convert func(*FactSource) FactRow) (*FactsWriter, error) {
-	if !s.pg {
-		if _, err := s.w.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
-			return nil, fmt.Errorf("keep the writer's statement journals in memory: %w", err)
-		}
-	}
-	return &FactsWriter{convert: convert}, nil
+func NewFactsWriter(convert func(*FactSource) FactRow) *FactsWriter {
+	return &FactsWriter{convert: convert}
 }
 
 // SaveClassificationsWithFacts writes results as SaveClassifications does
@@ -195,35 +183,73 @@ func (s *Store) NewFactsWriter(ctx context.Context, convert func(*FactSource) Fa
 // to be numbered as BuildFacts numbers them.
 func (s *Store) SaveClassificationsWithFacts(ctx context.Context, list []Classification, sources []*FactSource, fw *FactsWriter) error {
 	if fw == nil || len(sources) != len(list) || len(list) == 0 {
-		return s.saveClassifications(ctx, list, nil)
+		return s.SaveClassifications(ctx, list)
 	}
-	err := s.saveClassifications(ctx, list, func(tx *sql.Tx) error { return fw.save(ctx, tx, list, sources) })
+	err := s.inBulkTx(ctx, func(tx *sql.Tx) error {
+		if err := s.writeClassifications(ctx, tx, list); err != nil {
+			return err
+		}
+		return fw.save(ctx, tx, list, sources)
+	})
 	if err != nil {
 		fw.terms.ids = nil // it may hold terms that were rolled back
 	}
 	return err
 }
 
-func (s *Store) saveClassifications(ctx context.Context, list []Classification, then func(*sql.Tx) error) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		w := newWriter(ctx, tx, s.stamp())
-		defer w.close()
-		args := make([]any, 0, 10*classificationsPerStatement)
-		for start := 0; start < len(list); start += classificationsPerStatement {
-			chunk := list[start:min(start+classificationsPerStatement, len(list))]
-			args = args[:0]
-			for _, c := range chunk {
-				args = append(args, c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now)
-			}
-			if _, err := w.exec(saveClassificationsQuery(len(chunk)), args...); err != nil {
-				return fmt.Errorf("save classifications of posts %d to %d: %w", chunk[0].PostID, chunk[len(chunk)-1].PostID, err)
-			}
+// inBulkTx runs fn in a write transaction set up for a classification's
+// thousands of rows (on SQLite; other stores use inTx). Its statement
+// journals stay in memory: each multi-row statement keeps the pages it
+// changes there, to undo the statement alone, and past 64 KiB SQLite
+// writes them to a temporary file, a write system call a page (a fifth of
+// the cost of writing the facts). The setting is restored afterwards, as
+// inWriteTx does, for statements that rewrite every post. The writer's
+// page cache grows to 64 MiB and stays so: the facts' index by author
+// takes each batch's posts at random places, and with the default 2 MiB
+// a million posts' index no longer fits, so that every batch read and
+// wrote most of its pages again.
+func (s *Store) inBulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.pg {
+		return s.inTx(ctx, fn)
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, pragma := range []string{`PRAGMA temp_store = MEMORY`, `PRAGMA cache_size = -65536`} {
+		if _, err := conn.ExecContext(ctx, pragma); err != nil {
+			return fmt.Errorf("set up the classification's transaction: %w", err)
 		}
-		if then != nil {
-			return then(tx)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA temp_store = DEFAULT`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// writeClassifications upserts list, many rows per statement.
+func (s *Store) writeClassifications(ctx context.Context, tx *sql.Tx, list []Classification) error {
+	w := newWriter(ctx, tx, s.stamp())
+	defer w.close()
+	args := make([]any, 0, 10*classificationsPerStatement)
+	for start := 0; start < len(list); start += classificationsPerStatement {
+		chunk := list[start:min(start+classificationsPerStatement, len(list))]
+		args = args[:0]
+		for _, c := range chunk {
+			args = append(args, c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now)
 		}
-		return nil
-	})
+		if _, err := w.exec(saveClassificationsQuery(len(chunk)), args...); err != nil {
+			return fmt.Errorf("save classifications of posts %d to %d: %w", chunk[0].PostID, chunk[len(chunk)-1].PostID, err)
+		}
+	}
+	return nil
 }
 
 // save writes the facts of the queued posts of list and takes them off
@@ -280,13 +306,8 @@ func (fw *FactsWriter) save(ctx context.Context, tx *sql.Tx, list []Classificati
 		write = append(write, src)
 		ids = append(ids, c.PostID)
 	}
-	for start := 0; start < len(ids); start += classificationsPerStatement {
-		chunk := ids[start:min(start+classificationsPerStatement, len(ids))]
-		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts WHERE post_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, chunk...); err != nil {
-			return fmt.Errorf("clear out-of-date facts: %w", err)
-		}
-	}
-	if err := writeFacts(ctx, tx, &fw.terms, fw.convert, write); err != nil {
+	// A post's facts replace its old ones (found by the unique post_id).
+	if err := writeFacts(ctx, tx, &fw.terms, fw.convert, write, true); err != nil {
 		return err
 	}
 	for start := 0; start < len(ids); start += classificationsPerStatement {

@@ -325,8 +325,13 @@ func (t *factTerms) of(ctx context.Context, tx *sql.Tx, list []string) ([]uint32
 const factsPerStatement = 200
 
 // writeFacts stores the facts of sources, in order (which decides the ids
-// of new terms), whose old facts are gone.
-func writeFacts(ctx context.Context, tx *sql.Tx, terms *factTerms, convert func(*FactSource) FactRow, sources []*FactSource) error {
+// of new terms), whose old facts are gone (replace false) or replaced
+// (replace true: SQLite only).
+func writeFacts(ctx context.Context, tx *sql.Tx, terms *factTerms, convert func(*FactSource) FactRow, sources []*FactSource, replace bool) error {
+	insert := `INSERT`
+	if replace {
+		insert = `INSERT OR REPLACE`
+	}
 	if err := terms.load(ctx, tx); err != nil {
 		return err
 	}
@@ -336,7 +341,7 @@ func writeFacts(ctx context.Context, tx *sql.Tx, terms *factTerms, convert func(
 			return nil
 		}
 		rows := len(args) / 4
-		if _, err := tx.ExecContext(ctx, `INSERT INTO post_facts(post_id, at, author, fact) VALUES (?, ?, ?, ?)`+
+		if _, err := tx.ExecContext(ctx, insert+` INTO post_facts(post_id, at, author, fact) VALUES (?, ?, ?, ?)`+
 			strings.Repeat(", (?, ?, ?, ?)", rows-1), args...); err != nil {
 			return fmt.Errorf("store the facts of posts %v to %v: %w", args[0], args[len(args)-4], err)
 		}
@@ -424,7 +429,7 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms *factTerms, convert f
 		for i := range sources {
 			list[i] = &sources[i]
 		}
-		if err := writeFacts(ctx, tx, terms, convert, list); err != nil {
+		if err := writeFacts(ctx, tx, terms, convert, list, false); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts_pending WHERE post_id BETWEEN ? AND ?`, lo.Int64, hi.Int64); err != nil {
