@@ -130,7 +130,9 @@ func TestClassificationsWithFactsRestoreTempStore(t *testing.T) {
 	if _, err := st.SaveThread(ctx, "a.example", []Post{post("https://a.example/s/1", "1", at), post("https://a.example/s/2", "2", at.Add(time.Minute))}, nil); err != nil {
 		t.Fatal(err)
 	}
-	fw := NewFactsWriter(func(f *FactSource) FactRow { return FactRow{PostID: f.ID, At: f.At.UnixNano(), AuthorID: f.AuthorID, Tags: f.Tags} })
+	fw := NewFactsWriter(func(f *FactSource) FactRow {
+		return FactRow{PostID: f.ID, At: f.At.UnixNano(), AuthorID: f.AuthorID, Tags: f.Tags}
+	})
 	var rows []ClassifyRow
 	if err := st.ClassifyBatches(ctx, "v", false, 10, func(b []ClassifyRow) error { rows = append(rows, b...); return nil }); err != nil {
 		t.Fatal(err)
