@@ -32,27 +32,53 @@ func Record(postID int64, res classify.Result) store.Classification {
 
 // ClassifyStore classifies the posts not yet classified by this classifier
 // version (all posts with rebuild) and stores the results in batches,
-// then the per-post facts the analysis reads (see EnsureFacts).
+// with the per-post facts the analysis reads when the store read what they
+// are made of alongside (see store.ClassifyBatches); then whatever facts
+// are still out of date (see EnsureFacts).
 // Thread roots are brought up to date first: replies take their domain from
 // the thread they are in. Reading, scoring and writing overlap: the store
-// streams rows to scoring workers while batches are written.
+// streams rows to scoring workers while batches are written, in the order
+// they were read (which numbers the facts' terms as BuildFacts would).
 func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier, rebuild bool) (int, error) {
 	if err := st.UpdateThreadRoots(ctx); err != nil {
 		return 0, err
 	}
-	const batchSize = 2000
+	const batchSize, maxPerTx = 2000, 16000
 	workers := max(1, runtime.GOMAXPROCS(0))
-	rows := make(chan []store.ClassifyRow, workers)
-	results := make(chan []store.Classification, workers)
+	type batch struct {
+		seq  int
+		rows []store.ClassifyRow
+	}
+	type result struct {
+		seq     int
+		out     []store.Classification
+		sources []*store.FactSource // nil when the store read none
+	}
+	joinResults := func(a, b result) result {
+		if len(a.out) == 0 {
+			return b
+		}
+		if a.sources == nil || b.sources == nil {
+			a.sources = nil
+		} else {
+			a.sources = append(a.sources, b.sources...)
+		}
+		a.out = append(a.out, b.out...)
+		return a
+	}
+	rows := make(chan batch, workers)
+	results := make(chan result, workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	var readErr error
 	go func() {
 		defer close(rows)
-		readErr = st.ClassifyBatches(ctx, c.Version(), !rebuild, batchSize, func(batch []store.ClassifyRow) error {
+		seq := 0
+		readErr = st.ClassifyBatches(ctx, c.Version(), !rebuild, batchSize, func(b []store.ClassifyRow) error {
 			select {
-			case rows <- batch:
+			case rows <- batch{seq, b}:
+				seq++
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
@@ -64,27 +90,73 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for batch := range rows {
-				out := make([]store.Classification, len(batch))
-				for i := range batch {
-					out[i] = Record(batch[i].PostID, c.Classify(Input(&batch[i])))
+			for b := range rows {
+				r := result{seq: b.seq, out: make([]store.Classification, len(b.rows))}
+				for i := range b.rows {
+					r.out[i] = Record(b.rows[i].PostID, c.Classify(Input(&b.rows[i])))
 				}
-				results <- out
+				if len(b.rows) > 0 && b.rows[0].Fact != nil {
+					r.sources = make([]*store.FactSource, len(b.rows))
+					for i := range b.rows {
+						r.sources[i] = b.rows[i].Fact
+					}
+				}
+				results <- r
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(results) }()
-	n := 0
+	facts := store.NewFactsWriter(factRow)
+	n, next := 0, 0
+	waiting := map[int]result{} // scored ahead of an earlier batch
 	var writeErr error
-	for out := range results {
+	write := func(r result) {
+		if writeErr = st.SaveClassificationsWithFacts(ctx, r.out, r.sources, facts); writeErr != nil {
+			cancel()
+			return
+		}
+		n += len(r.out)
+	}
+	for r, open := <-results; open; r, open = <-results {
 		if writeErr != nil {
 			continue // drain so the workers can finish
 		}
-		if writeErr = st.SaveClassifications(ctx, out); writeErr != nil {
-			cancel()
-			continue
+		waiting[r.seq] = r
+		// The batches scored while the last was written go in one
+		// transaction, up to maxPerTx posts: a writer that falls behind
+		// writes fewer, larger transactions, each of which rewrites the
+		// pages it touches once.
+	more:
+		for {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break more
+				}
+				waiting[r.seq] = r
+			default:
+				break more
+			}
 		}
-		n += len(out)
+		var group result
+		for {
+			r, ok := waiting[next]
+			if !ok {
+				break
+			}
+			delete(waiting, next)
+			next++
+			if len(group.out) > 0 && len(group.out)+len(r.out) > maxPerTx {
+				if write(group); writeErr != nil {
+					break
+				}
+				group = result{}
+			}
+			group = joinResults(group, r)
+		}
+		if writeErr == nil && len(group.out) > 0 {
+			write(group)
+		}
 	}
 	if writeErr != nil {
 		return n, writeErr
@@ -92,8 +164,10 @@ func ClassifyStore(ctx context.Context, st *store.Store, c *classify.Classifier,
 	if readErr != nil {
 		return n, readErr
 	}
-	// The analysis reads per-post facts made of the classification: write
-	// them now rather than on the next analysis.
+	// The facts of the posts not written above (deleted posts, posts
+	// another writer changed meanwhile, or all on a path that does not
+	// read their sources): write them now rather than on the next
+	// analysis.
 	if _, err := EnsureFacts(ctx, st); err != nil {
 		return n, err
 	}

@@ -37,3 +37,6 @@ func SetFactsPerPart(n int) int {
 	factsPerPart = n
 	return old
 }
+
+// FactRow is what the analysis keeps of a post (factRow).
+var FactRow = factRow

@@ -27,6 +27,11 @@ type ClassifyRow struct {
 	DirectRepliers int // distinct other authors who replied directly
 	RootTags       []string
 	RootHTML       string // "" for a top-level post
+	// Fact is what the post's stored facts are made of, read with it when
+	// a classification can write them in its own transaction (see
+	// ClassifyBatches); nil otherwise. Its classification is filled in
+	// when saved.
+	Fact *FactSource
 }
 
 // UpdateThreadRoots sets posts.thread_root from the reply links: a post
@@ -149,22 +154,169 @@ const classificationsPerStatement = 200
 // SaveClassifications writes results in one transaction, many rows per
 // statement.
 func (s *Store) SaveClassifications(ctx context.Context, list []Classification) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		w := newWriter(ctx, tx, s.stamp())
-		defer w.close()
-		args := make([]any, 0, 10*classificationsPerStatement)
-		for start := 0; start < len(list); start += classificationsPerStatement {
-			chunk := list[start:min(start+classificationsPerStatement, len(list))]
-			args = args[:0]
-			for _, c := range chunk {
-				args = append(args, c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now)
-			}
-			if _, err := w.exec(saveClassificationsQuery(len(chunk)), args...); err != nil {
-				return fmt.Errorf("save classifications of posts %d to %d: %w", chunk[0].PostID, chunk[len(chunk)-1].PostID, err)
-			}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.writeClassifications(ctx, tx, list) })
+}
+
+// FactsWriter writes the facts of classified posts in the transaction of
+// their classification (see SaveClassificationsWithFacts); it keeps the
+// fact terms across batches.
+type FactsWriter struct {
+	convert func(*FactSource) FactRow
+	terms   factTerms
+	stale   bool // another connection has written since the sources were read
+}
+
+// NewFactsWriter returns a writer of facts that convert makes of their
+// sources, as BuildFacts does.
+func NewFactsWriter(convert func(*FactSource) FactRow) *FactsWriter {
+	return &FactsWriter{convert: convert}
+}
+
+// SaveClassificationsWithFacts writes results as SaveClassifications does
+// and, in the same transaction, the facts of those of the posts that are
+// queued for them, from the sources read with the posts (ClassifyRow.Fact,
+// in the order of list; nil when not read) and the new classification:
+// the facts need not be read again. It writes none when another
+// connection has written since the sources were read (the posts may have
+// changed); the posts stay queued for BuildFacts then. Results must come in
+// post order across calls, as ClassifyBatches reads them, for fact terms
+// to be numbered as BuildFacts numbers them.
+func (s *Store) SaveClassificationsWithFacts(ctx context.Context, list []Classification, sources []*FactSource, fw *FactsWriter) error {
+	if fw == nil || len(sources) != len(list) || len(list) == 0 {
+		return s.SaveClassifications(ctx, list)
+	}
+	err := s.inBulkTx(ctx, func(tx *sql.Tx) error {
+		if err := s.writeClassifications(ctx, tx, list); err != nil {
+			return err
 		}
-		return nil
+		return fw.save(ctx, tx, list, sources)
 	})
+	if err != nil {
+		fw.terms.ids = nil // it may hold terms that were rolled back
+	}
+	return err
+}
+
+// inBulkTx runs fn in a write transaction set up for a classification's
+// thousands of rows (on SQLite; other stores use inTx). Its statement
+// journals stay in memory: each multi-row statement keeps the pages it
+// changes there, to undo the statement alone, and past 64 KiB SQLite
+// writes them to a temporary file, a write system call a page (a fifth of
+// the cost of writing the facts). The setting is restored afterwards, as
+// inWriteTx does, for statements that rewrite every post. The writer's
+// page cache grows to 64 MiB and stays so: the facts' index by author
+// takes each batch's posts at random places, and with the default 2 MiB
+// a million posts' index no longer fits, so that every batch read and
+// wrote most of its pages again.
+func (s *Store) inBulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.pg {
+		return s.inTx(ctx, fn)
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	for _, pragma := range []string{`PRAGMA temp_store = MEMORY`, `PRAGMA cache_size = -65536`} {
+		if _, err := conn.ExecContext(ctx, pragma); err != nil {
+			return fmt.Errorf("set up the classification's transaction: %w", err)
+		}
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA temp_store = DEFAULT`)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// writeClassifications upserts list, many rows per statement.
+func (s *Store) writeClassifications(ctx context.Context, tx *sql.Tx, list []Classification) error {
+	w := newWriter(ctx, tx, s.stamp())
+	defer w.close()
+	args := make([]any, 0, 10*classificationsPerStatement)
+	for start := 0; start < len(list); start += classificationsPerStatement {
+		chunk := list[start:min(start+classificationsPerStatement, len(list))]
+		args = args[:0]
+		for _, c := range chunk {
+			args = append(args, c.PostID, c.Version, c.DomainScore, c.Domain, c.CommunityScore, c.Community, c.PracticeScore, c.Practice, c.Rules, w.now)
+		}
+		if _, err := w.exec(saveClassificationsQuery(len(chunk)), args...); err != nil {
+			return fmt.Errorf("save classifications of posts %d to %d: %w", chunk[0].PostID, chunk[len(chunk)-1].PostID, err)
+		}
+	}
+	return nil
+}
+
+// save writes the facts of the queued posts of list and takes them off
+// the queue (the classification just written queued those it changed).
+func (fw *FactsWriter) save(ctx context.Context, tx *sql.Tx, list []Classification, sources []*FactSource) error {
+	if fw.stale {
+		return nil
+	}
+	for _, src := range sources {
+		if src == nil {
+			return nil
+		}
+	}
+	// The write lock is held: if no other connection has committed since
+	// the sources were read, they are what the posts hold now, and
+	// nobody can change them before this transaction ends.
+	var dataVersion int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&dataVersion); err != nil {
+		return fmt.Errorf("save facts: %w", err)
+	}
+	for _, src := range sources {
+		if src.dataVersion != dataVersion {
+			fw.stale = true
+			return nil
+		}
+	}
+	lo, hi := list[0].PostID, list[len(list)-1].PostID
+	queued := map[int64]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT post_id FROM post_facts_pending WHERE post_id BETWEEN ? AND ?`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("read queued facts: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("read queued facts: %w", err)
+		}
+		queued[id] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read queued facts: %w", err)
+	}
+	var write []*FactSource
+	var ids []any
+	for i, src := range sources {
+		c := &list[i]
+		if !queued[c.PostID] || src.ID != c.PostID {
+			continue
+		}
+		src.Classified, src.Domain, src.Community, src.Practice = true, c.Domain, c.Community, c.Practice
+		src.Rules, src.PracticeScore = c.Rules, c.PracticeScore
+		write = append(write, src)
+		ids = append(ids, c.PostID)
+	}
+	// A post's facts replace its old ones (found by the unique post_id).
+	if err := writeFacts(ctx, tx, &fw.terms, fw.convert, write, true); err != nil {
+		return err
+	}
+	for start := 0; start < len(ids); start += classificationsPerStatement {
+		chunk := ids[start:min(start+classificationsPerStatement, len(ids))]
+		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts_pending WHERE post_id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, chunk...); err != nil {
+			return fmt.Errorf("clear queued facts: %w", err)
+		}
+	}
+	return nil
 }
 
 func saveClassificationsQuery(rows int) string {

@@ -19,6 +19,11 @@ import (
 // stale posts (a few after a sync) keeps the subqueries, which touch only
 // those posts; so does PostgreSQL, which cannot step several results on
 // one connection.
+//
+// The merged read also gives each row the sources of its facts (Fact), so
+// that SaveClassificationsWithFacts writes them with the classification
+// instead of BuildFacts reading every post a second time; the other paths
+// leave Fact nil.
 func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale bool, size int, fn func([]ClassifyRow) error) error {
 	size = max(size, 1)
 	batch := make([]ClassifyRow, 0, size)
@@ -56,7 +61,8 @@ const (
 				THEN 'unresolved:' || p.uri END, ''),
 			q.account_id, COALESCE(p.in_reply_to_acct, ''), COALESCE(q.content, ''),
 			CASE WHEN rt.id IS NULL THEN '' ELSE COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = rt.id), '') END,
-			COALESCE(rt.content, '')
+			COALESCE(rt.content, ''),
+			p.created_at, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL
 		FROM posts p
 		LEFT JOIN posts rt ON rt.id = p.thread_root AND rt.id <> p.id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
@@ -64,8 +70,24 @@ const (
 	qClassifyAccounts = `SELECT id, acct FROM accounts`
 	qClassifyTags     = `SELECT post_id, tag FROM post_tags ORDER BY post_id, tag`
 	qClassifyMentions = `SELECT post_id, acct FROM post_mentions ORDER BY post_id, acct`
-	qClassifyRepliers = `SELECT in_reply_to_post, account_id FROM posts WHERE in_reply_to_post IS NOT NULL ORDER BY in_reply_to_post`
+	qClassifyRepliers = `SELECT in_reply_to_post, account_id, deleted_at IS NULL FROM posts WHERE in_reply_to_post IS NOT NULL ORDER BY in_reply_to_post`
+	// What the facts read besides (as buildFactsChunk and readActs read
+	// them): the links in url order, the boosts then favourites by account.
+	qClassifyLinks        = `SELECT post_id, url FROM post_links ORDER BY post_id, url`
+	qClassifyInteractions = `SELECT post_id, CASE kind WHEN 'boost' THEN 1 ELSE 2 END, account_id, seen_at FROM interactions ORDER BY 1, 2, 3`
 )
+
+// replier is a direct reply's author, and whether the reply is live.
+type replier struct {
+	account int64
+	live    bool
+}
+
+// interaction is a boost (kind 1) or favourite (2) of a post.
+type interaction struct {
+	kind, account int64
+	seen          string
+}
 
 // classifyAllMerged reads every live post for the classifier (see
 // ClassifyBatches), in one read transaction so that the streams agree.
@@ -75,6 +97,13 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
 	defer release()
+	// The writer's data_version before the read begins: while it stays the
+	// same, no other connection has written since, and the facts read here
+	// are those of the posts as they are (see saveFacts).
+	var dataVersion int64
+	if err := s.w.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&dataVersion); err != nil {
+		return fmt.Errorf("read posts to classify: %w", err)
+	}
 	// BEGIN by hand: the pool's transactions are BEGIN IMMEDIATE, which
 	// would take the write lock from the writer of the classifications.
 	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
@@ -85,6 +114,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 	// The accounts, a few per hundred posts, are read once rather than
 	// looked up for every post and parent; the posts share their names.
 	accts := map[int64]string{}
+	acctIDs := map[string]int64{}
 	rows, err := conn.QueryContext(ctx, qClassifyAccounts)
 	if err != nil {
 		return fmt.Errorf("read the accounts of posts to classify: %w", err)
@@ -97,6 +127,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 			return fmt.Errorf("read the accounts of posts to classify: %w", err)
 		}
 		accts[id] = acct
+		acctIDs[acct] = id
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -108,30 +139,46 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
 	defer posts.Close()
-	tags, err := openStream[string](ctx, conn, qClassifyTags)
+	tags, err := openStream(ctx, conn, qClassifyTags, scanValue[string])
 	if err != nil {
 		return fmt.Errorf("read the tags of posts to classify: %w", err)
 	}
 	defer tags.close()
-	mentions, err := openStream[string](ctx, conn, qClassifyMentions)
+	mentions, err := openStream(ctx, conn, qClassifyMentions, scanValue[string])
 	if err != nil {
 		return fmt.Errorf("read the mentions of posts to classify: %w", err)
 	}
 	defer mentions.close()
-	repliers, err := openStream[int64](ctx, conn, qClassifyRepliers)
+	repliers, err := openStream(ctx, conn, qClassifyRepliers, func(rows *sql.Rows, id *int64, r *replier) error {
+		return rows.Scan(id, &r.account, &r.live)
+	})
 	if err != nil {
 		return fmt.Errorf("read the replies of posts to classify: %w", err)
 	}
 	defer repliers.close()
+	links, err := openStream(ctx, conn, qClassifyLinks, scanValue[string])
+	if err != nil {
+		return fmt.Errorf("read the links of posts to classify: %w", err)
+	}
+	defer links.close()
+	interactions, err := openStream(ctx, conn, qClassifyInteractions, func(rows *sql.Rows, id *int64, i *interaction) error {
+		return rows.Scan(id, &i.kind, &i.account, &i.seen)
+	})
+	if err != nil {
+		return fmt.Errorf("read the interactions of posts to classify: %w", err)
+	}
+	defer interactions.close()
 
 	var accountID int64
 	var parentAccount sql.NullInt64
-	var rootTags, replyToAcct string
-	var accounts []int64
+	var rootTags, replyToAcct, createdAt string
+	var accounts, live []int64
 	for posts.Next() {
 		var r ClassifyRow
+		f := &FactSource{dataVersion: dataVersion}
 		if err := posts.Scan(&r.PostID, &accountID, &r.ThreadRoot, &r.URI, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
-			&r.InReplyToURI, &parentAccount, &replyToAcct, &r.ParentHTML, &rootTags, &r.RootHTML); err != nil {
+			&r.InReplyToURI, &parentAccount, &replyToAcct, &r.ParentHTML, &rootTags, &r.RootHTML,
+			&createdAt, &f.ParentID, &f.IsReply); err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
 		var ok bool
@@ -147,18 +194,55 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		for _, t := range tags.of(r.PostID) {
 			r.Tags = append(r.Tags, strings.Fields(t)...)
 		}
-		for _, m := range mentions.of(r.PostID) {
+		postMentions := mentions.of(r.PostID)
+		for _, m := range postMentions {
 			r.Mentions = append(r.Mentions, strings.Fields(m)...)
 		}
 		// Distinct other authors among the direct replies (deleted ones
-		// included, as in classifyRows).
-		accounts = accounts[:0]
+		// included, as in classifyRows; the facts count live ones).
+		accounts, live = accounts[:0], live[:0]
 		for _, a := range repliers.of(r.PostID) {
-			if a != accountID && !containsInt(accounts, a) {
-				accounts = append(accounts, a)
+			if a.account == accountID {
+				continue
+			}
+			if !containsInt(accounts, a.account) {
+				accounts = append(accounts, a.account)
+			}
+			if a.live && !containsInt(live, a.account) {
+				live = append(live, a.account)
 			}
 		}
 		r.DirectRepliers = len(accounts)
+
+		// The facts, as buildFactsChunk reads them.
+		f.ID, f.AuthorID, f.OtherRepliers = r.PostID, accountID, len(live)
+		f.At, _ = ParseTime(createdAt)
+		if parentAccount.Valid {
+			f.ReplyToID = parentAccount.Int64
+		} else {
+			f.ReplyToAcct = replyToAcct
+		}
+		f.Tags, f.ThreadTags = r.Tags, r.RootTags
+		for _, l := range links.of(r.PostID) {
+			f.Links = append(f.Links, strings.Fields(l)...)
+		}
+		for _, m := range postMentions {
+			if id, ok := acctIDs[m]; ok {
+				f.Acts = append(f.Acts, Act{Kind: ActMention, Account: id, At: f.At.UnixNano()})
+			}
+		}
+		for _, i := range interactions.of(r.PostID) {
+			kind := ActBoost
+			if i.kind == 2 {
+				kind = ActFavourite
+			}
+			t, err := ParseTime(i.seen)
+			if err != nil {
+				return fmt.Errorf("read the interactions of post %d: %w", r.PostID, err)
+			}
+			f.Acts = append(f.Acts, Act{Kind: kind, Account: i.account, At: t.UnixNano()})
+		}
+		r.Fact = f
 		if err := fn(&r); err != nil {
 			return err
 		}
@@ -166,7 +250,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 	if err := posts.Err(); err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
-	for _, err := range []error{tags.err, mentions.err, repliers.err} {
+	for _, err := range []error{tags.err, mentions.err, repliers.err, links.err, interactions.err} {
 		if err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
@@ -187,6 +271,7 @@ func containsInt(list []int64, v int64) bool {
 // alongside the posts.
 type stream[T any] struct {
 	rows *sql.Rows
+	scan func(*sql.Rows, *int64, *T) error
 	id   int64 // of the row read ahead
 	val  T
 	ok   bool // a row was read ahead
@@ -194,12 +279,15 @@ type stream[T any] struct {
 	vals []T // of returns it; reused
 }
 
-func openStream[T any](ctx context.Context, conn *sql.Conn, query string) (*stream[T], error) {
+// scanValue scans a stream's row of (post id, value).
+func scanValue[T any](rows *sql.Rows, id *int64, v *T) error { return rows.Scan(id, v) }
+
+func openStream[T any](ctx context.Context, conn *sql.Conn, query string, scan func(*sql.Rows, *int64, *T) error) (*stream[T], error) {
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	s := &stream[T]{rows: rows}
+	s := &stream[T]{rows: rows, scan: scan}
 	s.advance()
 	return s, nil
 }
@@ -209,7 +297,7 @@ func (s *stream[T]) advance() {
 		s.err = s.rows.Err()
 		return
 	}
-	if err := s.rows.Scan(&s.id, &s.val); err != nil {
+	if err := s.scan(s.rows, &s.id, &s.val); err != nil {
 		s.ok, s.err = false, err
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
@@ -91,6 +92,7 @@ func TestClassifyBatchesReadAsClassifyRows(t *testing.T) {
 			for i := range want {
 				w, g := want[i], got[i]
 				g.URL, g.CreatedAt = "", time.Time{} // not read on the merged path
+				g.Fact = nil                         // compared in pkg/analysis
 				// An empty list is nil on one path, empty on the other.
 				for _, l := range []*[]string{&w.Tags, &w.Mentions, &w.RootTags, &g.Tags, &g.Mentions, &g.RootTags} {
 					if len(*l) == 0 {
@@ -115,5 +117,43 @@ func TestClassifyBatchesReadAsClassifyRows(t *testing.T) {
 					replies, repliers, tagged, mentioning, rootTagged, unresolved)
 			}
 		})
+	}
+}
+
+// A classification written with its facts keeps its statement journals in
+// memory for its own transaction only (as the post writes do), and takes
+// the facts it wrote off the queue.
+func TestClassificationsWithFactsRestoreTempStore(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "t.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	if _, err := st.SaveThread(ctx, "a.example", []Post{post("https://a.example/s/1", "1", at), post("https://a.example/s/2", "2", at.Add(time.Minute))}, nil); err != nil {
+		t.Fatal(err)
+	}
+	fw := NewFactsWriter(func(f *FactSource) FactRow {
+		return FactRow{PostID: f.ID, At: f.At.UnixNano(), AuthorID: f.AuthorID, Tags: f.Tags}
+	})
+	var rows []ClassifyRow
+	if err := st.ClassifyBatches(ctx, "v", false, 10, func(b []ClassifyRow) error { rows = append(rows, b...); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var list []Classification
+	var sources []*FactSource
+	for _, r := range rows {
+		list = append(list, Classification{PostID: r.PostID, Version: "v", Rules: "[]"})
+		sources = append(sources, r.Fact)
+	}
+	if err := st.SaveClassificationsWithFacts(ctx, list, sources, fw); err != nil {
+		t.Fatal(err)
+	}
+	var mode int
+	if err := st.w.QueryRow(`PRAGMA temp_store`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 0 {
+		t.Errorf("temp_store is %d after the classification, want 0 (default)", mode)
+	}
+	if n, _, err := st.FactsPending(ctx); err != nil || n != 0 {
+		t.Errorf("%d posts queued after their classification with facts (%v), want none", n, err)
 	}
 }

@@ -213,6 +213,9 @@ type FactSource struct {
 	ReplyToAcct         string // in_reply_to_acct when the parent is not stored
 	PracticeScore       float64
 	Acts                []Act // mentions of stored accounts, then boosts, then favourites
+	// dataVersion is the writer's PRAGMA data_version when the source was
+	// read alongside the posts to classify (see classifyAllMerged).
+	dataVersion int64
 }
 
 // FactRow is one post's facts as the analysis wants them: Flags are the
@@ -265,24 +268,7 @@ func (s *Store) FactsPending(ctx context.Context) (n int, ok bool, err error) {
 // turns a post's sources into its facts. It returns how many posts it
 // wrote.
 func (s *Store) BuildFacts(ctx context.Context, convert func(*FactSource) FactRow) (int, error) {
-	terms := map[string]uint32{}
-	rows, err := s.w.QueryContext(ctx, `SELECT id, term FROM fact_terms`)
-	if err != nil {
-		return 0, fmt.Errorf("read fact terms: %w", err)
-	}
-	for rows.Next() {
-		var id uint32
-		var t string
-		if err := rows.Scan(&id, &t); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		terms[t] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
+	terms := &factTerms{}
 	written := 0
 	for {
 		n, err := s.buildFactsChunk(ctx, terms, convert)
@@ -296,9 +282,112 @@ func (s *Store) BuildFacts(ctx context.Context, convert func(*FactSource) FactRo
 	}
 }
 
+// factTerms is the fact_terms table as a map, read once and kept across
+// transactions; a transaction that fails drops it (it may hold ids that
+// were rolled back).
+type factTerms struct {
+	ids map[string]uint32 // nil: not read yet
+}
+
+func (t *factTerms) load(ctx context.Context, tx *sql.Tx) error {
+	if t.ids != nil {
+		return nil
+	}
+	ids := map[string]uint32{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, term FROM fact_terms`)
+	if err != nil {
+		return fmt.Errorf("read fact terms: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uint32
+		var term string
+		if err := rows.Scan(&id, &term); err != nil {
+			return fmt.Errorf("read fact terms: %w", err)
+		}
+		ids[term] = id
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read fact terms: %w", err)
+	}
+	t.ids = ids
+	return nil
+}
+
+// of returns the ids of list, storing the terms not stored yet.
+func (t *factTerms) of(ctx context.Context, tx *sql.Tx, list []string) ([]uint32, error) {
+	out := make([]uint32, 0, len(list))
+	for _, term := range list {
+		id, ok := t.ids[term]
+		if !ok {
+			var id64 int64
+			if err := tx.QueryRowContext(ctx, `INSERT INTO fact_terms(term) VALUES (?) RETURNING id`, term).Scan(&id64); err != nil {
+				return nil, fmt.Errorf("store fact term %q: %w", term, err)
+			}
+			id = uint32(id64)
+			t.ids[term] = id
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// factsPerStatement is how many rows one INSERT of facts carries (4
+// parameters each).
+const factsPerStatement = 200
+
+// writeFacts stores the facts of sources, in order (which decides the ids
+// of new terms), whose old facts are gone (replace false) or replaced
+// (replace true: SQLite only).
+func writeFacts(ctx context.Context, tx *sql.Tx, terms *factTerms, convert func(*FactSource) FactRow, sources []*FactSource, replace bool) error {
+	insert := `INSERT`
+	if replace {
+		insert = `INSERT OR REPLACE`
+	}
+	if err := terms.load(ctx, tx); err != nil {
+		return err
+	}
+	args := make([]any, 0, 4*factsPerStatement)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		rows := len(args) / 4
+		if _, err := tx.ExecContext(ctx, insert+` INTO post_facts(post_id, at, author, fact) VALUES (?, ?, ?, ?)`+
+			strings.Repeat(", (?, ?, ?, ?)", rows-1), args...); err != nil {
+			return fmt.Errorf("store the facts of posts %v to %v: %w", args[0], args[len(args)-4], err)
+		}
+		args = args[:0]
+		return nil
+	}
+	var f Fact
+	var err error
+	for _, src := range sources {
+		r := convert(src)
+		f = Fact{PostID: r.PostID, At: r.At, AuthorID: r.AuthorID, ParentID: r.ParentID, ReplyToID: r.ReplyToID, IsReply: r.IsReply,
+			ReplyToAcct: r.ReplyToAcct, Flags: r.Flags, Repliers: r.Repliers, Score: r.Score, Acts: r.Acts}
+		if f.Tags, err = terms.of(ctx, tx, r.Tags); err != nil {
+			return err
+		}
+		if f.RootTags, err = terms.of(ctx, tx, r.RootTags); err != nil {
+			return err
+		}
+		if f.Resources, err = terms.of(ctx, tx, r.Resources); err != nil {
+			return err
+		}
+		args = append(args, r.PostID, r.At, r.AuthorID, encodeFact(&f))
+		if len(args) == cap(args) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
 // buildFactsChunk rebuilds the facts of the first queued posts; -1: none
 // was queued.
-func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, convert func(*FactSource) FactRow) (int, error) {
+func (s *Store) buildFactsChunk(ctx context.Context, terms *factTerms, convert func(*FactSource) FactRow) (int, error) {
 	written := -1
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var lo, hi sql.NullInt64
@@ -322,7 +411,7 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 			FROM post_facts_pending f JOIN posts p ON p.id = f.post_id
 			LEFT JOIN posts q ON q.id = p.in_reply_to_post
 			LEFT JOIN classifications c ON c.post_id = p.id
-			WHERE f.post_id BETWEEN ? AND ? AND p.deleted_at IS NULL`, lo.Int64, hi.Int64)
+			WHERE f.post_id BETWEEN ? AND ? AND p.deleted_at IS NULL ORDER BY f.post_id`, lo.Int64, hi.Int64)
 		if err != nil {
 			return fmt.Errorf("read the sources of facts: %w", err)
 		}
@@ -348,44 +437,12 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts WHERE post_id IN (SELECT post_id FROM post_facts_pending WHERE post_id BETWEEN ? AND ?)`, lo.Int64, hi.Int64); err != nil {
 			return fmt.Errorf("clear out-of-date facts: %w", err)
 		}
-		ids := func(list []string) ([]uint32, error) {
-			out := make([]uint32, 0, len(list))
-			for _, t := range list {
-				id, ok := terms[t]
-				if !ok {
-					var id64 int64
-					if err := tx.QueryRowContext(ctx, `INSERT INTO fact_terms(term) VALUES (?) RETURNING id`, t).Scan(&id64); err != nil {
-						return nil, fmt.Errorf("store fact term %q: %w", t, err)
-					}
-					id = uint32(id64)
-					terms[t] = id
-				}
-				out = append(out, id)
-			}
-			return out, nil
-		}
-		insert, err := tx.PrepareContext(ctx, `INSERT INTO post_facts(post_id, at, author, fact) VALUES (?, ?, ?, ?)`)
-		if err != nil {
-			return err
-		}
-		defer insert.Close()
-		var f Fact
+		list := make([]*FactSource, len(sources))
 		for i := range sources {
-			r := convert(&sources[i])
-			f = Fact{PostID: r.PostID, At: r.At, AuthorID: r.AuthorID, ParentID: r.ParentID, ReplyToID: r.ReplyToID, IsReply: r.IsReply,
-				ReplyToAcct: r.ReplyToAcct, Flags: r.Flags, Repliers: r.Repliers, Score: r.Score, Acts: r.Acts}
-			if f.Tags, err = ids(r.Tags); err != nil {
-				return err
-			}
-			if f.RootTags, err = ids(r.RootTags); err != nil {
-				return err
-			}
-			if f.Resources, err = ids(r.Resources); err != nil {
-				return err
-			}
-			if _, err := insert.ExecContext(ctx, r.PostID, r.At, r.AuthorID, encodeFact(&f)); err != nil {
-				return fmt.Errorf("store the facts of post %d: %w", r.PostID, err)
-			}
+			list[i] = &sources[i]
+		}
+		if err := writeFacts(ctx, tx, terms, convert, list, false); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM post_facts_pending WHERE post_id BETWEEN ? AND ?`, lo.Int64, hi.Int64); err != nil {
 			return fmt.Errorf("clear queued facts: %w", err)
@@ -393,6 +450,9 @@ func (s *Store) buildFactsChunk(ctx context.Context, terms map[string]uint32, co
 		written = len(sources)
 		return nil
 	})
+	if err != nil {
+		terms.ids = nil
+	}
 	return written, err
 }
 
