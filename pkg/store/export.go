@@ -125,62 +125,136 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 		LEFT JOIN classifications c ON c.post_id = p.id
 		LEFT JOIN account_communities ac ON ac.account_id = p.account_id
 		WHERE 1 = 1` + where + ` ORDER BY p.created_at, p.id`
+	// The rows are read on one goroutine and decoded on the caller's: on
+	// two cores the driver's work, the bulk of it, overlaps the decoding
+	// (and, through fn, the formatting; see export.writeTable).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read posts to export: %w", err)
 	}
-	defer rows.Close()
+	batches, free, readErr := make(chan []rawPost, 2), make(chan []rawPost, 3), make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- readPosts(ctx, rows, withRaw, batches, free)
+	}()
 	var (
-		r                              PostRow
-		packed                         string
-		tags, mentions, links, sources string
-		flags                          int64
-		short                          [postPackLen]string
+		r     PostRow
+		short [postPackLen]string
 	)
-	dest := []any{&r.ID, &packed, &r.SpoilerText, &r.Text, &tags, &mentions, &links, &sources,
-		&r.Replies, &r.Reblogs, &r.Favourites, &r.MediaCount, &flags, &r.DomainScore, &r.CommunityScore, &r.PracticeScore}
+	for batch := range batches {
+		for i := range batch {
+			err = batch[i].decode(&r, short[:])
+			if err == nil {
+				err = fn(&r)
+			}
+			if err != nil {
+				// Stop the reader and wait for it: the rows must be closed
+				// before the store may be.
+				cancel()
+				for range batches {
+				}
+				<-readErr
+				return err
+			}
+		}
+		select {
+		case free <- batch[:0]:
+		default:
+		}
+	}
+	return <-readErr
+}
+
+// rawPost is one row of the posts export as read, before decoding.
+type rawPost struct {
+	id                                         int64
+	packed, spoiler, text                      string
+	tags, mentions, links, sources, raw        string
+	replies, reblogs, favourites, media, flags int64
+	domainScore, communityScore, practiceScore float64
+}
+
+// readPosts scans rows into batches until the rows end or ctx is done,
+// then closes them.
+func readPosts(ctx context.Context, rows *sql.Rows, withRaw bool, batches chan<- []rawPost, free <-chan []rawPost) error {
+	defer rows.Close()
+	const batchSize = 512
+	var p rawPost
+	dest := []any{&p.id, &p.packed, &p.spoiler, &p.text, &p.tags, &p.mentions, &p.links, &p.sources,
+		&p.replies, &p.reblogs, &p.favourites, &p.media, &p.flags, &p.domainScore, &p.communityScore, &p.practiceScore}
 	if withRaw {
-		dest = append(dest, &r.Raw)
+		dest = append(dest, &p.raw)
+	}
+	batch := make([]rawPost, 0, batchSize)
+	send := func() bool {
+		select {
+		case batches <- batch:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case batch = <-free:
+		default:
+			batch = make([]rawPost, 0, batchSize)
+		}
+		return true
 	}
 	for rows.Next() {
-		r = PostRow{}
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read posts to export: %w", err)
 		}
-		if err := unpackStrings(packed, short[:]); err != nil {
-			return fmt.Errorf("read post %d to export: %w", r.ID, err)
-		}
-		localID, root := short[2], short[11]
-		r.URI, r.URL, r.Author, r.Language, r.Visibility = short[0], short[1], short[3], short[7], short[8]
-		r.InReplyToURI, r.InReplyToAuthor = short[9], short[10]
-		r.ClassifierVersion, r.Rules, r.CommunityID, r.Verdict = short[12], short[13], short[14], short[15]
-		for i, t := range []*time.Time{&r.CreatedAt, &r.EditedAt, &r.DeletedAt} {
-			if err := scanTime(t).Scan(short[4+i]); err != nil {
-				return fmt.Errorf("read post %s to export: %w", r.URI, err)
-			}
-		}
-		r.AuthorOptedOut, r.Sensitive = flags&1 != 0, flags&2 != 0
-		r.Classified, r.Domain, r.Community, r.Practice = flags&4 != 0, flags&8 != 0, flags&16 != 0, flags&32 != 0
-		r.Instance, r.LocalID, _ = strings.Cut(localID, "\n")
-		r.ThreadRootURI, r.ThreadRootAuthor, _ = strings.Cut(root, "\n")
-		for _, l := range []struct {
-			dst *[]string
-			src string
-		}{{&r.Tags, tags}, {&r.Mentions, mentions}, {&r.Links, links}, {&r.Sources, sources}} {
-			if *l.dst, err = jsonStrings(l.src); err != nil {
-				return fmt.Errorf("read the lists of post %s: %w", r.URI, err)
-			}
-		}
-		formatSources(r.Sources)
-		if !r.DeletedAt.IsZero() {
-			// A tombstone never carries content, whatever a row still holds.
-			r.Text, r.SpoilerText, r.Mentions, r.Links, r.Raw = "", "", nil, nil, ""
-		}
-		if err := fn(&r); err != nil {
-			return err
+		if batch = append(batch, p); len(batch) == batchSize && !send() {
+			return ctx.Err()
 		}
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read posts to export: %w", err)
+	}
+	if len(batch) > 0 && !send() {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// decode fills r from p; short is room for the packed strings.
+func (p *rawPost) decode(r *PostRow, short []string) error {
+	*r = PostRow{ID: p.id, SpoilerText: p.spoiler, Text: p.text, Raw: p.raw,
+		Replies: p.replies, Reblogs: p.reblogs, Favourites: p.favourites, MediaCount: p.media,
+		DomainScore: p.domainScore, CommunityScore: p.communityScore, PracticeScore: p.practiceScore}
+	if err := unpackStrings(p.packed, short); err != nil {
+		return fmt.Errorf("read post %d to export: %w", r.ID, err)
+	}
+	localID, root := short[2], short[11]
+	r.URI, r.URL, r.Author, r.Language, r.Visibility = short[0], short[1], short[3], short[7], short[8]
+	r.InReplyToURI, r.InReplyToAuthor = short[9], short[10]
+	r.ClassifierVersion, r.Rules, r.CommunityID, r.Verdict = short[12], short[13], short[14], short[15]
+	for i, t := range []*time.Time{&r.CreatedAt, &r.EditedAt, &r.DeletedAt} {
+		if err := scanTime(t).Scan(short[4+i]); err != nil {
+			return fmt.Errorf("read post %s to export: %w", r.URI, err)
+		}
+	}
+	flags := p.flags
+	r.AuthorOptedOut, r.Sensitive = flags&1 != 0, flags&2 != 0
+	r.Classified, r.Domain, r.Community, r.Practice = flags&4 != 0, flags&8 != 0, flags&16 != 0, flags&32 != 0
+	r.Instance, r.LocalID, _ = strings.Cut(localID, "\n")
+	r.ThreadRootURI, r.ThreadRootAuthor, _ = strings.Cut(root, "\n")
+	var err error
+	for _, l := range []struct {
+		dst *[]string
+		src string
+	}{{&r.Tags, p.tags}, {&r.Mentions, p.mentions}, {&r.Links, p.links}, {&r.Sources, p.sources}} {
+		if *l.dst, err = jsonStrings(l.src); err != nil {
+			return fmt.Errorf("read the lists of post %s: %w", r.URI, err)
+		}
+	}
+	formatSources(r.Sources)
+	if !r.DeletedAt.IsZero() {
+		// A tombstone never carries content, whatever a row still holds.
+		r.Text, r.SpoilerText, r.Mentions, r.Links, r.Raw = "", "", nil, nil, ""
+	}
+	return nil
 }
 
 // AccountRow is one account as the accounts export writes it.
@@ -626,10 +700,16 @@ func unpackStrings(s string, dst []string) error {
 // unescapeJSON decodes the escapes of a JSON string's body and keeps every
 // other byte as it is.
 func unescapeJSON(s string) (string, error) {
-	b := make([]byte, 0, len(s))
+	var b strings.Builder
+	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
 		if s[i] != '\\' {
-			b = append(b, s[i])
+			j := strings.IndexByte(s[i:], '\\')
+			if j < 0 {
+				j = len(s) - i
+			}
+			b.WriteString(s[i : i+j])
+			i += j - 1
 			continue
 		}
 		if i++; i == len(s) {
@@ -637,17 +717,17 @@ func unescapeJSON(s string) (string, error) {
 		}
 		switch c := s[i]; c {
 		case '"', '\\', '/':
-			b = append(b, c)
+			b.WriteByte(c)
 		case 'b':
-			b = append(b, '\b')
+			b.WriteByte('\b')
 		case 'f':
-			b = append(b, '\f')
+			b.WriteByte('\f')
 		case 'n':
-			b = append(b, '\n')
+			b.WriteByte('\n')
 		case 'r':
-			b = append(b, '\r')
+			b.WriteByte('\r')
 		case 't':
-			b = append(b, '\t')
+			b.WriteByte('\t')
 		case 'u':
 			r, ok := hex4(s[i+1:])
 			if !ok {
@@ -662,12 +742,12 @@ func unescapeJSON(s string) (string, error) {
 					}
 				}
 			}
-			b = utf8.AppendRune(b, r)
+			b.WriteRune(r)
 		default:
 			return "", fmt.Errorf("bad escape \\%c in a JSON string", c)
 		}
 	}
-	return string(b), nil
+	return b.String(), nil
 }
 
 func hex4(s string) (rune, bool) {

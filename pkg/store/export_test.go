@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"github.com/oeru/copharvest/internal/pgtest"
 	"slices"
 	"testing"
@@ -220,5 +221,23 @@ func TestUnpackStringsRoundTrip(t *testing.T) {
 				t.Error("unpackStrings took a longer array than asked for")
 			}
 		})
+	}
+}
+
+// An error from the callback ends the export with it, the reading stopped.
+func TestExportPostsStopsOnCallbackError(t *testing.T) {
+	st, _ := exportFixture(t, pgtest.Backends[0])
+	stop := errors.New("stop")
+	n := 0
+	err := st.ExportPosts(context.Background(), ExportFilter{}, false, func(*PostRow) error {
+		n++
+		return stop
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("ExportPosts = %v after %d rows, want the callback's error after 1", err, n)
+	}
+	// The reader closed its rows: the store still serves queries and closes.
+	if err := st.ExportPosts(context.Background(), ExportFilter{}, false, func(*PostRow) error { return nil }); err != nil {
+		t.Fatal(err)
 	}
 }
