@@ -1,12 +1,17 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // This file holds the streaming read queries of the weekly report and the
@@ -78,78 +83,178 @@ func (s *Store) ExportPosts(ctx context.Context, f ExportFilter, withRaw bool, f
 	if f.ExcludeOptedOut {
 		where += " AND NOT " + optedOut("a")
 	}
-	raw := "''"
+	raw := ""
 	if withRaw {
-		raw = "COALESCE(p.raw, '')"
+		raw = ", COALESCE(p.raw, '')"
 	}
-	// The thread root climbs in_reply_to_post by primary key, a few steps
-	// per reply, so no table of all roots is ever built.
-	q := `SELECT p.id, p.uri, COALESCE(p.url, ''),
+	// The driver's cost is per column read, so the short text columns
+	// travel packed in one JSON array (see postPack), and the flags in one
+	// integer. Sources come unsorted, as "instance\ntag": sorting a handful
+	// of them in Go is cheaper than a sorter per post in SQL. The thread
+	// root of a direct reply to a top-level post is its parent, already
+	// joined; deeper replies climb in_reply_to_post by primary key, a few
+	// steps each, so no table of all roots is ever built.
+	pack, packEnd := s.packStrings()
+	q := `SELECT p.id, ` + pack + `p.uri, COALESCE(p.url, ''),
 			COALESCE((SELECT instance || char(10) || local_id FROM post_ids WHERE post_id = p.id ORDER BY rowid LIMIT 1), ''),
-			a.acct, ` + optedOut("a") + `, p.created_at, COALESCE(p.edited_at, ''), COALESCE(p.deleted_at, ''),
-			COALESCE(p.language, ''), COALESCE(p.visibility, ''), p.sensitive, COALESCE(p.spoiler_text, ''), COALESCE(p.text, ''),
-			(SELECT json_group_array(tag) FROM (SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag)),
-			(SELECT json_group_array(acct) FROM (SELECT acct FROM post_mentions WHERE post_id = p.id ORDER BY acct)),
-			(SELECT json_group_array(url) FROM (SELECT url FROM post_links WHERE post_id = p.id ORDER BY url)),
-			(SELECT json_group_array(CASE WHEN tag = '' THEN 'conversation@' || instance ELSE 'tag:' || tag || '@' || instance END)
-				FROM (SELECT instance, tag FROM post_sources WHERE post_id = p.id ORDER BY tag = '', instance, tag)),
-			p.replies_count, p.reblogs_count, p.favourites_count, p.media_count,
+			a.acct, p.created_at, COALESCE(p.edited_at, ''), COALESCE(p.deleted_at, ''),
+			COALESCE(p.language, ''), COALESCE(p.visibility, ''),
 			COALESCE(q.uri, ''), COALESCE(qa.acct, p.in_reply_to_acct, ''),
-			CASE WHEN p.in_reply_to_post IS NULL THEN p.uri || char(10) || a.acct ELSE (
+			CASE WHEN p.in_reply_to_post IS NULL THEN p.uri || char(10) || a.acct
+			WHEN q.id IS NOT NULL AND q.in_reply_to_post IS NULL THEN q.uri || char(10) || qa.acct ELSE (
 				WITH RECURSIVE up(id, parent, depth) AS (
 					SELECT q.id, q.in_reply_to_post, 1
 					UNION ALL
 					SELECT x.id, x.in_reply_to_post, up.depth + 1 FROM posts x JOIN up ON x.id = up.parent WHERE up.depth < 1000)
 				SELECT r.uri || char(10) || ra.acct FROM up JOIN posts r ON r.id = up.id JOIN accounts ra ON ra.id = r.account_id
 				WHERE up.parent IS NULL) END,
-			c.post_id IS NOT NULL, COALESCE(c.version, ''), COALESCE(c.domain_score, 0), COALESCE(c.community_score, 0),
-			COALESCE(c.practice_score, 0), COALESCE(c.domain, 0), COALESCE(c.community, 0), COALESCE(c.practice, 0),
-			COALESCE(c.rules, ''), COALESCE(ac.community, ''), COALESCE(ac.verdict, ''), ` + raw + `
+			COALESCE(c.version, ''), COALESCE(c.rules, ''), COALESCE(ac.community, ''), COALESCE(ac.verdict, '')` + packEnd + `,
+			COALESCE(p.spoiler_text, ''), COALESCE(p.text, ''),
+			(SELECT json_group_array(tag) FROM (SELECT tag FROM post_tags WHERE post_id = p.id ORDER BY tag)),
+			(SELECT json_group_array(acct) FROM (SELECT acct FROM post_mentions WHERE post_id = p.id ORDER BY acct)),
+			(SELECT json_group_array(url) FROM (SELECT url FROM post_links WHERE post_id = p.id ORDER BY url)),
+			(SELECT json_group_array(instance || char(10) || tag) FROM post_sources WHERE post_id = p.id),
+			p.replies_count, p.reblogs_count, p.favourites_count, p.media_count,
+			CASE WHEN ` + optedOut("a") + ` THEN 1 ELSE 0 END + CASE WHEN p.sensitive <> 0 THEN 2 ELSE 0 END
+				+ CASE WHEN c.post_id IS NOT NULL THEN 4 ELSE 0 END + CASE WHEN c.domain <> 0 THEN 8 ELSE 0 END
+				+ CASE WHEN c.community <> 0 THEN 16 ELSE 0 END + CASE WHEN c.practice <> 0 THEN 32 ELSE 0 END,
+			COALESCE(c.domain_score, 0), COALESCE(c.community_score, 0), COALESCE(c.practice_score, 0)` + raw + `
 		FROM posts p JOIN accounts a ON a.id = p.account_id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
 		LEFT JOIN accounts qa ON qa.id = q.account_id
 		LEFT JOIN classifications c ON c.post_id = p.id
 		LEFT JOIN account_communities ac ON ac.account_id = p.account_id
 		WHERE 1 = 1` + where + ` ORDER BY p.created_at, p.id`
+	// The rows are read on one goroutine and decoded on the caller's: on
+	// two cores the driver's work, the bulk of it, overlaps the decoding
+	// (and, through fn, the formatting; see export.writeTable).
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read posts to export: %w", err)
 	}
-	defer rows.Close()
+	batches, free, readErr := make(chan []rawPost, 2), make(chan []rawPost, 3), make(chan error, 1)
+	go func() {
+		defer close(batches)
+		readErr <- readPosts(ctx, rows, withRaw, batches, free)
+	}()
 	var (
-		r                              PostRow
-		localID                        string
-		tags, mentions, links, sources string
-		root                           sql.NullString
+		r     PostRow
+		short [postPackLen]string
 	)
-	for rows.Next() {
-		r = PostRow{}
-		if err := rows.Scan(&r.ID, &r.URI, &r.URL, &localID, &r.Author, &r.AuthorOptedOut, scanTime(&r.CreatedAt), scanTime(&r.EditedAt), scanTime(&r.DeletedAt),
-			&r.Language, &r.Visibility, &r.Sensitive, &r.SpoilerText, &r.Text, &tags, &mentions, &links, &sources,
-			&r.Replies, &r.Reblogs, &r.Favourites, &r.MediaCount, &r.InReplyToURI, &r.InReplyToAuthor, &root,
-			&r.Classified, &r.ClassifierVersion, &r.DomainScore, &r.CommunityScore, &r.PracticeScore,
-			&r.Domain, &r.Community, &r.Practice, &r.Rules, &r.CommunityID, &r.Verdict, &r.Raw); err != nil {
-			return fmt.Errorf("read posts to export: %w", err)
-		}
-		r.Instance, r.LocalID, _ = strings.Cut(localID, "\n")
-		r.ThreadRootURI, r.ThreadRootAuthor, _ = strings.Cut(root.String, "\n")
-		for _, l := range []struct {
-			dst *[]string
-			src string
-		}{{&r.Tags, tags}, {&r.Mentions, mentions}, {&r.Links, links}, {&r.Sources, sources}} {
-			if *l.dst, err = jsonStrings(l.src); err != nil {
-				return fmt.Errorf("read the lists of post %s: %w", r.URI, err)
+	for batch := range batches {
+		for i := range batch {
+			err = batch[i].decode(&r, short[:])
+			if err == nil {
+				err = fn(&r)
+			}
+			if err != nil {
+				// Stop the reader and wait for it: the rows must be closed
+				// before the store may be.
+				cancel()
+				for range batches {
+				}
+				<-readErr
+				return err
 			}
 		}
-		if !r.DeletedAt.IsZero() {
-			// A tombstone never carries content, whatever a row still holds.
-			r.Text, r.SpoilerText, r.Mentions, r.Links, r.Raw = "", "", nil, nil, ""
-		}
-		if err := fn(&r); err != nil {
-			return err
+		select {
+		case free <- batch[:0]:
+		default:
 		}
 	}
-	return rows.Err()
+	return <-readErr
+}
+
+// rawPost is one row of the posts export as read, before decoding.
+type rawPost struct {
+	id                                         int64
+	packed, spoiler, text                      string
+	tags, mentions, links, sources, raw        string
+	replies, reblogs, favourites, media, flags int64
+	domainScore, communityScore, practiceScore float64
+}
+
+// readPosts scans rows into batches until the rows end or ctx is done,
+// then closes them.
+func readPosts(ctx context.Context, rows *sql.Rows, withRaw bool, batches chan<- []rawPost, free <-chan []rawPost) error {
+	defer rows.Close()
+	const batchSize = 512
+	var p rawPost
+	dest := []any{&p.id, &p.packed, &p.spoiler, &p.text, &p.tags, &p.mentions, &p.links, &p.sources,
+		&p.replies, &p.reblogs, &p.favourites, &p.media, &p.flags, &p.domainScore, &p.communityScore, &p.practiceScore}
+	if withRaw {
+		dest = append(dest, &p.raw)
+	}
+	batch := make([]rawPost, 0, batchSize)
+	send := func() bool {
+		select {
+		case batches <- batch:
+		case <-ctx.Done():
+			return false
+		}
+		select {
+		case batch = <-free:
+		default:
+			batch = make([]rawPost, 0, batchSize)
+		}
+		return true
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("read posts to export: %w", err)
+		}
+		if batch = append(batch, p); len(batch) == batchSize && !send() {
+			return ctx.Err()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read posts to export: %w", err)
+	}
+	if len(batch) > 0 && !send() {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// decode fills r from p; short is room for the packed strings.
+func (p *rawPost) decode(r *PostRow, short []string) error {
+	*r = PostRow{ID: p.id, SpoilerText: p.spoiler, Text: p.text, Raw: p.raw,
+		Replies: p.replies, Reblogs: p.reblogs, Favourites: p.favourites, MediaCount: p.media,
+		DomainScore: p.domainScore, CommunityScore: p.communityScore, PracticeScore: p.practiceScore}
+	if err := unpackStrings(p.packed, short); err != nil {
+		return fmt.Errorf("read post %d to export: %w", r.ID, err)
+	}
+	localID, root := short[2], short[11]
+	r.URI, r.URL, r.Author, r.Language, r.Visibility = short[0], short[1], short[3], short[7], short[8]
+	r.InReplyToURI, r.InReplyToAuthor = short[9], short[10]
+	r.ClassifierVersion, r.Rules, r.CommunityID, r.Verdict = short[12], short[13], short[14], short[15]
+	for i, t := range []*time.Time{&r.CreatedAt, &r.EditedAt, &r.DeletedAt} {
+		if err := scanTime(t).Scan(short[4+i]); err != nil {
+			return fmt.Errorf("read post %s to export: %w", r.URI, err)
+		}
+	}
+	flags := p.flags
+	r.AuthorOptedOut, r.Sensitive = flags&1 != 0, flags&2 != 0
+	r.Classified, r.Domain, r.Community, r.Practice = flags&4 != 0, flags&8 != 0, flags&16 != 0, flags&32 != 0
+	r.Instance, r.LocalID, _ = strings.Cut(localID, "\n")
+	r.ThreadRootURI, r.ThreadRootAuthor, _ = strings.Cut(root, "\n")
+	var err error
+	for _, l := range []struct {
+		dst *[]string
+		src string
+	}{{&r.Tags, p.tags}, {&r.Mentions, p.mentions}, {&r.Links, p.links}, {&r.Sources, p.sources}} {
+		if *l.dst, err = jsonStrings(l.src); err != nil {
+			return fmt.Errorf("read the lists of post %s: %w", r.URI, err)
+		}
+	}
+	formatSources(r.Sources)
+	if !r.DeletedAt.IsZero() {
+		// A tombstone never carries content, whatever a row still holds.
+		r.Text, r.SpoilerText, r.Mentions, r.Links, r.Raw = "", "", nil, nil, ""
+	}
+	return nil
 }
 
 // AccountRow is one account as the accounts export writes it.
@@ -515,6 +620,166 @@ func (s *Store) DisplayNames(ctx context.Context, fn func(acct, name string) err
 		}
 	}
 	return rows.Err()
+}
+
+// postPackLen is the number of strings in the packed column of
+// ExportPosts, in the order of its SELECT.
+const postPackLen = 16
+
+// packStrings opens and closes the SQL expression that packs strings into
+// one JSON array text for unpackStrings.
+func (s *Store) packStrings() (string, string) {
+	if s.pg {
+		return "json_build_array(", ")::text"
+	}
+	return "json_array(", ")"
+}
+
+// unpackStrings decodes a JSON array of exactly len(dst) strings (or
+// nulls, read as "") as SQLite's json_array or PostgreSQL's
+// json_build_array write it. A string without escapes is a substring of s;
+// an escaped one is decoded byte for byte, so text that is not valid UTF-8
+// comes back unchanged, as from a plain column.
+func unpackStrings(s string, dst []string) error {
+	i := 0
+	skip := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			i++
+		}
+	}
+	skip()
+	if i == len(s) || s[i] != '[' {
+		return fmt.Errorf("packed columns %.40q: not a JSON array", s)
+	}
+	i++
+	for k := range dst {
+		skip()
+		if k > 0 {
+			if i == len(s) || s[i] != ',' {
+				return fmt.Errorf("packed columns %.40q: want %d values", s, len(dst))
+			}
+			i++
+			skip()
+		}
+		if strings.HasPrefix(s[i:], "null") {
+			dst[k], i = "", i+4
+			continue
+		}
+		if i == len(s) || s[i] != '"' {
+			return fmt.Errorf("packed columns %.40q: value %d is not a string", s, k)
+		}
+		i++
+		start, escaped := i, false
+		for i < len(s) && s[i] != '"' {
+			if s[i] == '\\' {
+				escaped = true
+				i++
+			}
+			i++
+		}
+		if i >= len(s) {
+			return fmt.Errorf("packed columns %.40q: unterminated string", s)
+		}
+		dst[k] = s[start:i]
+		if escaped {
+			v, err := unescapeJSON(dst[k])
+			if err != nil {
+				return fmt.Errorf("packed columns %.40q: %w", s, err)
+			}
+			dst[k] = v
+		}
+		i++
+	}
+	skip()
+	if i != len(s)-1 || s[i] != ']' {
+		return fmt.Errorf("packed columns %.40q: want %d values", s, len(dst))
+	}
+	return nil
+}
+
+// unescapeJSON decodes the escapes of a JSON string's body and keeps every
+// other byte as it is.
+func unescapeJSON(s string) (string, error) {
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' {
+			j := strings.IndexByte(s[i:], '\\')
+			if j < 0 {
+				j = len(s) - i
+			}
+			b.WriteString(s[i : i+j])
+			i += j - 1
+			continue
+		}
+		if i++; i == len(s) {
+			return "", fmt.Errorf("a JSON string ends in a backslash")
+		}
+		switch c := s[i]; c {
+		case '"', '\\', '/':
+			b.WriteByte(c)
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			r, ok := hex4(s[i+1:])
+			if !ok {
+				return "", fmt.Errorf("bad \\u escape in a JSON string")
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if r2, ok := hex4(strings.TrimPrefix(s[i+1:], "\\u")); ok && strings.HasPrefix(s[i+1:], "\\u") {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						r = d
+						i += 6
+					}
+				}
+			}
+			b.WriteRune(r)
+		default:
+			return "", fmt.Errorf("bad escape \\%c in a JSON string", c)
+		}
+	}
+	return b.String(), nil
+}
+
+func hex4(s string) (rune, bool) {
+	if len(s) < 4 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(s[:4], 16, 16)
+	return rune(n), err == nil
+}
+
+// formatSources turns a post's "instance\ntag" sources into
+// "tag:TAG@HOST" (tag timelines first) and "conversation@HOST", in the
+// order tag timelines first, then by instance and tag.
+func formatSources(list []string) {
+	slices.SortFunc(list, func(a, b string) int {
+		ai, at, _ := strings.Cut(a, "\n")
+		bi, bt, _ := strings.Cut(b, "\n")
+		if (at == "") != (bt == "") {
+			if at == "" {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Or(strings.Compare(ai, bi), strings.Compare(at, bt))
+	})
+	for i, s := range list {
+		if instance, tag, _ := strings.Cut(s, "\n"); tag == "" {
+			list[i] = "conversation@" + instance
+		} else {
+			list[i] = "tag:" + tag + "@" + instance
+		}
+	}
 }
 
 // jsonStrings decodes a json_group_array of text. Lists travel as JSON, not

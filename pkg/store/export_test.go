@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"github.com/oeru/copharvest/internal/pgtest"
 	"slices"
 	"testing"
@@ -171,5 +172,72 @@ func TestEarlierAuthorsAndAccountsWindow(t *testing.T) {
 				t.Errorf("accounts in window: %q", accts)
 			}
 		})
+	}
+}
+
+func TestFormatSourcesOrder(t *testing.T) {
+	// As SQL ordered them before: tag timelines first, then by instance, then tag.
+	got := []string{"b.example\n", "b.example\nzz", "a.example\n", "b.example\naa", "a.example\nzz"}
+	formatSources(got)
+	want := []string{"tag:zz@a.example", "tag:aa@b.example", "tag:zz@b.example", "conversation@a.example", "conversation@b.example"}
+	if !slices.Equal(got, want) {
+		t.Errorf("formatSources = %q, want %q", got, want)
+	}
+}
+
+// The packed columns of ExportPosts come back exactly as stored, whatever
+// a hostile server put in them, on both backends.
+func TestUnpackStringsRoundTrip(t *testing.T) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			values := []string{"", "plain", `quote " and \ backslash`, "tab\tnew\nline\r\x01\x1f\x7f", "ünïcödé \u2028 😀", "a/b", "[\"x\",null]"}
+			if b.Name == "sqlite" {
+				// SQLite keeps text that is not valid UTF-8 as it is; so must the unpacking.
+				values = append(values, "\xff\n\xfe")
+			}
+			st := open(t, b.New(t))
+			pack, end := st.packStrings()
+			args := make([]any, len(values))
+			q := "SELECT " + pack
+			for i, v := range values {
+				if i > 0 {
+					q += ", "
+				}
+				q += "CAST(? AS TEXT)"
+				args[i] = v
+			}
+			var packed string
+			if err := st.r.QueryRowContext(context.Background(), q+", NULL"+end, args...).Scan(&packed); err != nil {
+				t.Fatal(err)
+			}
+			got := make([]string, len(values)+1)
+			if err := unpackStrings(packed, got); err != nil {
+				t.Fatal(err)
+			}
+			if want := append(slices.Clone(values), ""); !slices.Equal(got, want) {
+				t.Errorf("unpackStrings(%q) = %q, want %q", packed, got, want)
+			}
+			if err := unpackStrings(packed, make([]string, len(values))); err == nil {
+				t.Error("unpackStrings took a longer array than asked for")
+			}
+		})
+	}
+}
+
+// An error from the callback ends the export with it, the reading stopped.
+func TestExportPostsStopsOnCallbackError(t *testing.T) {
+	st, _ := exportFixture(t, pgtest.Backends[0])
+	stop := errors.New("stop")
+	n := 0
+	err := st.ExportPosts(context.Background(), ExportFilter{}, false, func(*PostRow) error {
+		n++
+		return stop
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("ExportPosts = %v after %d rows, want the callback's error after 1", err, n)
+	}
+	// The reader closed its rows: the store still serves queries and closes.
+	if err := st.ExportPosts(context.Background(), ExportFilter{}, false, func(*PostRow) error { return nil }); err != nil {
+		t.Fatal(err)
 	}
 }
