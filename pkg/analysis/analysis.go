@@ -123,11 +123,20 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 	if err != nil {
 		return Result{By: opts.By, Period: opts.Period}, err
 	}
-	res, assign := analyze(d, opts, nil)
 	// A reader who may not write (a read-only database role) still gets
 	// the analysis; only the saved assignments for exports are skipped.
+	// They are saved while the trajectories and stability are worked out.
+	var saved chan error
+	var save func([]store.CommunityAssignment)
 	if opts.Save && opts.By == ByGraph && st.Writable() {
-		if err := st.SaveCommunities(ctx, assign); err != nil {
+		saved = make(chan error, 1)
+		save = func(assign []store.CommunityAssignment) {
+			go func() { saved <- st.SaveCommunities(ctx, assign) }()
+		}
+	}
+	res, _ := analyzeThen(d, opts, nil, save)
+	if saved != nil {
+		if err := <-saved; err != nil {
 			return res, err
 		}
 	}
@@ -237,6 +246,13 @@ func stabilityRuns(opts Options) int {
 // analyze groups, measures and decides; it also returns the assignments.
 // det, when given, is the graph detection already run on d's interactions.
 func analyze(d *community.Columns, opts Options, det *community.Detection) (Result, []store.CommunityAssignment) {
+	return analyzeThen(d, opts, det, nil)
+}
+
+// analyzeThen is analyze, calling assigned (when given) with the
+// assignments as soon as the verdicts are known, before the trajectories
+// and stability.
+func analyzeThen(d *community.Columns, opts Options, det *community.Detection, assigned func([]store.CommunityAssignment)) (Result, []store.CommunityAssignment) {
 	res := Result{By: opts.By, Period: opts.Period, Posts: d.Posts(), Classified: d.Classified(), Authors: d.Authors(), Communities: []Community{}}
 	var groups []community.Group
 	var others func() [][]community.Group // the other detection seeds' groups, for stability
@@ -255,6 +271,16 @@ func analyze(d *community.Columns, opts Options, det *community.Detection) (Resu
 	}
 	window := Window(opts.Period)
 	metrics := d.MeasureAll(groups, window, opts.Thresholds)
+	var assign []store.CommunityAssignment
+	for i, g := range groups {
+		v, _ := community.Decide(metrics[i], opts.Thresholds)
+		for _, m := range g.Members {
+			assign = append(assign, store.CommunityAssignment{Acct: m, Community: g.ID, Verdict: string(v)})
+		}
+	}
+	if assigned != nil {
+		assigned(assign)
+	}
 	trajectories := make([][]community.Step, len(groups))
 	if !opts.VerdictsOnly {
 		trajectories = d.Trajectories(groups, window, opts.Thresholds)
@@ -262,7 +288,6 @@ func analyze(d *community.Columns, opts Options, det *community.Detection) (Resu
 			stability = community.Stability(groups, others())
 		}
 	}
-	var assign []store.CommunityAssignment
 	var sizes []string
 	sum := 0
 	for i, g := range groups {
@@ -283,9 +308,6 @@ func analyze(d *community.Columns, opts Options, det *community.Detection) (Resu
 		res.Communities = append(res.Communities, c)
 		sizes = append(sizes, strconv.Itoa(metrics[i].Authors))
 		sum += metrics[i].Authors
-		for _, m := range g.Members {
-			assign = append(assign, store.CommunityAssignment{Acct: m, Community: g.ID, Verdict: string(v)})
-		}
 	}
 	if opts.By == ByGraph || opts.By == ByInstance {
 		total := strings.Join(sizes, " + ")
