@@ -157,7 +157,8 @@ func (c *Columns) stepMetrics(p *groupPart, window Window, ends []int64, t Thres
 	var parentOf map[int64]int32 // post key -> row index in p.rows
 
 	var m Metrics
-	var domain, community, practice, tiedAuthors, shared, mutual int
+	var triad triadCount
+	var tiedAuthors, shared, mutual int
 	out := make([]Metrics, len(ends))
 	for w := range ends {
 		for _, i := range rowsBy[w] {
@@ -192,16 +193,7 @@ func (c *Columns) stepMetrics(p *groupPart, window Window, ends []int64, t Thres
 			if perWeek[week]++; perWeek[week] == activeAt {
 				m.ActiveWeeks++
 			}
-			f := c.flags[r]
-			if f&postDomain != 0 {
-				domain++
-			}
-			if f&postCommunity != 0 {
-				community++
-			}
-			if f&postPractice != 0 {
-				practice++
-			}
+			triad.add(c.flags[r])
 			for _, res := range c.res[c.resOff[r]:c.resOff[r+1]] {
 				use, ok := resources[res]
 				switch {
@@ -261,9 +253,7 @@ func (c *Columns) stepMetrics(p *groupPart, window Window, ends []int64, t Thres
 			pairs[key] = first
 		}
 		m.ReplyShare = share(m.Replies, m.Posts)
-		m.DomainShare = share(domain, m.Posts)
-		m.CommunityShare = share(community, m.Posts)
-		m.PracticeShare = share(practice, m.Posts)
+		triad.shares(&m)
 		m.Reciprocity = share(mutual, len(arcs))
 		m.IsolatesShare = share(m.Authors-tiedAuthors, m.Authors)
 		m.SharedRepertoire = shared

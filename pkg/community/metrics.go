@@ -328,7 +328,7 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds, 
 	}
 	resources := sc.resources
 	clear(resources)
-	var domain, community, practice int
+	var triad triadCount
 	last := int64(zeroTime)
 	for i, r := range rows {
 		at := c.at[r]
@@ -364,15 +364,7 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds, 
 			last = at
 		}
 		f := c.flags[r]
-		if f&postDomain != 0 {
-			domain++
-		}
-		if f&postCommunity != 0 {
-			community++
-		}
-		if f&postPractice != 0 {
-			practice++
-		}
+		triad.add(f)
 		if f&postQuestion != 0 {
 			m.Questions++
 			if f&postAnswered == 0 {
@@ -413,9 +405,7 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds, 
 	}
 	m.SilentWeeks = silentWeeks(m.LastPost, window, m.Posts)
 	m.ReplyShare = share(m.Replies, m.Posts)
-	m.DomainShare = share(domain, m.Posts)
-	m.CommunityShare = share(community, m.Posts)
-	m.PracticeShare = share(practice, m.Posts)
+	triad.shares(&m)
 
 	type shared struct {
 		name string
@@ -571,6 +561,28 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds, 
 		}
 	}
 	return m
+}
+
+// triadCount counts a group's posts on each side of the triad.
+type triadCount struct{ domain, community, practice int }
+
+func (t *triadCount) add(flags uint8) {
+	if flags&postDomain != 0 {
+		t.domain++
+	}
+	if flags&postCommunity != 0 {
+		t.community++
+	}
+	if flags&postPractice != 0 {
+		t.practice++
+	}
+}
+
+// shares sets m's triad shares from the counts and m.Posts.
+func (t *triadCount) shares(m *Metrics) {
+	m.DomainShare = share(t.domain, m.Posts)
+	m.CommunityShare = share(t.community, m.Posts)
+	m.PracticeShare = share(t.practice, m.Posts)
 }
 
 // csrOffsAdj returns the CSR structure of the simple graph with n nodes and
