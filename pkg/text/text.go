@@ -375,7 +375,9 @@ func mentionAcct(href, visible string) string {
 	if !isAcct(user) {
 		return ""
 	}
-	if !strings.Contains(user, "@") && host != "" {
+	// A host that is no domain ("//</@x" parses with host "<") is left out
+	// rather than carried into the text.
+	if !strings.Contains(user, "@") && host != "" && isAcct(user+"@"+host) {
 		user += "@" + host
 	}
 	return validUTF8(user)
