@@ -3,6 +3,7 @@ package community
 import (
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -94,6 +95,13 @@ func TestStepMetricsEqualMeasure(t *testing.T) {
 					g.SharedRepertoire != want.SharedRepertoire || g.ActiveWeeks != want.ActiveWeeks ||
 					g.RecurringPairs != want.RecurringPairs {
 					t.Fatalf("seed %d group %s week %d:\n got %+v\nwant %+v", seed, groups[gi].ID, w, g, want)
+				}
+				// Every criterion the verdict reads, including any added
+				// later: a new one that stepMetrics does not keep fails here.
+				gv, gr := Decide(g, th)
+				wv, wr := Decide(want, th)
+				if gv != wv || !reflect.DeepEqual(gr, wr) {
+					t.Fatalf("seed %d group %s week %d: verdict %s %+v, measured %s %+v", seed, groups[gi].ID, w, gv, gr, wv, wr)
 				}
 				steps++
 				if w > 0 && want.Replies < got[w-1].Replies {
