@@ -119,7 +119,7 @@ func DefaultEnd(ctx context.Context, st *store.Store) (end time.Time, reason str
 
 // Run loads the period's data from st and analyses it.
 func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
-	d, err := load(ctx, st, Window(opts.Period))
+	d, _, err := load(ctx, st, Window(opts.Period), nil)
 	if err != nil {
 		return Result{By: opts.By, Period: opts.Period}, err
 	}
@@ -148,8 +148,18 @@ func Run(ctx context.Context, st *store.Store, opts Options) (Result, error) {
 // mostly overlap, and loading is most of the cost. It never saves
 // assignments.
 func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result, error) {
+	out, _, err := RunPeriodsTapped(ctx, st, nil, runs...)
+	return out, err
+}
+
+// RunPeriodsTapped is RunPeriods showing tap (when given) its range of
+// facts in the same read, and calling tap.Read once they are read, while
+// the analyses run. tapped is false when the stored facts could not be
+// read (a read-only store whose facts are out of date): the analyses then
+// read the posts themselves, and tap was shown nothing.
+func RunPeriodsTapped(ctx context.Context, st *store.Store, tap *FactTap, runs ...Options) (out []Result, tapped bool, err error) {
 	if len(runs) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	union := Window(runs[0].Period)
 	for _, o := range runs[1:] {
@@ -161,35 +171,41 @@ func RunPeriods(ctx context.Context, st *store.Store, runs ...Options) ([]Result
 			union.End = w.End
 		}
 	}
-	all, err := load(ctx, st, union)
+	all, tapped, err := load(ctx, st, union, tap)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if tapped && tap.Read != nil {
+		tap.Read()
 	}
 	// The analyses share nothing but the read-only load: run together, a
 	// lone detection seed of one fills the core another leaves idle.
-	out := make([]Result, len(runs))
+	out = make([]Result, len(runs))
 	var wg sync.WaitGroup
 	for i, o := range runs {
 		o.Save = false
 		wg.Go(func() { out[i], _ = analyze(all.Within(Window(o.Period)), o, nil) })
 	}
 	wg.Wait()
-	return out, nil
+	return out, tapped, nil
 }
 
 // load reads the window from the stored per-post facts (see facts.go),
-// bringing them up to date first when the store may be written; a store
-// opened read-only whose facts are out of date (or were never built) is
-// read the slower way, from the posts themselves.
-func load(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
+// bringing them up to date first when the store may be written, and shows
+// tap its range in the same read (tapped). A store opened read-only whose
+// facts are out of date (or were never built) is read the slower way,
+// from the posts themselves, and tap is shown nothing.
+func load(ctx context.Context, st *store.Store, w community.Window, tap *FactTap) (c *community.Columns, tapped bool, err error) {
 	ready, err := EnsureFacts(ctx, st)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if ready {
-		return loadFacts(ctx, st, w)
+		c, err := loadFacts(ctx, st, w, tap)
+		return c, tap != nil && err == nil, err
 	}
-	return loadRows(ctx, st, w)
+	c, err = loadRows(ctx, st, w)
+	return c, false, err
 }
 
 // loadRows reads the window from the posts and their classifications.

@@ -16,7 +16,7 @@ func BothWays(ctx context.Context, st *store.Store, opts Options) (fromRows, fro
 	if err != nil {
 		return nil, nil, err
 	}
-	facts, err := loadFacts(ctx, st, w)
+	facts, err := loadFacts(ctx, st, w, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,6 +3,8 @@ package analysis
 import (
 	"context"
 	"fmt"
+	"math"
+	"sync"
 	"time"
 
 	"github.com/oeru/copharvest/pkg/classify"
@@ -56,44 +58,102 @@ func factRow(f *store.FactSource) store.FactRow {
 // cores.
 var factsPerPart = 50_000
 
+// A FactTap is shown the stored facts of [Since, Until) while an analysis
+// reads its own, so that a caller needing the facts of an overlapping
+// range (the report's sections) reads them in the same pass. The facts
+// are read in parts, consecutive ranges of time read concurrently: Parts
+// is called once with their number, before any is read, and returns the
+// function each part's facts go to, in creation order; part 0 is the
+// earliest. Facts of the tap's range outside the analysis' window are
+// shown but not analysed.
+type FactTap struct {
+	Since, Until time.Time // zero: open
+	Parts        func(n int) []func(*store.Fact) error
+	// Read, when set, is called once every part is read.
+	Read func()
+	// PartRows is the fewest facts worth a part of their own (0: the
+	// default): tests lower it to take the many-part read on a small store.
+	PartRows int
+}
+
 // loadFacts reads the window from the stored facts into columns, with the
 // interactions each post carries: accounts, tags and resources kept as
 // the store's ids, so a post costs a few integers, not a struct of
-// strings.
-func loadFacts(ctx context.Context, st *store.Store, w community.Window) (*community.Columns, error) {
+// strings. tap, when given, is shown its range in the same pass.
+func loadFacts(ctx context.Context, st *store.Store, w community.Window, tap *FactTap) (*community.Columns, error) {
 	accounts, terms, err := st.FactNames(ctx)
 	if err != nil {
 		return nil, err
 	}
+	perPart := factsPerPart
+	read := w // the range read: the window and the tap's
+	if tap != nil {
+		if tap.PartRows > 0 {
+			perPart = tap.PartRows
+		}
+		if tap.Since.IsZero() || (!read.Start.IsZero() && tap.Since.Before(read.Start)) {
+			read.Start = tap.Since
+		}
+		if tap.Until.IsZero() || (!read.End.IsZero() && tap.Until.After(read.End)) {
+			read.End = tap.Until
+		}
+	}
 	// Sized once: growing arrays of a million posts by doubling copies
 	// them again and again and leaves the old copies to the collector.
-	n, err := st.CountFacts(ctx, w.Start, w.End)
+	n, err := st.CountFacts(ctx, read.Start, read.End)
 	if err != nil {
 		return nil, err
-	}
-	if n < 2*factsPerPart {
-		c := community.NewColumns(accounts, terms, n)
-		return c, readFacts(ctx, st, w.Start, w.End, c)
 	}
 	// Two halves split at a post's time: every post of the first is
 	// earlier than every post of the second, so the second's rows (and
 	// interactions) follow the first's in order.
-	mid, err := st.FactAt(ctx, w.Start, w.End, n/2)
-	if err != nil {
-		return nil, err
+	cuts := []time.Time{read.Start, read.End}
+	if n >= 2*perPart {
+		mid, err := st.FactAt(ctx, read.Start, read.End, n/2)
+		if err != nil {
+			return nil, err
+		}
+		cuts = []time.Time{read.Start, mid, read.End}
 	}
-	first, second := community.NewColumns(accounts, terms, n/2+1), community.NewColumns(accounts, terms, n-n/2+1)
-	secondDone := make(chan error, 1)
-	go func() { secondDone <- readFacts(ctx, st, mid, w.End, second) }()
-	err = readFacts(ctx, st, w.Start, mid, first)
-	if serr := <-secondDone; err == nil {
-		err = serr
+	parts := len(cuts) - 1
+	var taps []func(*store.Fact) error
+	if tap != nil {
+		if taps = tap.Parts(parts); len(taps) != parts {
+			return nil, fmt.Errorf("read post facts: %d readers for %d parts", len(taps), parts)
+		}
 	}
-	if err != nil {
-		return nil, err
+	cols := make([]*community.Columns, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		cols[i] = community.NewColumns(accounts, terms, n/parts+1)
+		var see func(*store.Fact) error
+		if tap != nil {
+			see = tappedRange(tap.Since, tap.Until, taps[i])
+		}
+		wg.Go(func() { errs[i] = readFacts(ctx, st, cuts[i], cuts[i+1], w, cols[i], see) })
 	}
-	first.Append(second)
-	return first, nil
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range cols[1:] {
+		cols[0].Append(c)
+	}
+	return cols[0], nil
+}
+
+// tappedRange passes on to see the facts of [since, until) (zero: open).
+func tappedRange(since, until time.Time, see func(*store.Fact) error) func(*store.Fact) error {
+	from, to := nanoRange(since, until)
+	return func(f *store.Fact) error {
+		if f.At < from || f.At >= to {
+			return nil
+		}
+		return see(f)
+	}
 }
 
 // edgeKindOf maps the store's acts onto interactions.
@@ -101,11 +161,26 @@ var edgeKindOf = map[store.ActKind]community.EdgeKind{
 	store.ActMention: community.Mention, store.ActBoost: community.Boost, store.ActFavourite: community.Favourite,
 }
 
-// readFacts streams the facts of [since, until) into c: each post, then
-// its interactions. The interactions of the posts written at one instant
-// are added replies first, then mentions, then boosts and favourites: the
-// order the analysis has always seen them in, which its tie-breaks keep.
-func readFacts(ctx context.Context, st *store.Store, since, until time.Time, c *community.Columns) error {
+// nanoRange is [since, until) in Unix nanoseconds, a zero time open.
+func nanoRange(since, until time.Time) (from, to int64) {
+	from, to = math.MinInt64, math.MaxInt64
+	if !since.IsZero() {
+		from = since.UnixNano()
+	}
+	if !until.IsZero() {
+		to = until.UnixNano()
+	}
+	return from, to
+}
+
+// readFacts streams the facts of [since, until) into c, those of the
+// window w only: each post, then its interactions. The interactions of
+// the posts written at one instant are added replies first, then
+// mentions, then boosts and favourites: the order the analysis has always
+// seen them in, which its tie-breaks keep. see, when given, is shown
+// every fact read, in the window or not.
+func readFacts(ctx context.Context, st *store.Store, since, until time.Time, w community.Window, c *community.Columns, see func(*store.Fact) error) error {
+	from, to := nanoRange(w.Start, w.End)
 	nAccounts, nTerms := int64(c.Accounts()), uint32(c.Terms())
 	account := func(id int64) (int32, error) {
 		if id < 0 || id >= nAccounts {
@@ -140,6 +215,14 @@ func readFacts(ctx context.Context, st *store.Store, since, until time.Time, c *
 	none := c.Account("")
 	replyTo := map[string]int32{} // accounts replied to that are not stored, by name
 	err := st.Facts(ctx, since, until, func(f *store.Fact) error {
+		if see != nil {
+			if err := see(f); err != nil {
+				return err
+			}
+		}
+		if f.At < from || f.At >= to {
+			return nil
+		}
 		author, err := account(f.AuthorID)
 		if err != nil {
 			return err

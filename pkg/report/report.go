@@ -50,6 +50,9 @@ type Options struct {
 	// fromPosts reads the sections from the posts even when the stored
 	// facts are up to date: what tests compare the facts with.
 	fromPosts bool
+	// partRows, when set, is the fewest facts read as a part of their own:
+	// tests lower it to take the many-part read on a small store.
+	partRows int
 }
 
 // Pseudonyms replaces accounts and post uris (export.Pseudonymizer).
@@ -230,26 +233,7 @@ func Build(ctx context.Context, st *store.Store, opts Options) (*Report, error) 
 	}
 	p := opts.Period
 	rep := &Report{Period: p, GeneratedAt: opts.Now.UTC()}
-	// The communities (most of the work) are measured on one core while
-	// the other sections read their rows on the other; each section fills
-	// its own fields of rep, and the network picture, which colours nodes
-	// by community, is drawn once both are done.
-	// Brought up to date once, before the two halves read them.
-	factsReady, err := analysis.EnsureFacts(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	var members map[string]string
-	communitiesDone := make(chan error, 1)
-	go func() {
-		var err error
-		members, err = rep.communities(ctx, st, opts)
-		communitiesDone <- err
-	}()
-	ties, err := rep.sections(ctx, st, opts, loc, factsReady && !opts.fromPosts)
-	if cerr := <-communitiesDone; err == nil {
-		err = cerr
-	}
+	ties, members, err := rep.sectionsAndCommunities(ctx, st, opts, loc)
 	if err != nil {
 		return nil, err
 	}
@@ -356,11 +340,68 @@ func CommunityPeriod(p Period, weeks int) period.Period {
 	return cp
 }
 
+// sectionsAndCommunities fills every section, and returns the tie weight
+// of each pair of accounts of the period and each member's community, for
+// the network picture. The community analysis reads most of the period's
+// facts; the other sections are counted in the same read, on the same two
+// cores, and added up before the communities are measured (added up
+// alongside, their memory would add to the analysis' peak). A store that
+// has to be read from the posts reads the sections on one core while the
+// communities are measured on the other.
+func (rep *Report) sectionsAndCommunities(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (ties tieSet, members map[string]string, err error) {
+	// Brought up to date once, before either half reads them.
+	factsReady, err := analysis.EnsureFacts(ctx, st)
+	if err != nil {
+		return tieSet{}, nil, err
+	}
+	var fs *factSections
+	if factsReady && !opts.fromPosts {
+		if fs, err = rep.newFactSections(ctx, st, opts, loc); err != nil {
+			return tieSet{}, nil, err
+		}
+	}
+	var tap *analysis.FactTap
+	if fs != nil {
+		tap = fs.tap(ctx, st)
+	}
+	type result struct {
+		members map[string]string
+		tapped  bool
+		err     error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		r.members, r.tapped, r.err = rep.communities(ctx, st, opts, tap)
+		done <- r
+	}()
+	var r result
+	switch {
+	case fs == nil:
+		ties, err = rep.sectionsFromPosts(ctx, st, opts, loc)
+		r = <-done
+	default:
+		r = <-done
+		if r.tapped {
+			ties, err = fs.ties, fs.err
+		} else if r.err == nil {
+			// The facts went out of date meanwhile: from the posts.
+			ties, err = rep.sectionsFromPosts(ctx, st, opts, loc)
+		}
+	}
+	if err == nil {
+		err = r.err
+	}
+	return ties, r.members, err
+}
+
 // communities measures the groups over the community period and the one a
 // week earlier, and matches each group with its predecessor: the same name
 // (names follow the central members), else the most overlapping members.
 // It returns each member's community, for the network picture.
-func (rep *Report) communities(ctx context.Context, st *store.Store, opts Options) (map[string]string, error) {
+//
+// tap, when given, is shown the report's period in the same read (tapped).
+func (rep *Report) communities(ctx context.Context, st *store.Store, opts Options, tap *analysis.FactTap) (members map[string]string, tapped bool, err error) {
 	cp := CommunityPeriod(rep.Period, opts.CommunityWeeks)
 	prev := period.Period{Since: cp.Since.AddDate(0, 0, -7), Until: cp.Until.AddDate(0, 0, -7), TimeZone: "UTC"}
 	rep.CommunityPeriod = cp
@@ -369,9 +410,9 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	current := analysis.Options{By: opts.By, Thresholds: opts.Thresholds, Seed: opts.Seed, Period: cp}
 	previous := current
 	previous.Period, previous.VerdictsOnly = prev, true
-	results, err := analysis.RunPeriods(ctx, st, current, previous)
+	results, tapped, err := analysis.RunPeriodsTapped(ctx, st, tap, current, previous)
 	if err != nil {
-		return nil, fmt.Errorf("communities: %w", err)
+		return nil, false, fmt.Errorf("communities: %w", err)
 	}
 	cur, before := results[0], results[1]
 	if opts.Pseudonyms != nil {
@@ -429,42 +470,7 @@ func (rep *Report) communities(ctx context.Context, st *store.Store, opts Option
 	rep.CommunityAccounting = cur.Accounting
 	rep.Totals.CommunitiesInView = len(rep.Communities)
 	rep.Totals.CommunitiesShown = min(communitiesCap, len(rep.Communities))
-	return memberOf, nil
-}
-
-// network builds the picture of the period's interaction network.
-func (rep *Report) network(pairWeight map[[2]string]float64, memberOf map[string]string, maxNodes int) {
-	degree := map[string]float64{}
-	for pair, w := range pairWeight {
-		degree[pair[0]] += w
-		degree[pair[1]] += w
-	}
-	accts := make([]string, 0, len(degree))
-	for a := range degree {
-		accts = append(accts, a)
-	}
-	slices.SortFunc(accts, func(a, b string) int { return cmp.Or(cmp.Compare(degree[b], degree[a]), strings.Compare(a, b)) })
-	net := &rep.Network
-	net.Accounts, net.Ties = len(accts), len(pairWeight)
-	accts = accts[:min(maxNodes, len(accts))]
-	index := map[string]int{}
-	for _, a := range accts {
-		c := memberOf[a]
-		if c == "" {
-			c = "none"
-		}
-		index[a] = len(net.Nodes)
-		net.Nodes = append(net.Nodes, NetNode{Acct: a, Community: c, Weight: degree[a]})
-	}
-	for pair, w := range pairWeight {
-		i, ok1 := index[pair[0]]
-		j, ok2 := index[pair[1]]
-		if ok1 && ok2 {
-			net.Edges = append(net.Edges, NetEdge{A: i, B: j, Weight: w})
-		}
-	}
-	slices.SortFunc(net.Edges, func(a, b NetEdge) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
-	layoutCircles(net.Nodes)
+	return memberOf, tapped, nil
 }
 
 // layoutCircles places each community's nodes on a small circle and the

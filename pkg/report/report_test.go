@@ -250,6 +250,13 @@ func TestFactsAndPostsGiveTheSameReport(t *testing.T) {
 		"30 days in Auckland": func(o *Options) { o.Period, o.Location = span, auckland },
 		"pseudonyms":          func(o *Options) { o.Pseudonyms = prefixPseudonyms{} },
 		"without opt-outs":    func(o *Options) { o.IncludeOptedOut = false },
+		// The facts read as two halves, each counted on its own and added
+		// up: halves of the communities' thirteen weeks, or of a period
+		// longer than the communities' two.
+		"week in two parts": func(o *Options) { o.partRows = 1 },
+		"30 days in two parts": func(o *Options) {
+			o.Period, o.Location, o.CommunityWeeks, o.partRows = span, auckland, 1, 1
+		},
 	}
 	for name, change := range cases {
 		opts := base

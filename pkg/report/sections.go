@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -61,18 +62,34 @@ type post struct {
 	resources                            []int32 // normalised links, then "tool:NAME", each once
 }
 
-// sections fills every section but the communities and returns the tie
-// weight of each pair of accounts of the period, for the network picture.
-func (rep *Report) sections(ctx context.Context, st *store.Store, opts Options, loc *time.Location, factsReady bool) (map[[2]string]float64, error) {
-	if factsReady {
-		return rep.sectionsFromFacts(ctx, st, opts, loc)
-	}
-	return rep.sectionsFromPosts(ctx, st, opts, loc)
+// factSections counts the sections but the communities from the stored
+// facts of the report's period, which the community analysis reads anyway
+// (see Build): each part of that read is counted on its own (factPart),
+// and the parts, consecutive in time, are added up in order at the end.
+type factSections struct {
+	rep      *Report
+	opts     Options
+	loc      *time.Location
+	nm       *names
+	dayEnds  []int64
+	accounts int64
+	parts    []*factPart
+	// What finish made of the parts, once they are read.
+	ties tieSet
+	err  error
 }
 
-// sectionsFromFacts reads the facts of the trend's periods once (the
-// report's period is the last of them).
-func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (map[[2]string]float64, error) {
+// factPart is what one part of the read counts.
+type factPart struct {
+	fs      *factSections
+	act     *activity
+	authors []int32 // of the period's posts, in time order
+	ats     []int64
+	ties    []uint64 // packed (packTie)
+	r       post
+}
+
+func (rep *Report) newFactSections(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (*factSections, error) {
 	accounts, terms, err := st.FactNames(ctx)
 	if err != nil {
 		return nil, err
@@ -81,133 +98,178 @@ func (rep *Report) sectionsFromFacts(ctx context.Context, st *store.Store, opts 
 	if len(accounts) > 1<<30 || len(terms) > math.MaxInt32 {
 		return nil, fmt.Errorf("read post facts: %d accounts, %d terms: too many to count", len(accounts), len(terms))
 	}
-	nm := &names{accounts: accounts, terms: terms}
-	account := func(id int64) (int32, error) {
-		if id < 0 || id >= int64(len(accounts)) {
-			return 0, fmt.Errorf("read post facts: unknown account id %d", id)
-		}
-		return int32(id), nil
-	}
-	starts, weekly := rep.trendStarts(opts.TrendPeriods, loc)
-	act := newActivity(rep, loc, nm)
-	m := rep.newMembers(starts, weekly, loc, nm)
-	// Each tie as smaller account << 33 | larger << 3 | weight in quarters
-	// (every TieWeight is a multiple of 1/4, so sums are exact in any
-	// order); sorted at the end, a pair's ties are adjacent.
-	var ties []uint64
-	tie := func(kind community.EdgeKind, a, b int32) {
-		if w := kind.TieWeight(); w != 0 && a != b {
-			if b < a {
-				a, b = b, a
+	_, dayEnds := rep.Period.days(loc)
+	return &factSections{rep: rep, opts: opts, loc: loc, nm: &names{accounts: accounts, terms: terms},
+		dayEnds: dayEnds, accounts: int64(len(accounts))}, nil
+}
+
+// tap is what the community analysis shows the report's period to; once
+// read, the parts are added up (fs.ties, fs.err).
+func (fs *factSections) tap(ctx context.Context, st *store.Store) *analysis.FactTap {
+	read := func() { fs.ties, fs.err = fs.finish(ctx, st) }
+	return &analysis.FactTap{Since: fs.rep.Period.Start, Until: fs.rep.Period.End, Read: read, PartRows: fs.opts.partRows,
+		Parts: func(n int) []func(*store.Fact) error {
+			see := make([]func(*store.Fact) error, n)
+			fs.parts = make([]*factPart, n)
+			for i := range n {
+				fs.parts[i] = &factPart{fs: fs, act: newActivity(fs.dayEnds, fs.nm)}
+				see[i] = fs.parts[i].add
 			}
-			ties = append(ties, uint64(a)<<33|uint64(b)<<3|uint64(w*4))
+			return see
+		}}
+}
+
+func (fs *factSections) account(id int64) (int32, error) {
+	if id < 0 || id >= fs.accounts {
+		return 0, fmt.Errorf("read post facts: unknown account id %d", id)
+	}
+	return int32(id), nil
+}
+
+// add counts one post of the period.
+func (fp *factPart) add(f *store.Fact) error {
+	fs, r := fp.fs, &fp.r
+	author, err := fs.account(f.AuthorID)
+	if err != nil {
+		return err
+	}
+	fp.authors, fp.ats = append(fp.authors, author), append(fp.ats, f.At)
+	*r = post{id: f.PostID, author: author, at: time.Unix(0, f.At).UTC(), isReply: f.IsReply, repliers: f.Repliers,
+		classified: f.Flags&store.FactClassified != 0, practice: f.Flags&store.FactPractice != 0,
+		question: f.Flags&store.FactQuestion != 0, idea: f.Flags&store.FactIdea != 0, score: f.Score,
+		tags: r.tags[:0], resources: r.resources[:0]}
+	nTerms := uint32(len(fs.nm.terms))
+	for _, list := range []struct {
+		ids []uint32
+		to  *[]int32
+	}{{f.Tags, &r.tags}, {f.Resources, &r.resources}} {
+		for _, id := range list.ids {
+			if id >= nTerms {
+				return fmt.Errorf("read post facts: unknown term %d", id)
+			}
+			*list.to = append(*list.to, int32(id))
 		}
 	}
-	var authors []int32 // of the trend's posts, in time order
-	var ats []int64
-	// The periods before the report's count members only: their authors
-	// and times are all that is read of them.
-	err = st.FactAuthors(ctx, starts[0], rep.Period.Start, func(at, id int64) error {
-		author, err := account(id)
+	fp.act.add(r)
+	if f.ReplyToID > 0 {
+		to, err := fs.account(f.ReplyToID)
 		if err != nil {
 			return err
 		}
-		authors, ats = append(authors, author), append(ats, at)
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		fp.tie(community.Reply, author, to)
 	}
-	var r post
-	err = st.Facts(ctx, rep.Period.Start, rep.Period.End, func(f *store.Fact) error {
-		author, err := account(f.AuthorID)
+	for _, a := range f.Acts {
+		other, err := fs.account(a.Account)
 		if err != nil {
 			return err
 		}
-		authors, ats = append(authors, author), append(ats, f.At)
-		r = post{id: f.PostID, author: author, at: time.Unix(0, f.At).UTC(), isReply: f.IsReply, repliers: f.Repliers,
-			classified: f.Flags&store.FactClassified != 0, practice: f.Flags&store.FactPractice != 0,
-			question: f.Flags&store.FactQuestion != 0, idea: f.Flags&store.FactIdea != 0, score: f.Score,
-			tags: r.tags[:0], resources: r.resources[:0]}
-		for _, list := range []struct {
-			ids []uint32
-			to  *[]int32
-		}{{f.Tags, &r.tags}, {f.Resources, &r.resources}} {
-			for _, id := range list.ids {
-				if int(id) >= len(terms) {
-					return fmt.Errorf("read post facts: unknown term %d", id)
-				}
-				*list.to = append(*list.to, int32(id))
-			}
+		switch a.Kind {
+		case store.ActMention:
+			fp.tie(community.Mention, author, other)
+		case store.ActBoost:
+			fp.tie(community.Boost, other, author)
 		}
-		act.add(&r)
-		if f.ReplyToID > 0 {
-			to, err := account(f.ReplyToID)
-			if err != nil {
-				return err
-			}
-			tie(community.Reply, author, to)
-		}
-		for _, a := range f.Acts {
-			other, err := account(a.Account)
-			if err != nil {
-				return err
-			}
-			switch a.Kind {
-			case store.ActMention:
-				tie(community.Mention, author, other)
-			case store.ActBoost:
-				tie(community.Boost, other, author)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	act.finish()
+	return nil
+}
+
+func (fp *factPart) tie(kind community.EdgeKind, a, b int32) {
+	if w := kind.TieWeight(); w != 0 && a != b {
+		fp.ties = append(fp.ties, packTie(a, b, uint64(w*4)))
+	}
+}
+
+// finish adds up the parts into the report's sections, with the members
+// of the trend's earlier periods, and returns the tie weight of each pair
+// of accounts of the period, for the network picture.
+func (fs *factSections) finish(ctx context.Context, st *store.Store) (tieSet, error) {
+	var rename func(string) string
+	if fs.opts.Pseudonyms != nil {
+		rename = fs.opts.Pseudonyms.Account
+	}
+	names, canon := canonicalNames(fs.nm.accounts, rename)
+	// Each part's ties are summed on a core of their own while the rest
+	// is counted.
+	pairs := make([][]tiePair, len(fs.parts))
+	var wg sync.WaitGroup
+	for i, fp := range fs.parts {
+		wg.Go(func() {
+			pairs[i] = sumPacked(fp.ties, canon)
+			fp.ties = nil
+		})
+	}
+	err := fs.finishCounts(ctx, st)
+	wg.Wait()
+	if err != nil {
+		return tieSet{}, err
+	}
+	return tieSet{names: names, pairs: mergePairs(slices.Concat(pairs...))}, nil
+}
+
+// finishCounts adds up the parts' activities and members.
+func (fs *factSections) finishCounts(ctx context.Context, st *store.Store) error {
+	rep, opts, nm := fs.rep, fs.opts, fs.nm
+	act := newActivity(fs.dayEnds, nm)
+	for _, fp := range fs.parts {
+		act.absorb(fp.act)
+	}
+	act.finish(rep, fs.loc)
 	if err := rep.fillListed(ctx, st); err != nil {
-		return nil, err
+		return err
 	}
 
+	starts, weekly := rep.trendStarts(opts.TrendPeriods, fs.loc)
+	m := rep.newMembers(starts, weekly, fs.loc, nm)
+	// The periods before the report's count members only: their authors
+	// and times are all that is read of them.
+	earlier := &factPart{}
+	err := st.FactAuthors(ctx, starts[0], rep.Period.Start, func(at, id int64) error {
+		author, err := fs.account(id)
+		if err != nil {
+			return err
+		}
+		earlier.authors, earlier.ats = append(earlier.authors, author), append(earlier.ats, at)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// The parts are walked in turn, not joined: a million posts' authors
+	// copied would add to the report's peak of memory.
+	parts := append([]*factPart{earlier}, fs.parts...)
 	// An author is new in the period of their first post ever.
 	var distinct []int64
-	seen := make([]bool, len(accounts))
-	for _, a := range authors {
-		if !seen[a] {
-			seen[a] = true
-			distinct = append(distinct, int64(a))
+	seen := make([]bool, fs.accounts)
+	for _, fp := range parts {
+		for _, a := range fp.authors {
+			if !seen[a] {
+				seen[a] = true
+				distinct = append(distinct, int64(a))
+			}
 		}
 	}
 	before, err := st.AuthorsPostingBefore(ctx, distinct, starts[0])
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for a := range before {
 		m.setEarlier(int32(a))
 	}
-	for i, a := range authors {
-		m.add(a, ats[i])
+	for _, fp := range parts {
+		for j, a := range fp.authors {
+			m.add(a, fp.ats[j])
+		}
 	}
 	m.finish()
-
-	slices.Sort(ties)
-	pairWeight := map[[2]string]float64{}
-	for i := 0; i < len(ties); {
-		pair, quarters := ties[i]>>3, ties[i]&7
-		for i++; i < len(ties) && ties[i]>>3 == pair; i++ {
-			quarters += ties[i] & 7
-		}
-		addTie(pairWeight, accounts[pair>>30], accounts[pair&(1<<30-1)], float64(quarters)/4, opts.Pseudonyms)
-	}
-	return pairWeight, nil
+	return nil
 }
 
 // sectionsFromPosts reads the posts themselves: the period's posts whole,
 // the authors of the trend's periods, and the period's interactions.
-func (rep *Report) sectionsFromPosts(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (map[[2]string]float64, error) {
+func (rep *Report) sectionsFromPosts(ctx context.Context, st *store.Store, opts Options, loc *time.Location) (tieSet, error) {
 	nm := &names{}
-	act := newActivity(rep, loc, nm)
+	_, dayEnds := rep.Period.days(loc)
+	act := newActivity(dayEnds, nm)
 	err := st.ActivityPosts(ctx, rep.Period.Start, rep.Period.End, func(row *store.ActivityRow) error {
 		r := post{row: row, author: nm.account(row.Author), at: row.At, isReply: row.IsReply, repliers: row.OtherRepliers,
 			classified: row.Classified, practice: row.Practice, question: classify.AsksQuestion(row.Rules),
@@ -232,9 +294,9 @@ func (rep *Report) sectionsFromPosts(ctx context.Context, st *store.Store, opts 
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return tieSet{}, err
 	}
-	act.finish()
+	act.finish(rep, loc)
 
 	starts, weekly := rep.trendStarts(opts.TrendPeriods, loc)
 	m := rep.newMembers(starts, weekly, loc, nm)
@@ -243,14 +305,14 @@ func (rep *Report) sectionsFromPosts(ctx context.Context, st *store.Store, opts 
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return tieSet{}, err
 	}
 	err = st.PostAuthors(ctx, starts[0], rep.Period.End, func(acct string, at time.Time) error {
 		m.add(nm.account(acct), at.UnixNano())
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return tieSet{}, err
 	}
 	m.finish()
 
@@ -273,9 +335,9 @@ func (rep *Report) sectionsFromPosts(ctx context.Context, st *store.Store, opts 
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return tieSet{}, err
 	}
-	return pairWeight, nil
+	return tiesOf(pairWeight), nil
 }
 
 // addTie adds w to the tie between accounts a and b (under their
@@ -326,28 +388,36 @@ func (c *counter) top(n int, name func(int32) string) []Resource {
 	return list[:min(n, len(list))]
 }
 
-// activity counts the period's posts, one at a time.
+// activity counts the period's posts, one at a time; activities of
+// consecutive parts of the period add up (absorb).
 type activity struct {
-	rep          *Report
-	names        *names
-	loc          *time.Location
-	dayEnds      []int64 // Unix nanoseconds: the end of each of rep.Days
-	links, tools *counter
-	isTool       []int8 // by term id: 1 a tool, -1 not, 0 not known yet
-	pairs        map[[2]int32]int
-	practice     []PostRef
+	names                *names
+	dayEnds              []int64 // Unix nanoseconds: the end of each of the period's days
+	totals               Totals  // the counts of posts, threads and questions
+	dayPosts, dayReplies []int
+	unanswered, ideas    []PostRef // the first ones, in time order
+	practice             []PostRef // the best ones
+	links, tools         *counter
+	isTool               []int8 // by term id: 1 a tool, -1 not, 0 not known yet
+	pairs                map[[2]int32]int
 }
 
-func newActivity(rep *Report, loc *time.Location, nm *names) *activity {
-	p := rep.Period
-	a := &activity{rep: rep, names: nm, loc: loc, links: &counter{}, tools: &counter{}, pairs: map[[2]int32]int{}}
+func newActivity(dayEnds []int64, nm *names) *activity {
+	return &activity{names: nm, dayEnds: dayEnds, dayPosts: make([]int, len(dayEnds)), dayReplies: make([]int, len(dayEnds)),
+		links: &counter{}, tools: &counter{}, pairs: map[[2]int32]int{}}
+}
+
+// days are the calendar days of the period in loc, and the end of each.
+func (p Period) days(loc *time.Location) ([]Day, []int64) {
+	var days []Day
+	var ends []int64
 	for d := p.Start.In(loc); d.Before(p.End); {
 		next := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
-		rep.Days = append(rep.Days, Day{Date: d.Format("2006-01-02"), Weekday: d.Weekday().String()[:3]})
-		a.dayEnds = append(a.dayEnds, next.UnixNano())
+		days = append(days, Day{Date: d.Format("2006-01-02"), Weekday: d.Weekday().String()[:3]})
+		ends = append(ends, next.UnixNano())
 		d = next
 	}
-	return a
+	return days, ends
 }
 
 func (a *activity) tool(term int32) bool {
@@ -364,15 +434,15 @@ func (a *activity) tool(term int32) bool {
 }
 
 func (a *activity) add(r *post) {
-	rep, t := a.rep, &a.rep.Totals
+	t := &a.totals
 	t.Posts++
 	at := r.at.UnixNano()
 	d, _ := slices.BinarySearch(a.dayEnds, at+1) // the first day ending after at
-	day := &rep.Days[min(d, len(rep.Days)-1)]
-	day.Posts++
+	d = min(d, len(a.dayEnds)-1)
+	a.dayPosts[d]++
 	if r.isReply {
 		t.Replies++
-		day.Replies++
+		a.dayReplies[d]++
 	} else {
 		t.ThreadsStarted++
 		if r.repliers > 0 {
@@ -403,15 +473,15 @@ func (a *activity) add(r *post) {
 		t.Questions++
 		if r.repliers == 0 {
 			t.Unanswered++
-			if len(rep.Unanswered) < listCap {
-				rep.Unanswered = append(rep.Unanswered, a.ref(r))
+			if len(a.unanswered) < listCap {
+				a.unanswered = append(a.unanswered, a.ref(r))
 			}
 		}
 	}
 	if r.idea {
 		t.IdeasForPractice++
-		if len(rep.Ideas) < topIdeas {
-			rep.Ideas = append(rep.Ideas, a.ref(r))
+		if len(a.ideas) < topIdeas {
+			a.ideas = append(a.ideas, a.ref(r))
 		}
 	}
 	if r.practice {
@@ -422,9 +492,48 @@ func (a *activity) add(r *post) {
 	}
 }
 
-func (a *activity) finish() {
-	rep, terms := a.rep, a.names.terms
-	rep.Practice = a.practice
+// absorb adds b, the activity of the part of the period that follows a's,
+// to a: what a alone would have counted over both.
+func (a *activity) absorb(b *activity) {
+	t, u := &a.totals, &b.totals
+	t.Posts += u.Posts
+	t.Replies += u.Replies
+	t.ThreadsStarted += u.ThreadsStarted
+	t.ThreadsAnswered += u.ThreadsAnswered
+	t.Unclassified += u.Unclassified
+	t.Questions += u.Questions
+	t.Unanswered += u.Unanswered
+	t.IdeasForPractice += u.IdeasForPractice
+	t.PracticePosts += u.PracticePosts
+	for d := range a.dayPosts {
+		a.dayPosts[d] += b.dayPosts[d]
+		a.dayReplies[d] += b.dayReplies[d]
+	}
+	a.unanswered = append(a.unanswered, b.unanswered[:min(len(b.unanswered), listCap-len(a.unanswered))]...)
+	a.ideas = append(a.ideas, b.ideas[:min(len(b.ideas), topIdeas-len(a.ideas))]...)
+	// b's posts are later than a's: appended, a sort that keeps the order
+	// of equals ranks them as one pass over both would.
+	a.practice = append(a.practice, b.practice...)
+	slices.SortStableFunc(a.practice, betterPractice)
+	a.practice = a.practice[:min(topPractice, len(a.practice))]
+	a.links.pairs = append(a.links.pairs, b.links.pairs...)
+	a.tools.pairs = append(a.tools.pairs, b.tools.pairs...)
+	for pair, n := range b.pairs {
+		a.pairs[pair] += n
+	}
+}
+
+// finish writes the counts into rep's sections.
+func (a *activity) finish(rep *Report, loc *time.Location) {
+	terms := a.names.terms
+	rep.Days, _ = rep.Period.days(loc)
+	for d := range rep.Days {
+		rep.Days[d].Posts, rep.Days[d].Replies = a.dayPosts[d], a.dayReplies[d]
+	}
+	t, u := &rep.Totals, &a.totals
+	t.Posts, t.Replies, t.ThreadsStarted, t.ThreadsAnswered, t.Unclassified = u.Posts, u.Replies, u.ThreadsStarted, u.ThreadsAnswered, u.Unclassified
+	t.Questions, t.Unanswered, t.IdeasForPractice, t.PracticePosts = u.Questions, u.Unanswered, u.IdeasForPractice, u.PracticePosts
+	rep.Unanswered, rep.Ideas, rep.Practice = a.unanswered, a.ideas, a.practice
 	rep.Resources = a.links.top(topResources, func(t int32) string { return terms[t] })
 	rep.Tools = a.tools.top(topResources, func(t int32) string { return strings.TrimPrefix(terms[t], "tool:") })
 	for pair, n := range a.pairs {

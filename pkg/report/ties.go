@@ -1,0 +1,153 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
+// tieSet is the period's interaction network as the picture needs it: each
+// pair of accounts once, with the sum of its ties' weights. Accounts are
+// ids into names (pseudonyms under --pseudonymize), one id per name.
+type tieSet struct {
+	names []string
+	pairs []tiePair
+}
+
+// tiePair is a pair of accounts and their ties' weight in quarters: every
+// TieWeight is a multiple of 1/4, so sums are exact in any order.
+type tiePair struct {
+	a, b     int32
+	quarters uint64
+}
+
+// packTie packs one tie of the accounts with ids a and b (< 2^30) and a
+// weight of up to 7 quarters in a uint64 ordered by the pair: sorted, a
+// pair's ties are adjacent.
+func packTie(a, b int32, quarters uint64) uint64 {
+	if b < a {
+		a, b = b, a
+	}
+	return uint64(a)<<33 | uint64(b)<<3 | quarters
+}
+
+// sumPacked sorts packed ties (packTie) and sums each pair's, onto names:
+// the ids of accounts with one name (under the pseudonyms) made one.
+func sumPacked(packed []uint64, canon []int32) []tiePair {
+	slices.Sort(packed)
+	var out []tiePair
+	for i := 0; i < len(packed); {
+		pair, quarters := packed[i]>>3, packed[i]&7
+		for i++; i < len(packed) && packed[i]>>3 == pair; i++ {
+			quarters += packed[i] & 7
+		}
+		out = append(out, tiePair{a: canon[pair>>30], b: canon[pair&(1<<30-1)], quarters: quarters})
+	}
+	return out
+}
+
+// mergePairs makes each pair one: pairs listed twice (from two parts of
+// the period, or made one by canonical names) are summed.
+func mergePairs(pairs []tiePair) []tiePair {
+	for i := range pairs {
+		if pairs[i].b < pairs[i].a {
+			pairs[i].a, pairs[i].b = pairs[i].b, pairs[i].a
+		}
+	}
+	slices.SortFunc(pairs, func(x, y tiePair) int { return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b)) })
+	out := pairs[:0]
+	for _, p := range pairs {
+		if n := len(out); n > 0 && out[n-1].a == p.a && out[n-1].b == p.b {
+			out[n-1].quarters += p.quarters
+			continue
+		}
+		out = append(out, p)
+	}
+	return slices.Clip(out)
+}
+
+// canonicalNames gives each account its name as the report shows it
+// (rename, when given, maps it) and each id the first id of its name.
+func canonicalNames(accounts []string, rename func(string) string) (names []string, canon []int32) {
+	names = accounts
+	if rename != nil {
+		names = make([]string, len(accounts))
+		for i, a := range accounts {
+			names[i] = rename(a)
+		}
+	}
+	canon = make([]int32, len(names))
+	first := make(map[string]int32, len(names))
+	for i, n := range names {
+		id, ok := first[n]
+		if !ok {
+			id = int32(i)
+			first[n] = id
+		}
+		canon[i] = id
+	}
+	return names, canon
+}
+
+// tiesOf is the ties of a map from name pairs to weights.
+func tiesOf(pairWeight map[[2]string]float64) tieSet {
+	var t tieSet
+	ids := map[string]int32{}
+	id := func(name string) int32 { return internName(&t.names, &ids, name) }
+	for pair, w := range pairWeight {
+		t.pairs = append(t.pairs, tiePair{a: id(pair[0]), b: id(pair[1]), quarters: uint64(w * 4)})
+	}
+	return t
+}
+
+// network draws the picture of the period's interaction network: the
+// maxNodes accounts with the most weight of ties, and the ties between
+// them.
+func (rep *Report) network(t tieSet, memberOf map[string]string, maxNodes int) {
+	degree := make([]float64, len(t.names))
+	tied := make([]bool, len(t.names))
+	for _, p := range t.pairs {
+		w := float64(p.quarters) / 4
+		degree[p.a] += w
+		degree[p.b] += w
+		tied[p.a], tied[p.b] = true, true
+	}
+	var accts []int32
+	for id, ok := range tied {
+		if ok {
+			accts = append(accts, int32(id))
+		}
+	}
+	slices.SortFunc(accts, func(a, b int32) int {
+		return cmp.Or(cmp.Compare(degree[b], degree[a]), strings.Compare(t.names[a], t.names[b]))
+	})
+	net := &rep.Network
+	net.Accounts, net.Ties = len(accts), len(t.pairs)
+	accts = accts[:min(maxNodes, len(accts))]
+	index := make([]int, len(t.names))
+	for i := range index {
+		index[i] = -1
+	}
+	for _, id := range accts {
+		a := t.names[id]
+		c := memberOf[a]
+		if c == "" {
+			c = "none"
+		}
+		index[id] = len(net.Nodes)
+		net.Nodes = append(net.Nodes, NetNode{Acct: a, Community: c, Weight: degree[id]})
+	}
+	for _, p := range t.pairs {
+		i, j := index[p.a], index[p.b]
+		if i < 0 || j < 0 {
+			continue
+		}
+		// An edge runs from the account first by name.
+		if t.names[p.b] < t.names[p.a] {
+			i, j = j, i
+		}
+		net.Edges = append(net.Edges, NetEdge{A: i, B: j, Weight: float64(p.quarters) / 4})
+	}
+	slices.SortFunc(net.Edges, func(a, b NetEdge) int { return cmp.Or(cmp.Compare(a.A, b.A), cmp.Compare(a.B, b.B)) })
+	layoutCircles(net.Nodes)
+}
