@@ -208,13 +208,14 @@ func localMoves(g *tieGraph, rng *rand.Rand) (comm []int32, moved bool) {
 		order[i] = int32(i)
 	}
 	// Scratch for the weight from the current node to each neighbouring
-	// community: slot[c] indexes candW, -1 when c is not a neighbour.
-	slot := make([]int32, n)
-	for i := range slot {
-		slot[i] = -1
-	}
+	// community: weightTo[c] is the weight to community c, candC the
+	// communities touched, in order of first touch (ties between equal
+	// gains go to the first). Every edge weight is positive, so a zero
+	// means "not touched yet"; indexing by community directly saves a
+	// dependent load per edge over a slot table, and the edge loop is
+	// most of Louvain's time.
+	weightTo := make([]float64, n)
 	var candC []int32
-	var candW []float64
 
 	// Fast local moving (Traag, Waltman & van Eck 2019, the Leiden
 	// paper): every node is visited once in random order, and afterwards
@@ -240,37 +241,29 @@ func localMoves(g *tieGraph, rng *rand.Rand) (comm []int32, moved bool) {
 		ws := g.w[lo:hi]
 		for e, nb := range g.adj[lo:hi] {
 			c := comm[nb]
-			s := slot[c]
-			if s < 0 {
-				s = int32(len(candC))
-				slot[c] = s
+			if weightTo[c] == 0 {
 				candC = append(candC, c)
-				candW = append(candW, 0)
 			}
-			candW[s] += ws[e]
+			weightTo[c] += ws[e]
 		}
 		own := comm[i]
 		k := degree[i]
 		tot[own] -= k
 		best := own
-		var ownW float64
-		if s := slot[own]; s >= 0 {
-			ownW = candW[s]
-		}
-		bestGain := ownW - k*tot[own]/m2
-		for s, c := range candC {
+		bestGain := weightTo[own] - k*tot[own]/m2
+		for _, c := range candC {
 			if c == own {
 				continue
 			}
-			if gain := candW[s] - k*tot[c]/m2; gain > bestGain+moveTolerance {
+			if gain := weightTo[c] - k*tot[c]/m2; gain > bestGain+moveTolerance {
 				best, bestGain = c, gain
 			}
 		}
 		tot[best] += k
 		for _, c := range candC {
-			slot[c] = -1
+			weightTo[c] = 0
 		}
-		candC, candW = candC[:0], candW[:0]
+		candC = candC[:0]
 		if best == own {
 			continue
 		}
