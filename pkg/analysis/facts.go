@@ -81,10 +81,15 @@ type FactTap struct {
 // the store's ids, so a post costs a few integers, not a struct of
 // strings. tap, when given, is shown its range in the same pass.
 func loadFacts(ctx context.Context, st *store.Store, w community.Window, tap *FactTap) (*community.Columns, error) {
-	accounts, terms, err := st.FactNames(ctx)
-	if err != nil {
-		return nil, err
-	}
+	// The names are read on another connection while the window is
+	// counted and cut: both are short, serial steps before the read.
+	var accounts, terms []string
+	var namesErr error
+	names := make(chan struct{})
+	go func() {
+		defer close(names)
+		accounts, terms, namesErr = st.FactNames(ctx)
+	}()
 	perPart := factsPerPart
 	read := w // the range read: the window and the tap's
 	if tap != nil {
@@ -102,6 +107,7 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window, tap *Fa
 	// them again and again and leaves the old copies to the collector.
 	n, err := st.CountFacts(ctx, read.Start, read.End)
 	if err != nil {
+		<-names
 		return nil, err
 	}
 	// Two halves split at a post's time: every post of the first is
@@ -111,9 +117,14 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window, tap *Fa
 	if n >= 2*perPart {
 		mid, err := st.FactAt(ctx, read.Start, read.End, n/2)
 		if err != nil {
+			<-names
 			return nil, err
 		}
 		cuts = []time.Time{read.Start, mid, read.End}
+	}
+	<-names
+	if namesErr != nil {
+		return nil, namesErr
 	}
 	parts := len(cuts) - 1
 	var taps []func(*store.Fact) error
@@ -126,7 +137,12 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window, tap *Fa
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for i := range parts {
-		cols[i] = community.NewColumns(accounts, terms, n/parts+1)
+		// The first part gets room for all: the others are appended to it.
+		room := n/parts + 1
+		if i == 0 {
+			room = n + 1
+		}
+		cols[i] = community.NewColumns(accounts, terms, room)
 		var see func(*store.Fact) error
 		if tap != nil {
 			see = tappedRange(tap.Since, tap.Until, taps[i])

@@ -204,9 +204,17 @@ func (c *Columns) Append(d *Columns) {
 		return c.term(d.terms[id])
 	}
 	c.key, c.at, c.parent, c.flags = append(c.key, d.key...), append(c.at, d.at...), append(c.parent, d.parent...), append(c.flags, d.flags...)
-	for i := range d.author {
-		c.author = append(c.author, account(d.author[i]))
-		c.replyTo = append(c.replyTo, account(d.replyTo[i]))
+	// Columns read over the same tables that neither grew keep the same
+	// ids: their rows are copied as they are (a million posts' worth when a
+	// window is read in parts).
+	sameAccounts, sameTerms := sameTable(c.accounts, d.accounts), sameTable(c.terms, d.terms)
+	if sameAccounts {
+		c.author, c.replyTo = append(c.author, d.author...), append(c.replyTo, d.replyTo...)
+	} else {
+		for i := range d.author {
+			c.author = append(c.author, account(d.author[i]))
+			c.replyTo = append(c.replyTo, account(d.replyTo[i]))
+		}
 	}
 	for _, off := range []struct {
 		offs     *[]uint32
@@ -218,15 +226,29 @@ func (c *Columns) Append(d *Columns) {
 		for _, o := range off.fromOffs[1:] {
 			*off.offs = append(*off.offs, base+o)
 		}
+		if sameTerms {
+			*off.ids = append(*off.ids, off.fromIDs...)
+			continue
+		}
 		for _, id := range off.fromIDs {
 			*off.ids = append(*off.ids, term(id))
 		}
 	}
-	for i := range d.from {
-		c.from, c.to = append(c.from, account(d.from[i])), append(c.to, account(d.to[i]))
+	if sameAccounts {
+		c.from, c.to = append(c.from, d.from...), append(c.to, d.to...)
+	} else {
+		for i := range d.from {
+			c.from, c.to = append(c.from, account(d.from[i])), append(c.to, account(d.to[i]))
+		}
 	}
 	c.kind, c.eAt, c.ePostAt = append(c.kind, d.kind...), append(c.eAt, d.eAt...), append(c.ePostAt, d.ePostAt...)
 	*d = Columns{}
+}
+
+// sameTable reports whether a and b are the same table of names (one
+// array, same length), so that an id means the same name in both.
+func sameTable(a, b []string) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // Nanos is t in Unix nanoseconds as Columns keep it (the zero time stays
