@@ -103,24 +103,40 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window, tap *Fa
 			read.End = tap.Until
 		}
 	}
-	// Sized once: growing arrays of a million posts by doubling copies
-	// them again and again and leaves the old copies to the collector.
-	n, err := st.CountFacts(ctx, read.Start, read.End)
+	// Two parts cut at the middle of the window's time span: every post of
+	// the first is earlier than every post of the second, so the second's
+	// rows (and interactions) follow the first's in order. Each part is
+	// counted (on its own connection, both at once) so that its arrays are
+	// sized once: growing arrays of a million posts by doubling copies them
+	// again and again and leaves the old copies to the collector. Cutting
+	// at the middle post instead would need the whole count first, a scan
+	// of the window's facts before either part could start.
+	cuts := []time.Time{read.Start, read.End}
+	first, last, ok, err := st.FactSpan(ctx, read.Start, read.End)
 	if err != nil {
 		<-names
 		return nil, err
 	}
-	// Two halves split at a post's time: every post of the first is
-	// earlier than every post of the second, so the second's rows (and
-	// interactions) follow the first's in order.
-	cuts := []time.Time{read.Start, read.End}
-	if n >= 2*perPart {
-		mid, err := st.FactAt(ctx, read.Start, read.End, n/2)
+	if ok && last > first {
+		cuts = []time.Time{read.Start, time.Unix(0, first+(last-first+1)/2).UTC(), read.End}
+	}
+	counts := make([]int, len(cuts)-1)
+	countErrs := make([]error, len(counts))
+	var counting sync.WaitGroup
+	for i := range counts {
+		counting.Go(func() { counts[i], countErrs[i] = st.CountFacts(ctx, cuts[i], cuts[i+1]) })
+	}
+	counting.Wait()
+	n := 0
+	for i, err := range countErrs {
 		if err != nil {
 			<-names
 			return nil, err
 		}
-		cuts = []time.Time{read.Start, mid, read.End}
+		n += counts[i]
+	}
+	if len(counts) == 2 && (n < 2*perPart || counts[0] == 0 || counts[1] == 0) {
+		cuts, counts = []time.Time{read.Start, read.End}, []int{n}
 	}
 	<-names
 	if namesErr != nil {
@@ -138,9 +154,9 @@ func loadFacts(ctx context.Context, st *store.Store, w community.Window, tap *Fa
 	var wg sync.WaitGroup
 	for i := range parts {
 		// The first part gets room for all: the others are appended to it.
-		room := n/parts + 1
+		room := counts[i]
 		if i == 0 {
-			room = n + 1
+			room = n
 		}
 		cols[i] = community.NewColumns(accounts, terms, room)
 		var see func(*store.Fact) error

@@ -3,8 +3,10 @@ package analysis_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -307,4 +309,68 @@ func TestFactsFollowWhatChangesLater(t *testing.T) {
 		t.Errorf("its only answer from someone else deleted: %d other repliers, want 0", f.Repliers)
 	}
 	sameBothWays(t, st, period.Period{Since: question.CreatedAt, Until: at.Add(time.Minute), Label: "the thread"})
+}
+
+// TestWindowIsReadInTwoPartsCutInTime: a window worth two parts is read as
+// two, cut at the middle of its time span, every post of the first earlier
+// than every post of the second, each post shown once; and the analysis of
+// the parts, appended, is the one-part read's, byte for byte. The tap's
+// range is wider than the window on one side and narrower on the other.
+func TestWindowIsReadInTwoPartsCutInTime(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, pgtest.DB(t, "parts.db"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	start := syntheticCourse(t, st, 600) // one post every 17 minutes: a week
+	if _, err := analysis.EnsureFacts(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	opts := analysis.Options{By: analysis.ByGraph, Thresholds: community.DefaultThresholds(), Seed: 1,
+		Period: period.Period{Since: start.Add(24 * time.Hour), Until: start.Add(7 * 24 * time.Hour), Label: "six days"}}
+	whole, err := analysis.RunPeriods(ctx, st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var parts [][]int64 // the times each part was shown
+	tap := &analysis.FactTap{Since: start, Until: start.Add(5 * 24 * time.Hour), PartRows: 1,
+		Parts: func(n int) []func(*store.Fact) error {
+			parts = make([][]int64, n)
+			see := make([]func(*store.Fact) error, n)
+			for i := range n {
+				see[i] = func(f *store.Fact) error { parts[i] = append(parts[i], f.At); return nil }
+			}
+			return see
+		}}
+	inParts, tapped, err := analysis.RunPeriodsTapped(ctx, st, tap, opts)
+	if err != nil || !tapped {
+		t.Fatalf("tapped %v, %v", tapped, err)
+	}
+	if len(parts) != 2 || len(parts[0]) == 0 || len(parts[1]) == 0 {
+		t.Fatalf("read in %d parts of %v posts, want two non-empty ones", len(parts), lens(parts))
+	}
+	if last, first := slices.Max(parts[0]), slices.Min(parts[1]); last >= first {
+		t.Errorf("part 1 ends at %d, after part 2 starts at %d", last, first)
+	}
+	// The tap sees the first five days: 5 × 24 × 60 / 17 posts.
+	if got, want := len(parts[0])+len(parts[1]), (5*24*60+16)/17; got != want {
+		t.Errorf("the tap was shown %d posts, want %d", got, want)
+	}
+	a, _ := json.Marshal(whole)
+	b, _ := json.Marshal(inParts)
+	if !bytes.Equal(a, b) {
+		t.Errorf("read in two parts, the analysis differs:\n one: %.600s\nparts: %.600s", a, b)
+	}
+	if whole[0].Posts < 400 {
+		t.Errorf("%d posts analysed: too few for the comparison to prove much", whole[0].Posts)
+	}
+}
+
+func lens(parts [][]int64) []int {
+	var out []int
+	for _, p := range parts {
+		out = append(out, len(p))
+	}
+	return out
 }

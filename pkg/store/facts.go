@@ -683,17 +683,17 @@ func (s *Store) CountFacts(ctx context.Context, since, until time.Time) (int, er
 	return n, nil
 }
 
-// FactAt returns the time of the post at offset (0: the first) among
-// the facts of [since, until) in creation order: where to cut a window
-// into parts of about equal size.
-func (s *Store) FactAt(ctx context.Context, since, until time.Time, offset int) (time.Time, error) {
+// FactSpan returns the times (Unix nanoseconds) of the first and the last
+// post facts of [since, until); ok is false when there are none. Each end
+// is one seek in the table's time order.
+func (s *Store) FactSpan(ctx context.Context, since, until time.Time) (first, last int64, ok bool, err error) {
 	where, args := factsRange(since, until)
-	var at int64
-	if err := s.r.QueryRowContext(ctx, `SELECT f.at FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id LIMIT 1 OFFSET ?`,
-		append(args, offset)...).Scan(&at); err != nil {
-		return time.Time{}, fmt.Errorf("find the middle of the post facts: %w", err)
+	var lo, hi sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT (SELECT f.at FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at LIMIT 1),
+		(SELECT f.at FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at DESC LIMIT 1)`, append(args, args...)...).Scan(&lo, &hi); err != nil {
+		return 0, 0, false, fmt.Errorf("find the time span of the post facts: %w", err)
 	}
-	return time.Unix(0, at).UTC(), nil
+	return lo.Int64, hi.Int64, lo.Valid && hi.Valid, nil
 }
 
 func factsRange(since, until time.Time) (string, []any) {
