@@ -13,8 +13,10 @@ import (
 // expand fetches the conversation of every post still marked as needing it.
 // One /context call on a thread's root returns the whole thread, so pending
 // posts are grouped by their root when the stored parent chain reaches one.
-func (h *Harvester) expand(ctx context.Context, c *mastodon.Client) error {
-	x := &expansion{h: h, c: c, done: map[string]bool{}}
+// Conversations pre fetched during paging are taken from it instead of
+// asked (pre may be nil).
+func (h *Harvester) expand(ctx context.Context, c *mastodon.Client, pre *prefetcher) error {
+	x := &expansion{h: h, c: c, pre: pre, done: map[string]bool{}}
 	// Pass 1 asks the roots; it stores their whole threads, which settles
 	// most pending replies and links the rest to their roots. Pass 2 asks
 	// for whatever is still pending.
@@ -65,6 +67,7 @@ type threadJob struct {
 type expansion struct {
 	h       *Harvester
 	c       *mastodon.Client
+	pre     *prefetcher // conversations fetched during paging, or nil
 	mu      sync.Mutex
 	done    map[string]bool // roots whose whole thread is fetched
 	fetched int
@@ -202,7 +205,7 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 		x.saves <- threadSave{expanded: j.uris}
 		return nil
 	}
-	th, err := c.Context(ctx, j.target)
+	th, err := x.context(ctx, j.target)
 	if errors.Is(err, mastodon.ErrNotFound) {
 		// Deleted meanwhile; the refresh will tombstone it.
 		return h.st.MarkExpanded(keep, j.uris)
@@ -221,7 +224,7 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 		x.done[string(root.ID)] = true
 		x.mu.Unlock()
 		if !seen && root.RepliesCount > 0 {
-			rootTh, err := c.Context(ctx, string(root.ID))
+			rootTh, err := x.context(ctx, string(root.ID))
 			if err != nil && !errors.Is(err, mastodon.ErrNotFound) {
 				return err
 			}
@@ -243,6 +246,15 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 	}
 	x.saves <- threadSave{posts: posts, expanded: expanded}
 	return nil
+}
+
+// context returns the conversation around id: the one fetched during
+// paging, if any, else asked now.
+func (x *expansion) context(ctx context.Context, id string) (mastodon.Thread, error) {
+	if f, ok := x.pre.take(id); ok {
+		return f.th, f.err
+	}
+	return x.c.Context(ctx, id)
 }
 
 // interactions fetches who boosted and who favourited posts whose counts are
