@@ -68,6 +68,7 @@ type transport struct {
 	haveSkew   bool
 	haveQuota  bool
 	requests   int64
+	inflight   int           // requests sent whose answer is not yet observed
 	waited     time.Duration // on the clock: overlapping waits count once
 	waitUntil  time.Time     // end of the latest wait
 	waitEvents int
@@ -112,6 +113,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		sent := t.now()
 		resp, body, err := t.do(req)
 		if err != nil {
+			t.mu.Lock()
+			t.inflight--
+			t.mu.Unlock()
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -183,6 +187,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *transport) do(req *http.Request) (*http.Response, []byte, error) {
 	t.mu.Lock()
 	t.requests++
+	t.inflight++
 	t.mu.Unlock()
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
 	defer cancel()
@@ -239,6 +244,10 @@ func (t *transport) observe(resp *http.Response, sent time.Time) {
 	h := resp.Header
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// The requests still in flight may have been counted after this one:
+	// the remaining this response gives is that many too high.
+	others := max(t.inflight-1, 0)
+	t.inflight = max(t.inflight-1, 0)
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		// Date has whole seconds, cut off: when the server wrote it, its
 		// clock read between d and d+1s, at a moment between our sending
@@ -259,6 +268,13 @@ func (t *transport) observe(resp *http.Response, sent time.Time) {
 	if errL != nil || errR != nil || errT != nil {
 		return
 	}
+	if t.haveQuota && reset.Before(t.reset) {
+		// A late answer from a window already over: taking its quota
+		// would make pace think the current window over too, and start
+		// it afresh with a full quota.
+		return
+	}
+	remaining = max(remaining-others, 0)
 	// Responses to concurrent requests arrive out of order: within one
 	// window the smaller remaining is the truer one.
 	if t.haveQuota && reset.Equal(t.reset) && remaining > t.remaining {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -292,5 +293,38 @@ func TestSkewBoundFromWholeSecondDates(t *testing.T) {
 	respond(time.Millisecond)
 	if tr.skew > serverAhead || tr.skew < serverAhead-time.Second {
 		t.Errorf("after the server's clock went back: skew %v, want within a second below %v", tr.skew, serverAhead)
+	}
+}
+
+// The quota a response gives is corrected for the requests still in
+// flight (the server may have counted them after it), and a late answer
+// from a window already over changes nothing: pace would otherwise take the
+// current window for over and start it afresh with a full quota.
+func TestQuotaCountsRequestsInFlightAndIgnoresStaleWindows(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tr := &transport{now: func() time.Time { return clock }}
+	answer := func(remaining int, reset time.Time) {
+		tr.observe(&http.Response{Header: http.Header{
+			"X-Ratelimit-Limit":     {"300"},
+			"X-Ratelimit-Remaining": {strconv.Itoa(remaining)},
+			"X-Ratelimit-Reset":     {reset.Format(time.RFC3339Nano)},
+		}}, clock)
+	}
+	w1, w2 := clock.Add(time.Second), clock.Add(2*time.Second)
+	tr.inflight = 5 // five workers' requests out at once, in a new window
+	answer(299, w1) // the first one counted answers first
+	if tr.remaining > 295 {
+		t.Errorf("remaining %d after the first of five answers, want at most 295", tr.remaining)
+	}
+	clock = w1.Add(time.Millisecond) // the next window
+	tr.inflight = 2
+	answer(250, w2)
+	before := tr.remaining
+	answer(0, w1) // sent in the first window, answered late
+	if !tr.reset.Equal(w2) || tr.remaining != before {
+		t.Errorf("after a late answer: reset %v, remaining %d; want %v and %d", tr.reset, tr.remaining, w2, before)
+	}
+	if tr.inflight != 0 {
+		t.Errorf("%d requests still counted in flight, want 0", tr.inflight)
 	}
 }
