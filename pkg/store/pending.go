@@ -85,13 +85,14 @@ func (s *Store) PendingRoots(ctx context.Context, instance string, uris []string
 	return out, rows.Err()
 }
 
-// The page's uris drive the join (CROSS JOIN keeps SQLite's order, the
-// unary + keeps it from the needs_context index): otherwise it walks every
-// flagged post, a page costing more the more are pending.
+// The page's uris drive the join, each looked up by uri and post id (CROSS
+// JOIN keeps SQLite's order, the unary + keeps it from the needs_context
+// and instance indexes): otherwise it walks every flagged or top-level
+// post for each uri, a page costing more the more are stored.
 const qPendingRoots = `SELECT pi.local_id FROM json_each(?) AS j
 	CROSS JOIN posts p ON p.uri = j.value
-	CROSS JOIN post_ids pi ON pi.post_id = p.id AND pi.instance = ?
-	WHERE +p.needs_context = 1 AND pi.in_reply_to_local_id IS NULL
+	CROSS JOIN post_ids pi ON pi.post_id = p.id AND +pi.instance = ?
+	WHERE +p.needs_context = 1 AND +pi.in_reply_to_local_id IS NULL
 	ORDER BY p.id`
 
 // PendingInteractions lists posts of instance whose boosts or favourites are
