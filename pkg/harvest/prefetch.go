@@ -28,6 +28,9 @@ type prefetcher struct {
 	ctx  context.Context
 	c    *mastodon.Client
 	stop <-chan struct{} // the run's soft stop
+	// paged is closed when paging ends: requests waiting for the rate
+	// limit then stop yielding to the pages.
+	paged chan struct{}
 
 	mu      sync.Mutex
 	wake    *sync.Cond
@@ -46,7 +49,10 @@ type prefetched struct {
 
 // startPrefetch starts workers fetching conversations on c.
 func startPrefetch(ctx context.Context, c *mastodon.Client, workers int, stop <-chan struct{}) *prefetcher {
-	p := &prefetcher{ctx: ctx, c: c, stop: stop, queued: map[string]bool{}, got: map[string]prefetched{}}
+	// Yielding while the tags are paged: the pages, asked one after the
+	// other, keep a share of the rate limit.
+	paged := make(chan struct{})
+	p := &prefetcher{ctx: mastodon.Yielding(ctx, paged), paged: paged, c: c, stop: stop, queued: map[string]bool{}, got: map[string]prefetched{}}
 	p.wake = sync.NewCond(&p.mu)
 	for range workers {
 		p.wg.Add(1)
@@ -120,6 +126,7 @@ func (p *prefetcher) close() {
 // root is either fetched (take has it) or not asked at all.
 func (p *prefetcher) finish() {
 	p.close()
+	close(p.paged)
 	p.wg.Wait()
 }
 
@@ -131,6 +138,17 @@ func (p *prefetcher) accepting() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return !p.closing && p.held < maxPrefetchBytes
+}
+
+// has: the conversation of root id is fetched, for take.
+func (p *prefetcher) has(id string) bool {
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.got[id]
+	return ok
 }
 
 // take hands over, once, the fetched conversation of root id.

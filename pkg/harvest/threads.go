@@ -145,43 +145,64 @@ func (x *expansion) runAll(ctx context.Context, jobs []*threadJob) error {
 		errMu    sync.Mutex
 		firstErr error
 	)
-	ch := make(chan *threadJob)
 	x.saves = make(chan threadSave, maxThreadsPerCommit)
 	saved := make(chan struct{})
 	go func() {
 		defer close(saved)
 		x.saveThreads(context.WithoutCancel(ctx)) // what was fetched is stored even on Ctrl-C
 	}()
-	for range min(x.h.opts.Workers, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range ch {
-				if err := x.run(ctx, j); err != nil {
-					errMu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					errMu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
+	// Conversations fetched during paging need no request: a goroutine of
+	// their own hands them to the store, while the workers ask the rest.
+	var ask, ready []*threadJob
 	for _, j := range jobs {
-		errMu.Lock()
-		stop := firstErr != nil
-		errMu.Unlock()
-		if stop || x.failedSave() != nil || x.h.stopped() {
-			break
-		}
-		select {
-		case ch <- j:
-		case <-ctx.Done():
-			break feed
+		if x.pre.has(j.target) {
+			ready = append(ready, j)
+		} else {
+			ask = append(ask, j)
 		}
 	}
-	close(ch)
+	start := func(n int) chan<- *threadJob {
+		ch := make(chan *threadJob)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range ch {
+					if err := x.run(ctx, j); err != nil {
+						errMu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						errMu.Unlock()
+					}
+				}
+			}()
+		}
+		return ch
+	}
+	feed := func(ch chan<- *threadJob, list []*threadJob) {
+		defer close(ch)
+		for _, j := range list {
+			errMu.Lock()
+			stop := firstErr != nil
+			errMu.Unlock()
+			if stop || x.failedSave() != nil || x.h.stopped() {
+				return
+			}
+			select {
+			case ch <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		feed(start(min(1, len(ready))), ready)
+	}()
+	feed(start(min(x.h.opts.Workers, len(ask))), ask)
+	<-fed
 	wg.Wait()
 	close(x.saves)
 	<-saved

@@ -304,12 +304,44 @@ func parseResetTime(v string, serverNow time.Time) (time.Time, error) {
 
 func (t *transport) serverNow() time.Time { return t.now().Add(t.skew) }
 
-// pace blocks while the local quota is used up. Each request takes one unit
-// before it is sent, so concurrent workers never overrun the window.
+type yieldingKey struct{}
+
+// Yielding marks the requests made with ctx, until until is closed, as ones
+// that can wait: they leave the last quarter of each rate-limit window to
+// the other requests. A harvester asks ahead with them what it would
+// otherwise ask later, without holding up the requests that must follow
+// one another (timeline pages); once those are done, it closes until and
+// the requests waiting go on as any other.
+func Yielding(ctx context.Context, until <-chan struct{}) context.Context {
+	return context.WithValue(ctx, yieldingKey{}, until)
+}
+
+// yielding: ctx's requests still leave a share of the window.
+func yielding(ctx context.Context) (until <-chan struct{}, ok bool) {
+	until, _ = ctx.Value(yieldingKey{}).(<-chan struct{})
+	if until == nil {
+		return nil, false
+	}
+	select {
+	case <-until:
+		return nil, false
+	default:
+		return until, true
+	}
+}
+
+// pace blocks while the local quota is used up (for a yielding request,
+// down to the quarter it leaves). Each request takes one unit before it is
+// sent, so concurrent workers never overrun the window.
 func (t *transport) pace(ctx context.Context, path string) error {
 	for {
+		until, yields := yielding(ctx)
 		t.mu.Lock()
-		if !t.haveQuota || t.remaining > 0 {
+		reserve := 0
+		if yields {
+			reserve = t.limit / 4
+		}
+		if !t.haveQuota || t.remaining > reserve {
 			if t.haveQuota {
 				t.remaining--
 			}
@@ -328,7 +360,22 @@ func (t *transport) pace(ctx context.Context, path string) error {
 		if d > t.maxWait {
 			return &RateLimitError{Path: path, Wait: d}
 		}
-		if err := t.wait(ctx, Wait{Reason: WaitRateLimit, Duration: d, Path: path}); err != nil {
+		wctx := ctx
+		if yields {
+			// The wait ends when the request no longer yields: the
+			// quarter it left may be there to take.
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithCancel(ctx)
+			defer cancel()
+			go func() {
+				select {
+				case <-until:
+					cancel()
+				case <-wctx.Done():
+				}
+			}()
+		}
+		if err := t.wait(wctx, Wait{Reason: WaitRateLimit, Duration: d, Path: path}); err != nil && ctx.Err() != nil {
 			return err
 		}
 		t.mu.Lock()

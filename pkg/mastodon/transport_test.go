@@ -328,3 +328,41 @@ func TestQuotaCountsRequestsInFlightAndIgnoresStaleWindows(t *testing.T) {
 		t.Errorf("%d requests still counted in flight, want 0", tr.inflight)
 	}
 }
+
+// A yielding request leaves the last quarter of the window to the others,
+// and stops yielding, even mid-wait, once its until is closed.
+func TestYieldingRequestsLeaveAQuarterOfTheWindow(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	slept := make(chan context.Context, 1)
+	tr := &transport{now: func() time.Time { return clock }, maxWait: time.Hour,
+		sleep: func(ctx context.Context, d time.Duration) error {
+			slept <- ctx
+			<-ctx.Done() // the window never resets in this test
+			return ctx.Err()
+		}}
+	tr.limit, tr.remaining, tr.reset, tr.haveQuota = 300, 76, clock.Add(time.Minute), true
+	until := make(chan struct{})
+	yield := Yielding(context.Background(), until)
+	if err := tr.pace(yield, "/api/v1/statuses/1/context"); err != nil || tr.remaining != 75 {
+		t.Fatalf("above the quarter: %v, remaining %d; want the request to go, 75 left", err, tr.remaining)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.pace(yield, "/api/v1/statuses/2/context") }()
+	select { // at the quarter: it waits
+	case <-slept:
+	case err := <-done:
+		t.Fatalf("at the quarter the yielding request went at once (%v)", err)
+	}
+	if err := tr.pace(context.Background(), "/api/v1/timelines/tag/cop"); err != nil || tr.remaining != 74 {
+		t.Fatalf("a request that does not yield: %v, remaining %d; want it to go, 74 left", err, tr.remaining)
+	}
+	close(until)
+	select {
+	case err := <-done:
+		if err != nil || tr.remaining != 73 {
+			t.Errorf("once until is closed: %v, remaining %d; want the waiting request to go, 73 left", err, tr.remaining)
+		}
+	case <-time.After(10 * time.Second): // only a guard against hanging
+		t.Fatal("closing until did not end the wait")
+	}
+}
