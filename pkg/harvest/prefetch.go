@@ -17,8 +17,9 @@ const maxPrefetchBytes = 16 << 20
 // timelines are still paged, so the rate-limit budget the paging leaves
 // unused goes to requests the run makes anyway. It only fetches: the
 // conversations are stored, and their posts' needs_context cleared, by the
-// expansion after paging, in the order and transactions it always used. A
-// run killed before then has stored none of them and keeps every flag.
+// expansion after paging, as if it had asked them then (so the tags' posts
+// keep their ids). A run killed before then has stored none of them and
+// keeps every flag.
 //
 // A root is queued only once its page is committed and it is still
 // flagged: a top-level pending post is a root the expansion asks in its
@@ -137,7 +138,7 @@ func (p *prefetcher) accepting() bool {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return !p.closing && p.held < maxPrefetchBytes
+	return !p.closing && p.held < maxPrefetchBytes && p.ctx.Err() == nil
 }
 
 // has: the conversation of root id is fetched, for take.
