@@ -136,6 +136,8 @@ type Harvester struct {
 	fetched map[string]bool
 	// access caches /api/v2/instance per instance: asked at most once a run.
 	access map[string]accessResult
+	// pre fetches conversations while the current instance's tags are paged.
+	pre *prefetcher
 }
 
 type accessResult struct {
@@ -214,14 +216,19 @@ func (h *Harvester) warnKind(instance, tag string, kind WarningKind, msg string)
 
 func (h *Harvester) instance(ctx context.Context, c *mastodon.Client) error {
 	// Conversations left over from an interrupted run come first.
-	if err := h.expand(ctx, c); err != nil {
+	if err := h.expand(ctx, c, nil); err != nil {
 		return err
 	}
+	// The conversations of roots are asked as their pages are committed,
+	// but stored only once every tag is paged: a thread's root is then
+	// stored whichever tag brought it, and one /context call on it covers
+	// the thread. Posts not expanded stay flagged for the next run.
+	h.pre = startPrefetch(ctx, c, h.opts.Workers, h.opts.Stop)
 	fatal, firstErr := h.allTags(ctx, c)
-	// Conversations are fetched once every tag is paged: a thread's root is
-	// then stored whichever tag brought it, and one /context call on it
-	// covers the thread. Posts not expanded stay flagged for the next run.
-	if err := h.expandAfter(ctx, c, fatal); err != nil {
+	pre := h.pre
+	h.pre = nil
+	pre.finish()
+	if err := h.expandAfter(ctx, c, fatal, pre); err != nil {
 		return err
 	}
 	if h.opts.Refresh > 0 && firstErr == nil {
@@ -477,11 +484,11 @@ func (h *Harvester) fetchPages(ctx context.Context, c *mastodon.Client, tag stri
 // expandAfter fetches the conversations of the posts the tags brought in,
 // unless err (what stopped the tags) means the instance cannot be asked
 // more: a soft stop or a tag stopped on bad ids still expands.
-func (h *Harvester) expandAfter(ctx context.Context, c *mastodon.Client, err error) error {
+func (h *Harvester) expandAfter(ctx context.Context, c *mastodon.Client, err error, pre *prefetcher) error {
 	if err != nil && (ctx.Err() != nil || !errors.As(err, new(*IDOrderError)) && !errors.Is(err, ErrStopped)) {
 		return err
 	}
-	if xerr := h.expand(ctx, c); xerr != nil {
+	if xerr := h.expand(ctx, c, pre); xerr != nil {
 		return xerr
 	}
 	return err
@@ -587,7 +594,7 @@ func (h *Harvester) savePosts(ctx context.Context, c *mastodon.Client, tr *TagRe
 	stats := c.Stats()
 	h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: n, New: wr.New,
 		Reached: cur.OldestAt, BackfillDone: cur.BackfillDone, Requests: stats.Requests, Waits: stats.Waits})
-	return nil
+	return h.prefetchRoots(ctx, c, posts)
 }
 
 // saveGroup stores pages fetched one after the other in one transaction
@@ -613,6 +620,30 @@ func (h *Harvester) saveGroup(ctx context.Context, c *mastodon.Client, tr *TagRe
 		h.event(Event{Kind: PageStored, Instance: c.Host(), Tag: tr.Tag, Posts: f.n, New: res[i].New,
 			Reached: f.cur.OldestAt, BackfillDone: f.cur.BackfillDone, Requests: stats.Requests, Waits: stats.Waits})
 	}
+	var posts []store.Post
+	for _, f := range group {
+		posts = append(posts, f.posts...)
+	}
+	return h.prefetchRoots(ctx, c, posts)
+}
+
+// prefetchRoots queues the conversations of the committed posts that are
+// roots still to expand.
+func (h *Harvester) prefetchRoots(ctx context.Context, c *mastodon.Client, posts []store.Post) error {
+	if !h.pre.accepting() {
+		return nil
+	}
+	var uris []string
+	for i := range posts {
+		if posts[i].InReplyToLocalID == "" {
+			uris = append(uris, posts[i].URI)
+		}
+	}
+	roots, err := h.st.PendingRoots(context.WithoutCancel(ctx), c.Host(), uris)
+	if err != nil {
+		return err
+	}
+	h.pre.want(roots)
 	return nil
 }
 

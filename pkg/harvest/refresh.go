@@ -49,7 +49,7 @@ func (h *Harvester) refresh(ctx context.Context, c *mastodon.Client, since time.
 		return err
 	}
 	// New replies found above wait for their conversation like any other.
-	return h.expand(ctx, c)
+	return h.expand(ctx, c, nil)
 }
 
 // refreshing is one refresh of one instance: the posts it has re-read so

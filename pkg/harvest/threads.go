@@ -13,8 +13,10 @@ import (
 // expand fetches the conversation of every post still marked as needing it.
 // One /context call on a thread's root returns the whole thread, so pending
 // posts are grouped by their root when the stored parent chain reaches one.
-func (h *Harvester) expand(ctx context.Context, c *mastodon.Client) error {
-	x := &expansion{h: h, c: c, done: map[string]bool{}}
+// Conversations pre fetched during paging are taken from it instead of
+// asked (pre may be nil).
+func (h *Harvester) expand(ctx context.Context, c *mastodon.Client, pre *prefetcher) error {
+	x := &expansion{h: h, c: c, pre: pre, done: map[string]bool{}}
 	// Pass 1 asks the roots; it stores their whole threads, which settles
 	// most pending replies and links the rest to their roots. Pass 2 asks
 	// for whatever is still pending.
@@ -65,6 +67,7 @@ type threadJob struct {
 type expansion struct {
 	h       *Harvester
 	c       *mastodon.Client
+	pre     *prefetcher // conversations fetched during paging, or nil
 	mu      sync.Mutex
 	done    map[string]bool // roots whose whole thread is fetched
 	fetched int
@@ -142,43 +145,64 @@ func (x *expansion) runAll(ctx context.Context, jobs []*threadJob) error {
 		errMu    sync.Mutex
 		firstErr error
 	)
-	ch := make(chan *threadJob)
 	x.saves = make(chan threadSave, maxThreadsPerCommit)
 	saved := make(chan struct{})
 	go func() {
 		defer close(saved)
 		x.saveThreads(context.WithoutCancel(ctx)) // what was fetched is stored even on Ctrl-C
 	}()
-	for range min(x.h.opts.Workers, len(jobs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range ch {
-				if err := x.run(ctx, j); err != nil {
-					errMu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					errMu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
+	// Conversations fetched during paging need no request: a goroutine of
+	// their own hands them to the store, while the workers ask the rest.
+	var ask, ready []*threadJob
 	for _, j := range jobs {
-		errMu.Lock()
-		stop := firstErr != nil
-		errMu.Unlock()
-		if stop || x.failedSave() != nil || x.h.stopped() {
-			break
-		}
-		select {
-		case ch <- j:
-		case <-ctx.Done():
-			break feed
+		if x.pre.has(j.target) {
+			ready = append(ready, j)
+		} else {
+			ask = append(ask, j)
 		}
 	}
-	close(ch)
+	start := func(n int) chan<- *threadJob {
+		ch := make(chan *threadJob)
+		for range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range ch {
+					if err := x.run(ctx, j); err != nil {
+						errMu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						errMu.Unlock()
+					}
+				}
+			}()
+		}
+		return ch
+	}
+	feed := func(ch chan<- *threadJob, list []*threadJob) {
+		defer close(ch)
+		for _, j := range list {
+			errMu.Lock()
+			stop := firstErr != nil
+			errMu.Unlock()
+			if stop || x.failedSave() != nil || x.h.stopped() {
+				return
+			}
+			select {
+			case ch <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		feed(start(min(1, len(ready))), ready)
+	}()
+	feed(start(min(x.h.opts.Workers, len(ask))), ask)
+	<-fed
 	wg.Wait()
 	close(x.saves)
 	<-saved
@@ -202,7 +226,7 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 		x.saves <- threadSave{expanded: j.uris}
 		return nil
 	}
-	th, err := c.Context(ctx, j.target)
+	th, err := x.context(ctx, j.target)
 	if errors.Is(err, mastodon.ErrNotFound) {
 		// Deleted meanwhile; the refresh will tombstone it.
 		return h.st.MarkExpanded(keep, j.uris)
@@ -221,7 +245,7 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 		x.done[string(root.ID)] = true
 		x.mu.Unlock()
 		if !seen && root.RepliesCount > 0 {
-			rootTh, err := c.Context(ctx, string(root.ID))
+			rootTh, err := x.context(ctx, string(root.ID))
 			if err != nil && !errors.Is(err, mastodon.ErrNotFound) {
 				return err
 			}
@@ -243,6 +267,15 @@ func (x *expansion) run(ctx context.Context, j *threadJob) error {
 	}
 	x.saves <- threadSave{posts: posts, expanded: expanded}
 	return nil
+}
+
+// context returns the conversation around id: the one fetched during
+// paging, if any, else asked now.
+func (x *expansion) context(ctx context.Context, id string) (mastodon.Thread, error) {
+	if f, ok := x.pre.take(id); ok {
+		return f.th, f.err
+	}
+	return x.c.Context(ctx, id)
 }
 
 // interactions fetches who boosted and who favourited posts whose counts are

@@ -68,6 +68,7 @@ type transport struct {
 	haveSkew   bool
 	haveQuota  bool
 	requests   int64
+	inflight   int           // requests sent whose answer is not yet observed
 	waited     time.Duration // on the clock: overlapping waits count once
 	waitUntil  time.Time     // end of the latest wait
 	waitEvents int
@@ -112,6 +113,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		sent := t.now()
 		resp, body, err := t.do(req)
 		if err != nil {
+			t.mu.Lock()
+			t.inflight--
+			t.mu.Unlock()
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -183,6 +187,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 func (t *transport) do(req *http.Request) (*http.Response, []byte, error) {
 	t.mu.Lock()
 	t.requests++
+	t.inflight++
 	t.mu.Unlock()
 	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
 	defer cancel()
@@ -239,6 +244,10 @@ func (t *transport) observe(resp *http.Response, sent time.Time) {
 	h := resp.Header
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	// The requests still in flight may have been counted after this one:
+	// the remaining this response gives is that many too high.
+	others := max(t.inflight-1, 0)
+	t.inflight = max(t.inflight-1, 0)
 	if d, err := http.ParseTime(h.Get("Date")); err == nil {
 		// Date has whole seconds, cut off: when the server wrote it, its
 		// clock read between d and d+1s, at a moment between our sending
@@ -259,6 +268,13 @@ func (t *transport) observe(resp *http.Response, sent time.Time) {
 	if errL != nil || errR != nil || errT != nil {
 		return
 	}
+	if t.haveQuota && reset.Before(t.reset) {
+		// A late answer from a window already over: taking its quota
+		// would make pace think the current window over too, and start
+		// it afresh with a full quota.
+		return
+	}
+	remaining = max(remaining-others, 0)
 	// Responses to concurrent requests arrive out of order: within one
 	// window the smaller remaining is the truer one.
 	if t.haveQuota && reset.Equal(t.reset) && remaining > t.remaining {
@@ -288,12 +304,44 @@ func parseResetTime(v string, serverNow time.Time) (time.Time, error) {
 
 func (t *transport) serverNow() time.Time { return t.now().Add(t.skew) }
 
-// pace blocks while the local quota is used up. Each request takes one unit
-// before it is sent, so concurrent workers never overrun the window.
+type yieldingKey struct{}
+
+// Yielding marks the requests made with ctx, until until is closed, as ones
+// that can wait: they leave the last quarter of each rate-limit window to
+// the other requests. A harvester asks ahead with them what it would
+// otherwise ask later, without holding up the requests that must follow
+// one another (timeline pages); once those are done, it closes until and
+// the requests waiting go on as any other.
+func Yielding(ctx context.Context, until <-chan struct{}) context.Context {
+	return context.WithValue(ctx, yieldingKey{}, until)
+}
+
+// yielding: ctx's requests still leave a share of the window.
+func yielding(ctx context.Context) (until <-chan struct{}, ok bool) {
+	until, _ = ctx.Value(yieldingKey{}).(<-chan struct{})
+	if until == nil {
+		return nil, false
+	}
+	select {
+	case <-until:
+		return nil, false
+	default:
+		return until, true
+	}
+}
+
+// pace blocks while the local quota is used up (for a yielding request,
+// down to the quarter it leaves). Each request takes one unit before it is
+// sent, so concurrent workers never overrun the window.
 func (t *transport) pace(ctx context.Context, path string) error {
 	for {
+		until, yields := yielding(ctx)
 		t.mu.Lock()
-		if !t.haveQuota || t.remaining > 0 {
+		reserve := 0
+		if yields {
+			reserve = t.limit / 4
+		}
+		if !t.haveQuota || t.remaining > reserve {
 			if t.haveQuota {
 				t.remaining--
 			}
@@ -312,7 +360,22 @@ func (t *transport) pace(ctx context.Context, path string) error {
 		if d > t.maxWait {
 			return &RateLimitError{Path: path, Wait: d}
 		}
-		if err := t.wait(ctx, Wait{Reason: WaitRateLimit, Duration: d, Path: path}); err != nil {
+		wctx := ctx
+		if yields {
+			// The wait ends when the request no longer yields: the
+			// quarter it left may be there to take.
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithCancel(ctx)
+			defer cancel()
+			go func() {
+				select {
+				case <-until:
+					cancel()
+				case <-wctx.Done():
+				}
+			}()
+		}
+		if err := t.wait(wctx, Wait{Reason: WaitRateLimit, Duration: d, Path: path}); err != nil && ctx.Err() != nil {
 			return err
 		}
 		t.mu.Lock()

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -292,5 +293,76 @@ func TestSkewBoundFromWholeSecondDates(t *testing.T) {
 	respond(time.Millisecond)
 	if tr.skew > serverAhead || tr.skew < serverAhead-time.Second {
 		t.Errorf("after the server's clock went back: skew %v, want within a second below %v", tr.skew, serverAhead)
+	}
+}
+
+// The quota a response gives is corrected for the requests still in
+// flight (the server may have counted them after it), and a late answer
+// from a window already over changes nothing: pace would otherwise take the
+// current window for over and start it afresh with a full quota.
+func TestQuotaCountsRequestsInFlightAndIgnoresStaleWindows(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tr := &transport{now: func() time.Time { return clock }}
+	answer := func(remaining int, reset time.Time) {
+		tr.observe(&http.Response{Header: http.Header{
+			"X-Ratelimit-Limit":     {"300"},
+			"X-Ratelimit-Remaining": {strconv.Itoa(remaining)},
+			"X-Ratelimit-Reset":     {reset.Format(time.RFC3339Nano)},
+		}}, clock)
+	}
+	w1, w2 := clock.Add(time.Second), clock.Add(2*time.Second)
+	tr.inflight = 5 // five workers' requests out at once, in a new window
+	answer(299, w1) // the first one counted answers first
+	if tr.remaining > 295 {
+		t.Errorf("remaining %d after the first of five answers, want at most 295", tr.remaining)
+	}
+	clock = w1.Add(time.Millisecond) // the next window
+	tr.inflight = 2
+	answer(250, w2)
+	before := tr.remaining
+	answer(0, w1) // sent in the first window, answered late
+	if !tr.reset.Equal(w2) || tr.remaining != before {
+		t.Errorf("after a late answer: reset %v, remaining %d; want %v and %d", tr.reset, tr.remaining, w2, before)
+	}
+	if tr.inflight != 0 {
+		t.Errorf("%d requests still counted in flight, want 0", tr.inflight)
+	}
+}
+
+// A yielding request leaves the last quarter of the window to the others,
+// and stops yielding, even mid-wait, once its until is closed.
+func TestYieldingRequestsLeaveAQuarterOfTheWindow(t *testing.T) {
+	clock := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	slept := make(chan context.Context, 1)
+	tr := &transport{now: func() time.Time { return clock }, maxWait: time.Hour,
+		sleep: func(ctx context.Context, d time.Duration) error {
+			slept <- ctx
+			<-ctx.Done() // the window never resets in this test
+			return ctx.Err()
+		}}
+	tr.limit, tr.remaining, tr.reset, tr.haveQuota = 300, 76, clock.Add(time.Minute), true
+	until := make(chan struct{})
+	yield := Yielding(context.Background(), until)
+	if err := tr.pace(yield, "/api/v1/statuses/1/context"); err != nil || tr.remaining != 75 {
+		t.Fatalf("above the quarter: %v, remaining %d; want the request to go, 75 left", err, tr.remaining)
+	}
+	done := make(chan error, 1)
+	go func() { done <- tr.pace(yield, "/api/v1/statuses/2/context") }()
+	select { // at the quarter: it waits
+	case <-slept:
+	case err := <-done:
+		t.Fatalf("at the quarter the yielding request went at once (%v)", err)
+	}
+	if err := tr.pace(context.Background(), "/api/v1/timelines/tag/cop"); err != nil || tr.remaining != 74 {
+		t.Fatalf("a request that does not yield: %v, remaining %d; want it to go, 74 left", err, tr.remaining)
+	}
+	close(until)
+	select {
+	case err := <-done:
+		if err != nil || tr.remaining != 73 {
+			t.Errorf("once until is closed: %v, remaining %d; want the waiting request to go, 73 left", err, tr.remaining)
+		}
+	case <-time.After(10 * time.Second): // only a guard against hanging
+		t.Fatal("closing until did not end the wait")
 	}
 }

@@ -219,6 +219,11 @@ var pgStatements = map[string]string{
 			JOIN post_ids AS c ON c.instance = $1::text AND c.in_reply_to_local_id = j.value->>1)
 		UPDATE posts SET in_reply_to_post = m.parent, thread_root = NULL FROM m
 		WHERE posts.id = m.child AND posts.in_reply_to_post IS NULL`,
+	qPendingRoots: `SELECT pi.local_id FROM json_array_elements_text($1::json) AS j(value)
+	JOIN posts p ON p.uri = j.value
+	JOIN post_ids pi ON pi.post_id = p.id AND pi.instance = $2
+	WHERE p.needs_context = 1 AND pi.in_reply_to_local_id IS NULL
+	ORDER BY p.id`,
 	qMarkExpanded: `UPDATE posts SET needs_context = 0 WHERE uri IN (SELECT value FROM json_array_elements_text($1::json) AS j(value))`,
 	qUnclassifyNeighbours: `DELETE FROM classifications WHERE post_id IN
 		(SELECT in_reply_to_post FROM posts WHERE id IN (SELECT value::bigint FROM json_array_elements_text($1::json) AS j(value))

@@ -57,6 +57,44 @@ func (s *Store) PendingThreads(ctx context.Context, instance string) ([]Pending,
 	return out, rows.Err()
 }
 
+// PendingRoots returns, of the posts of uris, the local ids on instance of
+// those that are top-level and still need their conversation: the roots
+// PendingThreads will list, known as soon as the page bringing them is
+// committed, so their conversations can be asked while paging goes on.
+func (s *Store) PendingRoots(ctx context.Context, instance string, uris []string) ([]string, error) {
+	if len(uris) == 0 {
+		return nil, nil
+	}
+	arg, err := jsonRows(uris)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.w.QueryContext(ctx, qPendingRoots, arg, instance)
+	if err != nil {
+		return nil, fmt.Errorf("pending roots on %s: %w", instance, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// The page's uris drive the join, each looked up by uri and post id (CROSS
+// JOIN keeps SQLite's order, the unary + keeps it from the needs_context
+// and instance indexes): otherwise it walks every flagged or top-level
+// post for each uri, a page costing more the more are stored.
+const qPendingRoots = `SELECT pi.local_id FROM json_each(?) AS j
+	CROSS JOIN posts p ON p.uri = j.value
+	CROSS JOIN post_ids pi ON pi.post_id = p.id AND +pi.instance = ?
+	WHERE +p.needs_context = 1 AND +pi.in_reply_to_local_id IS NULL
+	ORDER BY p.id`
+
 // PendingInteractions lists posts of instance whose boosts or favourites are
 // still to be fetched.
 func (s *Store) PendingInteractions(ctx context.Context, instance string) ([]Pending, error) {

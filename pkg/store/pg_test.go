@@ -146,7 +146,7 @@ func TestHarvestLocksPerInstanceAndTag(t *testing.T) {
 // Statements that unpack a JSON array (SQLite's json_each) cannot be
 // rewritten mechanically: each needs its PostgreSQL text in pgStatements.
 func TestEveryJSONBatchHasAPostgresText(t *testing.T) {
-	for _, q := range append(append([]string{}, writeStatements...), rowStatements...) {
+	for _, q := range append(append([]string{qPendingRoots}, writeStatements...), rowStatements...) {
 		if strings.Contains(q, "json_each") && pgStatements[q] == "" {
 			t.Errorf("no PostgreSQL text for:\n%s", q)
 		}

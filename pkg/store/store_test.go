@@ -241,3 +241,53 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 		})
 	}
 }
+
+// PendingRoots lists, of the posts given, the top-level ones of the
+// instance whose conversation is still to fetch, as PendingThreads would.
+func TestPendingRootsTopLevelStillFlagged(t *testing.T) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			st := open(t, b.New(t))
+			ctx := context.Background()
+			at := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+			root := post("https://a.example/1", "1", at)
+			root.Replies = 1
+			quiet := post("https://a.example/2", "2", at) // no replies: nothing to fetch
+			reply := post("https://a.example/3", "3", at.Add(time.Minute))
+			reply.InReplyToLocalID = "1"
+			done := post("https://a.example/4", "4", at)
+			done.Replies = 2
+			if _, err := st.SavePage(ctx, "a.example", "cop", []Post{root, quiet, reply, done}, Cursor{Newest: "4", Oldest: "1"}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.SaveThread(ctx, "a.example", nil, []string{done.URI}); err != nil {
+				t.Fatal(err)
+			}
+			uris := []string{root.URI, quiet.URI, reply.URI, done.URI, "https://a.example/unknown"}
+			got, err := st.PendingRoots(ctx, "a.example", uris)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0] != "1" {
+				t.Errorf("pending roots = %q, want [1]", got)
+			}
+			if got, err := st.PendingRoots(ctx, "b.example", uris); err != nil || len(got) != 0 {
+				t.Errorf("on another instance: %q, %v; want none", got, err)
+			}
+			// The same root PendingThreads gives as a first-pass target.
+			pending, err := st.PendingThreads(ctx, "a.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var roots []string
+			for _, p := range pending {
+				if p.InReplyToLocalID == "" {
+					roots = append(roots, p.LocalID)
+				}
+			}
+			if len(roots) != 1 || roots[0] != "1" {
+				t.Errorf("PendingThreads roots = %q, want [1]", roots)
+			}
+		})
+	}
+}
