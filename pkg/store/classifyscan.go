@@ -75,6 +75,10 @@ const (
 	// them): the links in url order, the boosts then favourites by account.
 	qClassifyLinks        = `SELECT post_id, url FROM post_links ORDER BY post_id, url`
 	qClassifyInteractions = `SELECT post_id, CASE kind WHEN 'boost' THEN 1 ELSE 2 END, account_id, seen_at FROM interactions ORDER BY 1, 2, 3`
+	// The stored classifications, so that a rebuild rewrites only those
+	// that change (see SaveClassificationsWithFacts).
+	qClassifyStored = `SELECT post_id, version, domain_score, domain, community_score, community, practice_score, practice, rules
+		FROM classifications ORDER BY post_id`
 )
 
 // replier is a direct reply's author, and whether the reply is live.
@@ -168,6 +172,13 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		return fmt.Errorf("read the interactions of posts to classify: %w", err)
 	}
 	defer interactions.close()
+	stored, err := openStream(ctx, conn, qClassifyStored, func(rows *sql.Rows, id *int64, c *Classification) error {
+		return rows.Scan(id, &c.Version, &c.DomainScore, &c.Domain, &c.CommunityScore, &c.Community, &c.PracticeScore, &c.Practice, &c.Rules)
+	})
+	if err != nil {
+		return fmt.Errorf("read the classifications of posts to classify: %w", err)
+	}
+	defer stored.close()
 
 	var accountID int64
 	var parentAccount sql.NullInt64
@@ -242,6 +253,11 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 			}
 			f.Acts = append(f.Acts, Act{Kind: kind, Account: i.account, At: t.UnixNano()})
 		}
+		if c := stored.of(r.PostID); len(c) == 1 {
+			f.stored = c[0]
+			f.stored.PostID = r.PostID
+			f.hasStored = true
+		}
 		r.Fact = f
 		if err := fn(&r); err != nil {
 			return err
@@ -250,7 +266,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 	if err := posts.Err(); err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
-	for _, err := range []error{tags.err, mentions.err, repliers.err, links.err, interactions.err} {
+	for _, err := range []error{tags.err, mentions.err, repliers.err, links.err, interactions.err, stored.err} {
 		if err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
