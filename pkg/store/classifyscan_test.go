@@ -157,3 +157,85 @@ func TestClassificationsWithFactsRestoreTempStore(t *testing.T) {
 		t.Errorf("%d posts queued after their classification with facts (%v), want none", n, err)
 	}
 }
+
+// A classification queues its post's facts when written, when a column
+// the facts hold changes (not the version or the other scores), and when
+// deleted while the post stays; queuing a post already queued, under the
+// classifications' own upsert, leaves one entry.
+func TestClassificationsQueueTheirFacts(t *testing.T) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			st := open(t, b.New(t))
+			ctx := context.Background()
+			at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			if _, err := st.SaveThread(ctx, "a.example", []Post{post("https://a.example/s/1", "1", at), post("https://a.example/s/2", "2", at.Add(time.Minute))}, nil); err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			rows, err := st.DB().QueryContext(ctx, `SELECT id FROM posts ORDER BY id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var id int64
+				rows.Scan(&id)
+				ids = append(ids, id)
+			}
+			rows.Close()
+			queued := func(step string, want int) {
+				t.Helper()
+				if n, _, err := st.FactsPending(ctx); err != nil || n != want {
+					t.Errorf("%s: %d posts queued (%v), want %d", step, n, err, want)
+				}
+			}
+			clear := func() {
+				if _, err := st.DB().ExecContext(ctx, `DELETE FROM post_facts_pending`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := Classification{PostID: ids[0], Version: "v", Rules: "[]"}
+			queued("stored", 2)
+			if err := st.SaveClassifications(ctx, []Classification{c}); err != nil {
+				t.Fatalf("a classification of a queued post: %v", err)
+			}
+			queued("classified while queued", 2)
+			if err := st.SaveClassifications(ctx, []Classification{c}); err != nil {
+				t.Fatalf("a classification written again over a queued post: %v", err)
+			}
+			clear()
+			if err := st.SaveClassifications(ctx, []Classification{{PostID: ids[1], Version: "v", Rules: "[]"}}); err != nil {
+				t.Fatal(err)
+			}
+			queued("first classification", 1)
+			clear()
+			c.Version, c.DomainScore, c.CommunityScore = "w", 0.5, 0.5
+			if err := st.SaveClassifications(ctx, []Classification{c}); err != nil {
+				t.Fatal(err)
+			}
+			queued("new version and scores the facts do not hold", 0)
+			for i, change := range []func(*Classification){
+				func(c *Classification) { c.Domain = !c.Domain },
+				func(c *Classification) { c.Community = !c.Community },
+				func(c *Classification) { c.Practice = !c.Practice },
+				func(c *Classification) { c.PracticeScore += 0.25 },
+				func(c *Classification) { c.Rules = `[{"rule":"P1"}]` },
+			} {
+				change(&c)
+				if err := st.SaveClassifications(ctx, []Classification{c}); err != nil {
+					t.Fatal(err)
+				}
+				queued(fmt.Sprintf("change %d", i), 1)
+				clear()
+			}
+			if _, err := st.DB().ExecContext(ctx, `DELETE FROM classifications WHERE post_id = ?`, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			queued("classification deleted", 1)
+			clear()
+			if _, err := st.DB().ExecContext(ctx, `DELETE FROM posts WHERE id = ?`, ids[1]); err != nil {
+				t.Fatal(err)
+			}
+			queued("post deleted with its classification", 0)
+		})
+	}
+}
