@@ -53,7 +53,10 @@ func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale b
 
 // The streams of classifyAllMerged. The tags and mentions come in the
 // order of their primary keys, which is the order group_concat gives them
-// in classifyRows.
+// in classifyRows. The posts come with their stored classification (c),
+// so that a rebuild rewrites only those that change (see
+// SaveClassificationsWithFacts): joined, it costs less than a stream of
+// its own.
 const (
 	qClassifyPosts = `SELECT p.id, p.account_id, COALESCE(p.thread_root, p.id), p.uri, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''),
 			COALESCE(p.card_url, ''), p.media_count, COALESCE(p.language, ''),
@@ -62,10 +65,13 @@ const (
 			q.account_id, COALESCE(p.in_reply_to_acct, ''), COALESCE(q.content, ''),
 			CASE WHEN rt.id IS NULL THEN '' ELSE COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = rt.id), '') END,
 			COALESCE(rt.content, ''),
-			p.created_at, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL
+			p.created_at, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
+			c.post_id IS NOT NULL, COALESCE(c.version, ''), COALESCE(c.domain_score, 0), COALESCE(c.domain, 0), COALESCE(c.community_score, 0),
+			COALESCE(c.community, 0), COALESCE(c.practice_score, 0), COALESCE(c.practice, 0), COALESCE(c.rules, '')
 		FROM posts p
 		LEFT JOIN posts rt ON rt.id = p.thread_root AND rt.id <> p.id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
+		LEFT JOIN classifications c ON c.post_id = p.id
 		WHERE p.deleted_at IS NULL ORDER BY p.id`
 	qClassifyAccounts = `SELECT id, acct FROM accounts`
 	qClassifyTags     = `SELECT post_id, tag FROM post_tags ORDER BY post_id, tag`
@@ -75,10 +81,6 @@ const (
 	// them): the links in url order, the boosts then favourites by account.
 	qClassifyLinks        = `SELECT post_id, url FROM post_links ORDER BY post_id, url`
 	qClassifyInteractions = `SELECT post_id, CASE kind WHEN 'boost' THEN 1 ELSE 2 END, account_id, seen_at FROM interactions ORDER BY 1, 2, 3`
-	// The stored classifications, so that a rebuild rewrites only those
-	// that change (see SaveClassificationsWithFacts).
-	qClassifyStored = `SELECT post_id, version, domain_score, domain, community_score, community, practice_score, practice, rules
-		FROM classifications ORDER BY post_id`
 )
 
 // replier is a direct reply's author, and whether the reply is live.
@@ -172,13 +174,6 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		return fmt.Errorf("read the interactions of posts to classify: %w", err)
 	}
 	defer interactions.close()
-	stored, err := openStream(ctx, conn, qClassifyStored, func(rows *sql.Rows, id *int64, c *Classification) error {
-		return rows.Scan(id, &c.Version, &c.DomainScore, &c.Domain, &c.CommunityScore, &c.Community, &c.PracticeScore, &c.Practice, &c.Rules)
-	})
-	if err != nil {
-		return fmt.Errorf("read the classifications of posts to classify: %w", err)
-	}
-	defer stored.close()
 
 	var accountID int64
 	var parentAccount sql.NullInt64
@@ -189,7 +184,9 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		f := &FactSource{dataVersion: dataVersion}
 		if err := posts.Scan(&r.PostID, &accountID, &r.ThreadRoot, &r.URI, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
 			&r.InReplyToURI, &parentAccount, &replyToAcct, &r.ParentHTML, &rootTags, &r.RootHTML,
-			&createdAt, &f.ParentID, &f.IsReply); err != nil {
+			&createdAt, &f.ParentID, &f.IsReply,
+			&f.hasStored, &f.stored.Version, &f.stored.DomainScore, &f.stored.Domain, &f.stored.CommunityScore, &f.stored.Community,
+			&f.stored.PracticeScore, &f.stored.Practice, &f.stored.Rules); err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
 		var ok bool
@@ -253,11 +250,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 			}
 			f.Acts = append(f.Acts, Act{Kind: kind, Account: i.account, At: t.UnixNano()})
 		}
-		if c := stored.of(r.PostID); len(c) == 1 {
-			f.stored = c[0]
-			f.stored.PostID = r.PostID
-			f.hasStored = true
-		}
+		f.stored.PostID = r.PostID
 		r.Fact = f
 		if err := fn(&r); err != nil {
 			return err
@@ -266,7 +259,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 	if err := posts.Err(); err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
-	for _, err := range []error{tags.err, mentions.err, repliers.err, links.err, interactions.err, stored.err} {
+	for _, err := range []error{tags.err, mentions.err, repliers.err, links.err, interactions.err} {
 		if err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
