@@ -12,9 +12,9 @@ import (
 // not read), and hands them to fn in batches of up to size rows; fn may
 // keep each batch.
 //
-// Reading every post (not onlyStale) on SQLite takes the posts, their tags,
-// their mentions and their replies as four streams in post order, merged
-// here, rather than running three subqueries for every post: the per-post
+// Reading every post (not onlyStale, or no post is classified by version
+// yet) on SQLite takes the posts, their tags, their mentions and their
+// replies as streams in post order, merged here, rather than running three subqueries for every post: the per-post
 // subqueries cost more than the scan itself. A run that reads only the
 // stale posts (a few after a sync) keeps the subqueries, which touch only
 // those posts; so does PostgreSQL, which cannot step several results on
@@ -35,6 +35,16 @@ func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale b
 		full := batch
 		batch = make([]ClassifyRow, 0, size)
 		return fn(full)
+	}
+	if onlyStale && !s.pg {
+		// No post classified by this version yet (a first classification,
+		// or the first after the model changed): every live post is stale,
+		// and the merged read is the faster way to read them all.
+		var n int
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM classifications WHERE version = ? LIMIT 1)`, version).Scan(&n); err != nil {
+			return fmt.Errorf("read posts to classify: %w", err)
+		}
+		onlyStale = n > 0
 	}
 	var err error
 	if onlyStale || s.pg {

@@ -239,3 +239,58 @@ func TestClassificationsQueueTheirFacts(t *testing.T) {
 		})
 	}
 }
+
+// Reading only the stale posts when no post is classified by the version
+// reads every live post the merged way, with the sources of their facts;
+// once one is, only the stale ones, without.
+func TestClassifyBatchesOfAFirstClassificationReadEveryPostMerged(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "t.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var posts []Post
+	for i := range 30 {
+		id := fmt.Sprint(i + 1)
+		posts = append(posts, post("https://a.example/s/"+id, id, at.Add(time.Duration(i)*time.Minute)))
+	}
+	if _, err := st.SaveThread(ctx, "a.example", posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Tombstone(ctx, []string{posts[3].URI}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() (ids []int64, withFacts int) {
+		t.Helper()
+		if err := st.ClassifyBatches(ctx, "v2", true, 8, func(b []ClassifyRow) error {
+			for _, r := range b {
+				ids = append(ids, r.PostID)
+				if r.Fact != nil {
+					withFacts++
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ids, withFacts
+	}
+	// Classified by another version only.
+	var all []Classification
+	for i := range int64(30) {
+		all = append(all, Classification{PostID: i + 1, Version: "v1", Rules: "[]"})
+	}
+	if err := st.SaveClassifications(ctx, all[:29]); err != nil {
+		t.Fatal(err)
+	}
+	ids, withFacts := read()
+	if len(ids) != 29 || withFacts != 29 {
+		t.Errorf("first classification by v2: read %d posts, %d with their facts' sources; want the 29 live ones, all with", len(ids), withFacts)
+	}
+	all[0].Version, all[1].Version = "v2", "v2"
+	if err := st.SaveClassifications(ctx, all[:2]); err != nil {
+		t.Fatal(err)
+	}
+	ids, withFacts = read()
+	if len(ids) != 27 || withFacts != 0 || ids[0] != 3 {
+		t.Errorf("with 2 posts classified by v2: read %v, %d with their facts' sources; want the 27 others, none with", ids, withFacts)
+	}
+}
