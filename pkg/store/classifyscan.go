@@ -50,7 +50,7 @@ func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale b
 	if onlyStale || s.pg {
 		err = s.ClassifyRows(ctx, version, onlyStale, add)
 	} else {
-		err = s.classifyAllMerged(ctx, add)
+		err = s.classifyAllMerged(ctx, version, add)
 	}
 	if err != nil {
 		return err
@@ -63,10 +63,11 @@ func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale b
 
 // The streams of classifyAllMerged. The tags and mentions come in the
 // order of their primary keys, which is the order group_concat gives them
-// in classifyRows. The posts come with their stored classification (c),
-// so that a rebuild rewrites only those that change (see
-// SaveClassificationsWithFacts): joined, it costs less than a stream of
-// its own.
+// in classifyRows. The posts come with their stored classification (c)
+// when it is by the version being written (?1), so that a rebuild
+// rewrites only those that change (see SaveClassificationsWithFacts):
+// joined, it costs less than a stream of its own, and the rules of
+// another version, which differ anyway, are not read.
 const (
 	qClassifyPosts = `SELECT p.id, p.account_id, COALESCE(p.thread_root, p.id), p.uri, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''),
 			COALESCE(p.card_url, ''), p.media_count, COALESCE(p.language, ''),
@@ -76,8 +77,8 @@ const (
 			CASE WHEN rt.id IS NULL THEN '' ELSE COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = rt.id), '') END,
 			COALESCE(rt.content, ''),
 			p.created_at, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
-			c.post_id IS NOT NULL, COALESCE(c.version, ''), COALESCE(c.domain_score, 0), COALESCE(c.domain, 0), COALESCE(c.community_score, 0),
-			COALESCE(c.community, 0), COALESCE(c.practice_score, 0), COALESCE(c.practice, 0), COALESCE(c.rules, '')
+			c.version IS ?1, COALESCE(c.domain_score, 0), COALESCE(c.domain, 0), COALESCE(c.community_score, 0),
+			COALESCE(c.community, 0), COALESCE(c.practice_score, 0), COALESCE(c.practice, 0), CASE WHEN c.version IS ?1 THEN c.rules ELSE '' END
 		FROM posts p
 		LEFT JOIN posts rt ON rt.id = p.thread_root AND rt.id <> p.id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
@@ -107,7 +108,7 @@ type interaction struct {
 
 // classifyAllMerged reads every live post for the classifier (see
 // ClassifyBatches), in one read transaction so that the streams agree.
-func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) error) error {
+func (s *Store) classifyAllMerged(ctx context.Context, version string, fn func(*ClassifyRow) error) error {
 	conn, release, err := s.mappedConn(ctx)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
@@ -150,7 +151,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		return fmt.Errorf("read the accounts of posts to classify: %w", err)
 	}
 
-	posts, err := conn.QueryContext(ctx, qClassifyPosts)
+	posts, err := conn.QueryContext(ctx, qClassifyPosts, version)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
@@ -195,7 +196,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		if err := posts.Scan(&r.PostID, &accountID, &r.ThreadRoot, &r.URI, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
 			&r.InReplyToURI, &parentAccount, &replyToAcct, &r.ParentHTML, &rootTags, &r.RootHTML,
 			&createdAt, &f.ParentID, &f.IsReply,
-			&f.hasStored, &f.stored.Version, &f.stored.DomainScore, &f.stored.Domain, &f.stored.CommunityScore, &f.stored.Community,
+			&f.hasStored, &f.stored.DomainScore, &f.stored.Domain, &f.stored.CommunityScore, &f.stored.Community,
 			&f.stored.PracticeScore, &f.stored.Practice, &f.stored.Rules); err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
@@ -260,7 +261,9 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 			}
 			f.Acts = append(f.Acts, Act{Kind: kind, Account: i.account, At: t.UnixNano()})
 		}
-		f.stored.PostID = r.PostID
+		if f.hasStored {
+			f.stored.PostID, f.stored.Version = r.PostID, version
+		}
 		r.Fact = f
 		if err := fn(&r); err != nil {
 			return err
