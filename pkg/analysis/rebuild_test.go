@@ -194,3 +194,57 @@ func TestRebuildWritesClassificationsChangedMeanwhile(t *testing.T) {
 		t.Errorf("a classification changed by another connection during the rebuild was left so:\ngot:  %.1000s\nwant: %.1000s", got, want)
 	}
 }
+
+// TestClassificationOfAPostDeletedMeanwhileFails: a post deleted by another
+// connection between the reading of the posts and the saving of their
+// classification gets none (the foreign key the bulk transaction does not
+// check): the save fails, as the check would have made it.
+func TestClassificationOfAPostDeletedMeanwhileFails(t *testing.T) {
+	ctx := context.Background()
+	path := pgtest.DB(t, "deleted.db")
+	st, err := store.Open(ctx, path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	syntheticCourse(t, st, 300)
+	other, err := store.Open(ctx, path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	var last int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT MAX(id) FROM posts WHERE in_reply_to_post IS NULL AND NOT EXISTS (SELECT 1 FROM posts r WHERE r.in_reply_to_post = posts.id OR r.thread_root = posts.id AND r.id <> posts.id)`).Scan(&last); err != nil {
+		t.Fatal(err)
+	}
+	c := classify.New(classify.DefaultLexicon())
+	fw := store.NewFactsWriter(analysis.FactRow)
+	var saveErr error
+	err = st.ClassifyBatches(ctx, c.Version(), false, 1000, func(batch []store.ClassifyRow) error {
+		for _, q := range []string{`DELETE FROM interactions WHERE post_id = ?`, `DELETE FROM post_ids WHERE post_id = ?`, `DELETE FROM posts WHERE id = ?`} {
+			if _, err := other.DB().ExecContext(ctx, q, last); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		out := make([]store.Classification, len(batch))
+		var sources []*store.FactSource
+		for i := range batch {
+			out[i] = analysis.Record(batch[i].PostID, c.Classify(analysis.Input(&batch[i])))
+			if batch[i].Fact != nil {
+				sources = append(sources, batch[i].Fact)
+			}
+		}
+		saveErr = st.SaveClassificationsWithFacts(ctx, out, sources, fw)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saveErr == nil {
+		t.Error("classifications of a post deleted meanwhile were saved")
+	}
+	var n int
+	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM classifications c WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = c.post_id)`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("%d classifications of posts not stored (%v)", n, err)
+	}
+}

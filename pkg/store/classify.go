@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"math"
 	"strings"
@@ -195,6 +196,11 @@ func (s *Store) SaveClassificationsWithFacts(ctx context.Context, list []Classif
 			return err
 		}
 		if !current {
+			// The transaction does not check the posts' foreign keys
+			// (see inBulkTx): one may have gone since it was read.
+			if err := postsStored(ctx, tx, list); err != nil {
+				return err
+			}
 			return s.writeClassifications(ctx, tx, list)
 		}
 		if err := s.writeClassifications(ctx, tx, changedClassifications(list, sources)); err != nil {
@@ -206,6 +212,25 @@ func (s *Store) SaveClassificationsWithFacts(ctx context.Context, list []Classif
 		fw.terms.ids = nil // it may hold terms that were rolled back
 	}
 	return err
+}
+
+// postsStored returns an error unless every post of list is stored.
+func postsStored(ctx context.Context, tx *sql.Tx, list []Classification) error {
+	ids := make([]any, 0, classificationsPerStatement)
+	for start := 0; start < len(list); start += classificationsPerStatement {
+		ids = ids[:0]
+		for _, c := range list[start:min(start+classificationsPerStatement, len(list))] {
+			ids = append(ids, c.PostID)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, ids...).Scan(&n); err != nil {
+			return fmt.Errorf("save classifications: %w", err)
+		}
+		if n != len(ids) {
+			return fmt.Errorf("save classifications of posts %d to %d: a post was deleted meanwhile", ids[0], ids[len(ids)-1])
+		}
+	}
+	return nil
 }
 
 // changedClassifications returns the results of list that differ from the
@@ -248,7 +273,12 @@ func sameClassification(a, b *Classification) bool {
 // page cache grows to 64 MiB and stays so: the facts' index by author
 // takes each batch's posts at random places, and with the default 2 MiB
 // a million posts' index no longer fits, so that every batch read and
-// wrote most of its pages again.
+// wrote most of its pages again. Foreign keys are not checked: every row
+// written names a post read in the same snapshot of the database (fn
+// checks the posts itself when another connection wrote since), and the
+// checks looked up each row's post in the posts table, whose pages hold
+// the posts' JSON (a quarter of the CPU time of a first classification of
+// a million posts, most of it reading pages).
 func (s *Store) inBulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if s.pg {
 		return s.inTx(ctx, fn)
@@ -258,12 +288,17 @@ func (s *Store) inBulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	defer conn.Close()
-	for _, pragma := range []string{`PRAGMA temp_store = MEMORY`, `PRAGMA cache_size = -65536`} {
+	defer func() {
+		// A connection that kept foreign keys off must not be used again.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA temp_store = DEFAULT; PRAGMA foreign_keys = ON`); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	for _, pragma := range []string{`PRAGMA temp_store = MEMORY`, `PRAGMA cache_size = -65536`, `PRAGMA foreign_keys = OFF`} {
 		if _, err := conn.ExecContext(ctx, pragma); err != nil {
 			return fmt.Errorf("set up the classification's transaction: %w", err)
 		}
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA temp_store = DEFAULT`)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err

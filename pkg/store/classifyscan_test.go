@@ -121,8 +121,8 @@ func TestClassifyBatchesReadAsClassifyRows(t *testing.T) {
 }
 
 // A classification written with its facts keeps its statement journals in
-// memory for its own transaction only (as the post writes do), and takes
-// the facts it wrote off the queue.
+// memory, and its foreign keys unchecked, for its own transaction only (as
+// the post writes do), and takes the facts it wrote off the queue.
 func TestClassificationsWithFactsRestoreTempStore(t *testing.T) {
 	st := open(t, filepath.Join(t.TempDir(), "t.db"))
 	ctx := context.Background()
@@ -152,6 +152,13 @@ func TestClassificationsWithFactsRestoreTempStore(t *testing.T) {
 	}
 	if mode != 0 {
 		t.Errorf("temp_store is %d after the classification, want 0 (default)", mode)
+	}
+	var fk int
+	if err := st.w.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil {
+		t.Fatal(err)
+	}
+	if fk != 1 {
+		t.Errorf("foreign_keys is %d after the classification, want 1 (on)", fk)
 	}
 	if n, _, err := st.FactsPending(ctx); err != nil || n != 0 {
 		t.Errorf("%d posts queued after their classification with facts (%v), want none", n, err)
