@@ -34,7 +34,8 @@ func Record(postID int64, res classify.Result) store.Classification {
 // version (all posts with rebuild) and stores the results in batches,
 // with the per-post facts the analysis reads when the store read what they
 // are made of alongside (see store.ClassifyBatches); then whatever facts
-// are still out of date (see EnsureFacts).
+// are still out of date (see EnsureFacts). A result equal to the stored
+// one is not written again (see store.SaveClassificationsWithFacts).
 // Thread roots are brought up to date first: replies take their domain from
 // the thread they are in. Reading, scoring and writing overlap: the store
 // streams rows to scoring workers while batches are written, in the order

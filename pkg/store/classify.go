@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 )
@@ -176,17 +178,32 @@ func NewFactsWriter(convert func(*FactSource) FactRow) *FactsWriter {
 // and, in the same transaction, the facts of those of the posts that are
 // queued for them, from the sources read with the posts (ClassifyRow.Fact,
 // in the order of list; nil when not read) and the new classification:
-// the facts need not be read again. It writes none when another
-// connection has written since the sources were read (the posts may have
-// changed); the posts stay queued for BuildFacts then. Results must come in
-// post order across calls, as ClassifyBatches reads them, for fact terms
-// to be numbered as BuildFacts numbers them.
+// the facts need not be read again. A result equal to the classification
+// read with its source is not written again: a rebuild that decides the
+// same rewrites nothing (the row keeps its classified_at). It writes no
+// facts, and every result, when another connection has written since the
+// sources were read (the posts and classifications may have changed); the
+// posts stay queued for BuildFacts then. Results must come in post order
+// across calls, as ClassifyBatches reads them, for fact terms to be
+// numbered as BuildFacts numbers them.
 func (s *Store) SaveClassificationsWithFacts(ctx context.Context, list []Classification, sources []*FactSource, fw *FactsWriter) error {
 	if fw == nil || len(sources) != len(list) || len(list) == 0 {
 		return s.SaveClassifications(ctx, list)
 	}
 	err := s.inBulkTx(ctx, func(tx *sql.Tx) error {
-		if err := s.writeClassifications(ctx, tx, list); err != nil {
+		current, err := fw.current(ctx, tx, sources)
+		if err != nil {
+			return err
+		}
+		if !current {
+			// The transaction does not check the posts' foreign keys
+			// (see inBulkTx): one may have gone since it was read.
+			if err := postsStored(ctx, tx, list); err != nil {
+				return err
+			}
+			return s.writeClassifications(ctx, tx, list)
+		}
+		if err := s.writeClassifications(ctx, tx, changedClassifications(list, sources)); err != nil {
 			return err
 		}
 		return fw.save(ctx, tx, list, sources)
@@ -195,6 +212,55 @@ func (s *Store) SaveClassificationsWithFacts(ctx context.Context, list []Classif
 		fw.terms.ids = nil // it may hold terms that were rolled back
 	}
 	return err
+}
+
+// postsStored returns an error unless every post of list is stored.
+func postsStored(ctx context.Context, tx *sql.Tx, list []Classification) error {
+	ids := make([]any, 0, classificationsPerStatement)
+	for start := 0; start < len(list); start += classificationsPerStatement {
+		ids = ids[:0]
+		for _, c := range list[start:min(start+classificationsPerStatement, len(list))] {
+			ids = append(ids, c.PostID)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM posts WHERE id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, ids...).Scan(&n); err != nil {
+			return fmt.Errorf("save classifications: %w", err)
+		}
+		if n != len(ids) {
+			return fmt.Errorf("save classifications of posts %d to %d: a post was deleted meanwhile", ids[0], ids[len(ids)-1])
+		}
+	}
+	return nil
+}
+
+// changedClassifications returns the results of list that differ from the
+// classification read with their source (list itself when all do).
+func changedClassifications(list []Classification, sources []*FactSource) []Classification {
+	var out []Classification
+	for i := range list {
+		src := sources[i]
+		same := src.hasStored && src.ID == list[i].PostID && sameClassification(&src.stored, &list[i])
+		switch {
+		case same && out == nil:
+			out = append(make([]Classification, 0, len(list)), list[:i]...)
+		case !same && out != nil:
+			out = append(out, list[i])
+		}
+	}
+	if out == nil {
+		return list
+	}
+	return out
+}
+
+// sameClassification says whether a and b would be stored alike: the same
+// bits in every column but the time.
+func sameClassification(a, b *Classification) bool {
+	return a.PostID == b.PostID && a.Version == b.Version && a.Rules == b.Rules &&
+		a.Domain == b.Domain && a.Community == b.Community && a.Practice == b.Practice &&
+		math.Float64bits(a.DomainScore) == math.Float64bits(b.DomainScore) &&
+		math.Float64bits(a.CommunityScore) == math.Float64bits(b.CommunityScore) &&
+		math.Float64bits(a.PracticeScore) == math.Float64bits(b.PracticeScore)
 }
 
 // inBulkTx runs fn in a write transaction set up for a classification's
@@ -207,7 +273,12 @@ func (s *Store) SaveClassificationsWithFacts(ctx context.Context, list []Classif
 // page cache grows to 64 MiB and stays so: the facts' index by author
 // takes each batch's posts at random places, and with the default 2 MiB
 // a million posts' index no longer fits, so that every batch read and
-// wrote most of its pages again.
+// wrote most of its pages again. Foreign keys are not checked: every row
+// written names a post read in the same snapshot of the database (fn
+// checks the posts itself when another connection wrote since), and the
+// checks looked up each row's post in the posts table, whose pages hold
+// the posts' JSON (a quarter of the CPU time of a first classification of
+// a million posts, most of it reading pages).
 func (s *Store) inBulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if s.pg {
 		return s.inTx(ctx, fn)
@@ -217,12 +288,17 @@ func (s *Store) inBulkTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	defer conn.Close()
-	for _, pragma := range []string{`PRAGMA temp_store = MEMORY`, `PRAGMA cache_size = -65536`} {
+	defer func() {
+		// A connection that kept foreign keys off must not be used again.
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA temp_store = DEFAULT; PRAGMA foreign_keys = ON`); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	for _, pragma := range []string{`PRAGMA temp_store = MEMORY`, `PRAGMA cache_size = -65536`, `PRAGMA foreign_keys = OFF`} {
 		if _, err := conn.ExecContext(ctx, pragma); err != nil {
 			return fmt.Errorf("set up the classification's transaction: %w", err)
 		}
 	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA temp_store = DEFAULT`)
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -252,15 +328,16 @@ func (s *Store) writeClassifications(ctx context.Context, tx *sql.Tx, list []Cla
 	return nil
 }
 
-// save writes the facts of the queued posts of list and takes them off
-// the queue (the classification just written queued those it changed).
-func (fw *FactsWriter) save(ctx context.Context, tx *sql.Tx, list []Classification, sources []*FactSource) error {
+// current says whether sources are what the posts and their
+// classifications hold now: read on the writer's data_version that is
+// still current. It must be called in the write transaction.
+func (fw *FactsWriter) current(ctx context.Context, tx *sql.Tx, sources []*FactSource) (bool, error) {
 	if fw.stale {
-		return nil
+		return false, nil
 	}
 	for _, src := range sources {
 		if src == nil {
-			return nil
+			return false, nil
 		}
 	}
 	// The write lock is held: if no other connection has committed since
@@ -268,14 +345,21 @@ func (fw *FactsWriter) save(ctx context.Context, tx *sql.Tx, list []Classificati
 	// nobody can change them before this transaction ends.
 	var dataVersion int64
 	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&dataVersion); err != nil {
-		return fmt.Errorf("save facts: %w", err)
+		return false, fmt.Errorf("save facts: %w", err)
 	}
 	for _, src := range sources {
 		if src.dataVersion != dataVersion {
 			fw.stale = true
-			return nil
+			return false, nil
 		}
 	}
+	return true, nil
+}
+
+// save writes the facts of the queued posts of list and takes them off
+// the queue (the classifications just written queued those they changed);
+// the sources must be current.
+func (fw *FactsWriter) save(ctx context.Context, tx *sql.Tx, list []Classification, sources []*FactSource) error {
 	lo, hi := list[0].PostID, list[len(list)-1].PostID
 	queued := map[int64]bool{}
 	rows, err := tx.QueryContext(ctx, `SELECT post_id FROM post_facts_pending WHERE post_id BETWEEN ? AND ?`, lo, hi)

@@ -12,9 +12,9 @@ import (
 // not read), and hands them to fn in batches of up to size rows; fn may
 // keep each batch.
 //
-// Reading every post (not onlyStale) on SQLite takes the posts, their tags,
-// their mentions and their replies as four streams in post order, merged
-// here, rather than running three subqueries for every post: the per-post
+// Reading every post (not onlyStale, or no post is classified by version
+// yet) on SQLite takes the posts, their tags, their mentions and their
+// replies as streams in post order, merged here, rather than running three subqueries for every post: the per-post
 // subqueries cost more than the scan itself. A run that reads only the
 // stale posts (a few after a sync) keeps the subqueries, which touch only
 // those posts; so does PostgreSQL, which cannot step several results on
@@ -36,11 +36,21 @@ func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale b
 		batch = make([]ClassifyRow, 0, size)
 		return fn(full)
 	}
+	if onlyStale && !s.pg {
+		// No post classified by this version yet (a first classification,
+		// or the first after the model changed): every live post is stale,
+		// and the merged read is the faster way to read them all.
+		var n int
+		if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM classifications WHERE version = ? LIMIT 1)`, version).Scan(&n); err != nil {
+			return fmt.Errorf("read posts to classify: %w", err)
+		}
+		onlyStale = n > 0
+	}
 	var err error
 	if onlyStale || s.pg {
 		err = s.ClassifyRows(ctx, version, onlyStale, add)
 	} else {
-		err = s.classifyAllMerged(ctx, add)
+		err = s.classifyAllMerged(ctx, version, add)
 	}
 	if err != nil {
 		return err
@@ -53,7 +63,11 @@ func (s *Store) ClassifyBatches(ctx context.Context, version string, onlyStale b
 
 // The streams of classifyAllMerged. The tags and mentions come in the
 // order of their primary keys, which is the order group_concat gives them
-// in classifyRows.
+// in classifyRows. The posts come with their stored classification (c)
+// when it is by the version being written (?1), so that a rebuild
+// rewrites only those that change (see SaveClassificationsWithFacts):
+// joined, it costs less than a stream of its own, and the rules of
+// another version, which differ anyway, are not read.
 const (
 	qClassifyPosts = `SELECT p.id, p.account_id, COALESCE(p.thread_root, p.id), p.uri, COALESCE(p.content, ''), COALESCE(p.spoiler_text, ''),
 			COALESCE(p.card_url, ''), p.media_count, COALESCE(p.language, ''),
@@ -62,10 +76,13 @@ const (
 			q.account_id, COALESCE(p.in_reply_to_acct, ''), COALESCE(q.content, ''),
 			CASE WHEN rt.id IS NULL THEN '' ELSE COALESCE((SELECT group_concat(tag, ' ') FROM post_tags WHERE post_id = rt.id), '') END,
 			COALESCE(rt.content, ''),
-			p.created_at, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL
+			p.created_at, COALESCE(p.in_reply_to_post, 0), p.in_reply_to_post IS NOT NULL OR p.in_reply_to_acct IS NOT NULL,
+			c.version IS ?1, COALESCE(c.domain_score, 0), COALESCE(c.domain, 0), COALESCE(c.community_score, 0),
+			COALESCE(c.community, 0), COALESCE(c.practice_score, 0), COALESCE(c.practice, 0), CASE WHEN c.version IS ?1 THEN c.rules ELSE '' END
 		FROM posts p
 		LEFT JOIN posts rt ON rt.id = p.thread_root AND rt.id <> p.id
 		LEFT JOIN posts q ON q.id = p.in_reply_to_post
+		LEFT JOIN classifications c ON c.post_id = p.id
 		WHERE p.deleted_at IS NULL ORDER BY p.id`
 	qClassifyAccounts = `SELECT id, acct FROM accounts`
 	qClassifyTags     = `SELECT post_id, tag FROM post_tags ORDER BY post_id, tag`
@@ -91,7 +108,7 @@ type interaction struct {
 
 // classifyAllMerged reads every live post for the classifier (see
 // ClassifyBatches), in one read transaction so that the streams agree.
-func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) error) error {
+func (s *Store) classifyAllMerged(ctx context.Context, version string, fn func(*ClassifyRow) error) error {
 	conn, release, err := s.mappedConn(ctx)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
@@ -134,7 +151,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		return fmt.Errorf("read the accounts of posts to classify: %w", err)
 	}
 
-	posts, err := conn.QueryContext(ctx, qClassifyPosts)
+	posts, err := conn.QueryContext(ctx, qClassifyPosts, version)
 	if err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
@@ -178,7 +195,9 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 		f := &FactSource{dataVersion: dataVersion}
 		if err := posts.Scan(&r.PostID, &accountID, &r.ThreadRoot, &r.URI, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
 			&r.InReplyToURI, &parentAccount, &replyToAcct, &r.ParentHTML, &rootTags, &r.RootHTML,
-			&createdAt, &f.ParentID, &f.IsReply); err != nil {
+			&createdAt, &f.ParentID, &f.IsReply,
+			&f.hasStored, &f.stored.DomainScore, &f.stored.Domain, &f.stored.CommunityScore, &f.stored.Community,
+			&f.stored.PracticeScore, &f.stored.Practice, &f.stored.Rules); err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
 		var ok bool
@@ -241,6 +260,9 @@ func (s *Store) classifyAllMerged(ctx context.Context, fn func(*ClassifyRow) err
 				return fmt.Errorf("read the interactions of post %d: %w", r.PostID, err)
 			}
 			f.Acts = append(f.Acts, Act{Kind: kind, Account: i.account, At: t.UnixNano()})
+		}
+		if f.hasStored {
+			f.stored.PostID, f.stored.Version = r.PostID, version
 		}
 		r.Fact = f
 		if err := fn(&r); err != nil {

@@ -121,8 +121,8 @@ func TestClassifyBatchesReadAsClassifyRows(t *testing.T) {
 }
 
 // A classification written with its facts keeps its statement journals in
-// memory for its own transaction only (as the post writes do), and takes
-// the facts it wrote off the queue.
+// memory, and its foreign keys unchecked, for its own transaction only (as
+// the post writes do), and takes the facts it wrote off the queue.
 func TestClassificationsWithFactsRestoreTempStore(t *testing.T) {
 	st := open(t, filepath.Join(t.TempDir(), "t.db"))
 	ctx := context.Background()
@@ -153,7 +153,151 @@ func TestClassificationsWithFactsRestoreTempStore(t *testing.T) {
 	if mode != 0 {
 		t.Errorf("temp_store is %d after the classification, want 0 (default)", mode)
 	}
+	var fk int
+	if err := st.w.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil {
+		t.Fatal(err)
+	}
+	if fk != 1 {
+		t.Errorf("foreign_keys is %d after the classification, want 1 (on)", fk)
+	}
 	if n, _, err := st.FactsPending(ctx); err != nil || n != 0 {
 		t.Errorf("%d posts queued after their classification with facts (%v), want none", n, err)
+	}
+}
+
+// A classification queues its post's facts when written, when a column
+// the facts hold changes (not the version or the other scores), and when
+// deleted while the post stays; queuing a post already queued, under the
+// classifications' own upsert, leaves one entry.
+func TestClassificationsQueueTheirFacts(t *testing.T) {
+	for _, b := range pgtest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			st := open(t, b.New(t))
+			ctx := context.Background()
+			at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			if _, err := st.SaveThread(ctx, "a.example", []Post{post("https://a.example/s/1", "1", at), post("https://a.example/s/2", "2", at.Add(time.Minute))}, nil); err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			rows, err := st.DB().QueryContext(ctx, `SELECT id FROM posts ORDER BY id`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var id int64
+				rows.Scan(&id)
+				ids = append(ids, id)
+			}
+			rows.Close()
+			queued := func(step string, want int) {
+				t.Helper()
+				if n, _, err := st.FactsPending(ctx); err != nil || n != want {
+					t.Errorf("%s: %d posts queued (%v), want %d", step, n, err, want)
+				}
+			}
+			clear := func() {
+				if _, err := st.DB().ExecContext(ctx, `DELETE FROM post_facts_pending`); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c := Classification{PostID: ids[0], Version: "v", Rules: "[]"}
+			queued("stored", 2)
+			if err := st.SaveClassifications(ctx, []Classification{c}); err != nil {
+				t.Fatalf("a classification of a queued post: %v", err)
+			}
+			queued("classified while queued", 2)
+			if err := st.SaveClassifications(ctx, []Classification{c}); err != nil {
+				t.Fatalf("a classification written again over a queued post: %v", err)
+			}
+			clear()
+			if err := st.SaveClassifications(ctx, []Classification{{PostID: ids[1], Version: "v", Rules: "[]"}}); err != nil {
+				t.Fatal(err)
+			}
+			queued("first classification", 1)
+			clear()
+			c.Version, c.DomainScore, c.CommunityScore = "w", 0.5, 0.5
+			if err := st.SaveClassifications(ctx, []Classification{c}); err != nil {
+				t.Fatal(err)
+			}
+			queued("new version and scores the facts do not hold", 0)
+			for i, change := range []func(*Classification){
+				func(c *Classification) { c.Domain = !c.Domain },
+				func(c *Classification) { c.Community = !c.Community },
+				func(c *Classification) { c.Practice = !c.Practice },
+				func(c *Classification) { c.PracticeScore += 0.25 },
+				func(c *Classification) { c.Rules = `[{"rule":"P1"}]` },
+			} {
+				change(&c)
+				if err := st.SaveClassifications(ctx, []Classification{c}); err != nil {
+					t.Fatal(err)
+				}
+				queued(fmt.Sprintf("change %d", i), 1)
+				clear()
+			}
+			if _, err := st.DB().ExecContext(ctx, `DELETE FROM classifications WHERE post_id = ?`, ids[0]); err != nil {
+				t.Fatal(err)
+			}
+			queued("classification deleted", 1)
+			clear()
+			if _, err := st.DB().ExecContext(ctx, `DELETE FROM posts WHERE id = ?`, ids[1]); err != nil {
+				t.Fatal(err)
+			}
+			queued("post deleted with its classification", 0)
+		})
+	}
+}
+
+// Reading only the stale posts when no post is classified by the version
+// reads every live post the merged way, with the sources of their facts;
+// once one is, only the stale ones, without.
+func TestClassifyBatchesOfAFirstClassificationReadEveryPostMerged(t *testing.T) {
+	st := open(t, filepath.Join(t.TempDir(), "t.db"))
+	ctx := context.Background()
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	var posts []Post
+	for i := range 30 {
+		id := fmt.Sprint(i + 1)
+		posts = append(posts, post("https://a.example/s/"+id, id, at.Add(time.Duration(i)*time.Minute)))
+	}
+	if _, err := st.SaveThread(ctx, "a.example", posts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Tombstone(ctx, []string{posts[3].URI}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() (ids []int64, withFacts int) {
+		t.Helper()
+		if err := st.ClassifyBatches(ctx, "v2", true, 8, func(b []ClassifyRow) error {
+			for _, r := range b {
+				ids = append(ids, r.PostID)
+				if r.Fact != nil {
+					withFacts++
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ids, withFacts
+	}
+	// Classified by another version only.
+	var all []Classification
+	for i := range int64(30) {
+		all = append(all, Classification{PostID: i + 1, Version: "v1", Rules: "[]"})
+	}
+	if err := st.SaveClassifications(ctx, all[:29]); err != nil {
+		t.Fatal(err)
+	}
+	ids, withFacts := read()
+	if len(ids) != 29 || withFacts != 29 {
+		t.Errorf("first classification by v2: read %d posts, %d with their facts' sources; want the 29 live ones, all with", len(ids), withFacts)
+	}
+	all[0].Version, all[1].Version = "v2", "v2"
+	if err := st.SaveClassifications(ctx, all[:2]); err != nil {
+		t.Fatal(err)
+	}
+	ids, withFacts = read()
+	if len(ids) != 27 || withFacts != 0 || ids[0] != 3 {
+		t.Errorf("with 2 posts classified by v2: read %v, %d with their facts' sources; want the 27 others, none with", ids, withFacts)
 	}
 }

@@ -216,6 +216,10 @@ type FactSource struct {
 	// dataVersion is the writer's PRAGMA data_version when the source was
 	// read alongside the posts to classify (see classifyAllMerged).
 	dataVersion int64
+	// stored is the post's classification as read with it, when it has
+	// one (hasStored).
+	stored    Classification
+	hasStored bool
 }
 
 // FactRow is one post's facts as the analysis wants them: Flags are the

@@ -19,6 +19,7 @@ var pgMigrations = func() []string {
 	out[5] += pgRowidTriggers("rejected")
 	out[6] = pgTypes(pgFacts)
 	out[7] = pgFactsComplete
+	out[8] = `SELECT 1` // PostgreSQL's triggers queue with ON CONFLICT DO NOTHING already
 	return out
 }()
 

@@ -342,4 +342,24 @@ CREATE TRIGGER facts_account_insert AFTER INSERT ON accounts BEGIN
 END;
 INSERT INTO post_facts_pending SELECT id FROM posts WHERE deleted_at IS NULL
 	AND NOT EXISTS (SELECT 1 FROM post_facts_pending q WHERE q.post_id = posts.id);`,
+	// 9: the classifications' triggers queue a post with an upsert of
+	// their own rather than an INSERT ... SELECT that tests the queue: an
+	// INSERT that reads the table it writes goes through a temporary
+	// table, made and dropped every time the trigger fires (a write of
+	// every classification).
+	`DROP TRIGGER facts_classification_insert;
+CREATE TRIGGER facts_classification_insert AFTER INSERT ON classifications BEGIN
+	INSERT INTO post_facts_pending(post_id) VALUES (NEW.post_id) ON CONFLICT DO NOTHING;
+END;
+DROP TRIGGER facts_classification_update;
+CREATE TRIGGER facts_classification_update AFTER UPDATE ON classifications
+	WHEN OLD.domain IS NOT NEW.domain OR OLD.community IS NOT NEW.community OR OLD.practice IS NOT NEW.practice OR OLD.rules IS NOT NEW.rules
+		OR OLD.practice_score IS NOT NEW.practice_score
+BEGIN
+	INSERT INTO post_facts_pending(post_id) VALUES (NEW.post_id) ON CONFLICT DO NOTHING;
+END;
+DROP TRIGGER facts_classification_delete;
+CREATE TRIGGER facts_classification_delete AFTER DELETE ON classifications BEGIN
+	INSERT INTO post_facts_pending(post_id) SELECT id FROM posts WHERE id = OLD.post_id ON CONFLICT DO NOTHING;
+END;`,
 }
