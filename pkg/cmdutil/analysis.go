@@ -111,16 +111,13 @@ func ReadLabelsFile(path string) ([]classify.Label, int, error) {
 
 // OpenForClassifying resolves the config, builds the classifier and opens
 // the database: what every command that scores posts starts with. The
-// caller closes the store. These commands write only what a rebuild
-// derives again from the posts (thread roots, classifications, facts), so
-// the database is opened as for analysis, without the quick_check that
-// guards what was harvested and reads the whole file.
+// caller closes the store.
 func OpenForClassifying(ctx context.Context, cfg *config.Config, readOnly bool) (*classify.Classifier, *store.Store, error) {
 	c, err := Classifier(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	open := store.OpenForAnalysis // a mistyped --db must not become a new empty database
+	open := store.OpenExisting // a mistyped --db must not become a new empty database
 	if readOnly {
 		open = func(ctx context.Context, path string) (*store.Store, error) { return store.Open(ctx, path, true) }
 	}
