@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oeru/copharvest/internal/damage"
 )
 
 // A file with damaged data pages is refused before anything is written to
@@ -32,26 +34,7 @@ func TestDamagedFileRefusedBeforeAnyWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const pageSize = 4096
-	pages := len(data) / pageSize
-	if pages < 20 {
-		t.Fatalf("only %d pages", pages)
-	}
-	// Flip the b-tree headers of a few data pages in the middle.
-	for _, n := range []int{pages / 3, pages / 2, 2 * pages / 3} {
-		for i := range 12 {
-			data[n*pageSize+i] ^= 0xA5
-		}
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(path + "-wal")
-	os.Remove(path + "-shm")
+	data := damage.FlipPageHeaders(t, path)
 	_, err = Open(ctx, path, false)
 	var damaged *DamagedError
 	if !errors.As(err, &damaged) || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "backup") {

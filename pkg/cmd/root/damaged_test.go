@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oeru/copharvest/internal/damage"
 	"github.com/oeru/copharvest/pkg/cmdutil"
 )
 
@@ -21,26 +22,7 @@ func TestClassifyingCommandsRefuseADamagedFile(t *testing.T) {
 	if _, stderr, code := run(t, env, "demo", "--db", db, "--quiet"); code != 0 {
 		t.Fatalf("demo: %s", stderr)
 	}
-	data, err := os.ReadFile(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const pageSize = 4096
-	pages := len(data) / pageSize
-	if pages < 20 {
-		t.Fatalf("only %d pages", pages)
-	}
-	// Flip the b-tree headers of a few pages in the middle.
-	for _, n := range []int{pages / 3, pages / 2, 2 * pages / 3} {
-		for i := range 12 {
-			data[n*pageSize+i] ^= 0xA5
-		}
-	}
-	if err := os.WriteFile(db, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(db + "-wal")
-	os.Remove(db + "-shm")
+	data := damage.FlipPageHeaders(t, db)
 	for _, args := range [][]string{{"classify"}, {"classify", "--rebuild"}} {
 		_, stderr, code := run(t, env, append(args, "--db", db)...)
 		if code == cmdutil.ExitOK || !strings.Contains(stderr, "damaged") {
