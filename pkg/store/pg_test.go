@@ -143,6 +143,36 @@ func TestHarvestLocksPerInstanceAndTag(t *testing.T) {
 	lb2.Release()
 }
 
+// Harvest locks are per database: a harvest of another database on the
+// same server (another course, another test) neither shows as a harvest
+// of this one nor keeps this one's dead runs alive.
+func TestHarvestLocksOfAnotherDatabaseAreNotThisOnes(t *testing.T) {
+	ctx := context.Background()
+	other, this := open(t, pgtest.NewDatabase(t)), open(t, pgtest.NewDatabase(t))
+	held, err := other.LockHarvest(ctx, []string{"x.example"}, []string{"cop"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	if running, known := other.HarvestRunning(ctx); !running || !known {
+		t.Fatalf("the database holding the lock: HarvestRunning = %v, %v", running, known)
+	}
+	if running, known := this.HarvestRunning(ctx); running || !known {
+		t.Errorf("another database's harvest counts as this one's: HarvestRunning = %v, %v", running, known)
+	}
+	if _, err := this.StartRun(ctx, []string{"x.example"}, []string{"cop"}); err != nil { // killed: never finished
+		t.Fatal(err)
+	}
+	if n, err := this.CloseDeadRuns(ctx); err != nil || n != 1 {
+		t.Errorf("CloseDeadRuns = %d, %v: want the dead run closed though another database holds the same (instance, tag) lock", n, err)
+	}
+	mine, err := this.LockHarvest(ctx, []string{"x.example"}, []string{"cop"}, 0)
+	if err != nil {
+		t.Fatalf("the same (instance, tag) in this database: %v", err)
+	}
+	mine.Release()
+}
+
 // Statements that unpack a JSON array (SQLite's json_each) cannot be
 // rewritten mechanically: each needs its PostgreSQL text in pgStatements.
 func TestEveryJSONBatchHasAPostgresText(t *testing.T) {

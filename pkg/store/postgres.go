@@ -279,7 +279,7 @@ func (s *Store) LockHarvest(ctx context.Context, instances, tags []string, wait 
 		if !got {
 			var holder string
 			conn.QueryRowContext(ctx, `SELECT COALESCE(MIN(a.application_name), '') FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-				WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2`,
+				WHERE l.locktype = 'advisory' AND l.granted AND l.classid = ? AND l.objid = ? AND l.objsubid = 2 AND l.`+pgThisDatabase,
 				pgHarvestClass, int64(uint32(key))).Scan(&holder)
 			l.Release()
 			return nil, &lock.HeldError{Path: fmt.Sprintf("advisory lock of %s #%s in %s", p[0], p[1], s.path), Holder: holder}
@@ -288,6 +288,12 @@ func (s *Store) LockHarvest(ctx context.Context, instances, tags []string, wait 
 	}
 	return l, nil
 }
+
+// pgThisDatabase limits a query of pg_locks, which lists the locks of
+// every database of the cluster, to this database's: advisory locks are
+// per database, and a harvest of another course's database on the same
+// server is no harvest of this one.
+const pgThisDatabase = `database = (SELECT oid FROM pg_database WHERE datname = current_database())`
 
 // closeDeadRunsPG: on PostgreSQL other harvesters may be running: a run is
 // dead when no other session holds the lock of any of its (instance, tag).
@@ -314,7 +320,7 @@ func (s *Store) closeDeadRunsPG(ctx context.Context) (int, error) {
 		}
 		var alive bool
 		if err := s.w.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ?
-				AND objsubid = 2 AND pid <> ? AND objid::bigint = ANY(?))`, pgHarvestClass, s.harvestPID, keys).Scan(&alive); err != nil {
+				AND objsubid = 2 AND pid <> ? AND objid::bigint = ANY(?) AND `+pgThisDatabase+`)`, pgHarvestClass, s.harvestPID, keys).Scan(&alive); err != nil {
 			return n, fmt.Errorf("close dead runs: %w", err)
 		}
 		if alive {
@@ -356,7 +362,7 @@ func (s *Store) HarvestRunning(ctx context.Context) (held, known bool) {
 	if !s.pg {
 		return lock.Held(s.path)
 	}
-	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objsubid = 2)`,
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = ? AND objsubid = 2 AND `+pgThisDatabase+`)`,
 		pgHarvestClass).Scan(&held)
 	return held, err == nil
 }
