@@ -74,8 +74,8 @@ func NewColumns(accounts, terms []string, posts int) *Columns {
 	// Clipped: columns made over the same tables append their own names
 	// to copies, never into a shared array (see Append).
 	c := &Columns{accounts: slices.Clip(accounts), terms: slices.Clip(terms)}
-	c.canonAccount, c.accountIDs = canonical(accounts)
-	c.canonTerm, c.termIDs = canonical(terms)
+	c.canonAccount, c.accountIDs = CanonicalIDs(accounts)
+	c.canonTerm, c.termIDs = CanonicalIDs(terms)
 	c.key = make([]int64, 0, posts)
 	c.author = make([]int32, 0, posts)
 	c.at = make([]int64, 0, posts)
@@ -87,8 +87,10 @@ func NewColumns(accounts, terms []string, posts int) *Columns {
 	return c
 }
 
-// canonical maps each index of names to the first index holding the same name.
-func canonical(names []string) ([]int32, map[string]int32) {
+// CanonicalIDs maps each index of names to the first index holding the
+// same name, and returns that index by name too: ids that compare equal
+// when their names do.
+func CanonicalIDs(names []string) ([]int32, map[string]int32) {
 	canon := make([]int32, len(names))
 	ids := make(map[string]int32, len(names))
 	for i, n := range names {

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/oeru/copharvest/pkg/community"
 )
 
 // tieSet is the period's interaction network as the picture needs it: each
@@ -76,16 +78,7 @@ func canonicalNames(accounts []string, rename func(string) string) (names []stri
 			names[i] = rename(a)
 		}
 	}
-	canon = make([]int32, len(names))
-	first := make(map[string]int32, len(names))
-	for i, n := range names {
-		id, ok := first[n]
-		if !ok {
-			id = int32(i)
-			first[n] = id
-		}
-		canon[i] = id
-	}
+	canon, _ = community.CanonicalIDs(names)
 	return names, canon
 }
 
