@@ -208,14 +208,18 @@ func localMoves(g *tieGraph, rng *rand.Rand) (comm []int32, moved bool) {
 		order[i] = int32(i)
 	}
 	// Scratch for the weight from the current node to each neighbouring
-	// community: weightTo[c] is the weight to community c, candC the
-	// communities touched, in order of first touch (ties between equal
-	// gains go to the first). Every edge weight is positive, so a zero
-	// means "not touched yet"; indexing by community directly saves a
+	// community: weightTo[c] is the weight to community c, candidates[:nc]
+	// the communities touched, in order of first touch (ties between
+	// equal gains go to the first). Every edge weight is positive, so a
+	// zero means "not touched yet"; indexing by community directly saves a
 	// dependent load per edge over a slot table, and the edge loop is
 	// most of Louvain's time.
 	weightTo := make([]float64, n)
-	var candC []int32
+	maxDegree := int32(0)
+	for i := range n {
+		maxDegree = max(maxDegree, g.offs[i+1]-g.offs[i])
+	}
+	candidates := make([]int32, maxDegree)
 
 	// Fast local moving (Traag, Waltman & van Eck 2019, the Leiden
 	// paper): every node is visited once in random order, and afterwards
@@ -238,14 +242,27 @@ func localMoves(g *tieGraph, rng *rand.Rand) (comm []int32, moved bool) {
 		size--
 		queued[i] = false
 		lo, hi := g.offs[i], g.offs[i+1]
+		row := g.adj[lo:hi]
 		ws := g.w[lo:hi]
-		for e, nb := range g.adj[lo:hi] {
+		ws = ws[:len(row)] // one length: no bounds check in the loop
+		// Every community is written as a candidate and kept (nc grows)
+		// only when first touched: a conditional add, not a branch around
+		// an append, which mispredicts whenever touched and new
+		// communities alternate (-8% CPU of communities on 1M posts, the
+		// same partitions).
+		nc := 0
+		for e, nb := range row {
 			c := comm[nb]
-			if weightTo[c] == 0 {
-				candC = append(candC, c)
+			x := weightTo[c]
+			candidates[nc] = c
+			first := 0
+			if x == 0 {
+				first = 1
 			}
-			weightTo[c] += ws[e]
+			nc += first
+			weightTo[c] = x + ws[e]
 		}
+		candC := candidates[:nc]
 		own := comm[i]
 		k := degree[i]
 		tot[own] -= k
@@ -263,7 +280,6 @@ func localMoves(g *tieGraph, rng *rand.Rand) (comm []int32, moved bool) {
 		for _, c := range candC {
 			weightTo[c] = 0
 		}
-		candC = candC[:0]
 		if best == own {
 			continue
 		}

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"time"
+
+	"github.com/oeru/copharvest/internal/radix"
 )
 
 // Window is the period a group is measured over: Start inclusive, End
@@ -497,7 +499,7 @@ func (c *Columns) measure(g *groupPart, nRows int, window Window, t Thresholds, 
 		}
 		pairs[key] = pw
 	}
-	slices.Sort(arcs)
+	radix.Sort(arcs)
 	arcs = slices.Compact(arcs)
 	mutual := 0
 	for _, arc := range arcs {

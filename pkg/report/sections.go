@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oeru/copharvest/internal/radix"
 	"github.com/oeru/copharvest/pkg/analysis"
 	"github.com/oeru/copharvest/pkg/classify"
 	"github.com/oeru/copharvest/pkg/community"
@@ -367,7 +368,7 @@ func (c *counter) add(term, author int32) {
 // top returns the n terms shared by most authors, then in most posts,
 // then by name; name gives a term's name.
 func (c *counter) top(n int, name func(int32) string) []Resource {
-	slices.Sort(c.pairs)
+	radix.Sort(c.pairs)
 	var list []Resource
 	for start := 0; start < len(c.pairs); {
 		term := c.pairs[start] >> 32

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/oeru/copharvest/internal/radix"
 	"github.com/oeru/copharvest/pkg/community"
 )
 
@@ -36,7 +37,7 @@ func packTie(a, b int32, quarters uint64) uint64 {
 // sumPacked sorts packed ties (packTie) and sums each pair's, onto names:
 // the ids of accounts with one name (under the pseudonyms) made one.
 func sumPacked(packed []uint64, canon []int32) []tiePair {
-	slices.Sort(packed)
+	radix.Sort(packed)
 	var out []tiePair
 	for i := 0; i < len(packed); {
 		pair, quarters := packed[i]>>3, packed[i]&7
