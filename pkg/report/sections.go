@@ -204,7 +204,7 @@ func (fs *factSections) finish(ctx context.Context, st *store.Store) (tieSet, er
 	if err != nil {
 		return tieSet{}, err
 	}
-	return tieSet{names: names, pairs: mergePairs(slices.Concat(pairs...))}, nil
+	return tieSet{names: names, pairs: mergePairs(pairs)}, nil
 }
 
 // finishCounts adds up the parts' activities and members.

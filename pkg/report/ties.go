@@ -49,22 +49,63 @@ func sumPacked(packed []uint64, canon []int32) []tiePair {
 	return out
 }
 
-// mergePairs makes each pair one: pairs listed twice (from two parts of
-// the period, or made one by canonical names) are summed.
-func mergePairs(pairs []tiePair) []tiePair {
-	for i := range pairs {
-		if pairs[i].b < pairs[i].a {
-			pairs[i].a, pairs[i].b = pairs[i].b, pairs[i].a
-		}
+// mergePairs makes each pair one across the parts' lists (sumPacked's):
+// pairs listed twice (from two parts of the period, or made one by
+// canonical names) are summed. Lists sorted by pair, as sumPacked's are
+// when canonical ids keep the ids' order (no two accounts share a name),
+// are merged in one pass; others are sorted together first.
+func mergePairs(lists [][]tiePair) []tiePair {
+	if len(lists) == 0 {
+		return nil
 	}
-	slices.SortFunc(pairs, func(x, y tiePair) int { return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b)) })
-	out := pairs[:0]
-	for _, p := range pairs {
+	byPair := func(x, y tiePair) int { return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b)) }
+	sorted := true
+	for _, list := range lists {
+		for i := range list {
+			if list[i].b < list[i].a {
+				list[i].a, list[i].b = list[i].b, list[i].a
+			}
+		}
+		sorted = sorted && slices.IsSortedFunc(list, byPair)
+	}
+	if !sorted {
+		all := slices.Concat(lists...)
+		slices.SortFunc(all, byPair)
+		lists = [][]tiePair{all}
+	}
+	var out []tiePair
+	add := func(p tiePair) {
 		if n := len(out); n > 0 && out[n-1].a == p.a && out[n-1].b == p.b {
 			out[n-1].quarters += p.quarters
-			continue
+			return
 		}
 		out = append(out, p)
+	}
+	// Two by two: the parts are few.
+	merged := lists[0]
+	for _, next := range lists[1:] {
+		out = make([]tiePair, 0, len(merged)+len(next))
+		i, j := 0, 0
+		for i < len(merged) && j < len(next) {
+			if byPair(next[j], merged[i]) < 0 {
+				add(next[j])
+				j++
+			} else {
+				add(merged[i])
+				i++
+			}
+		}
+		for ; i < len(merged); i++ {
+			add(merged[i])
+		}
+		for ; j < len(next); j++ {
+			add(next[j])
+		}
+		merged = out
+	}
+	out = merged[:0]
+	for _, p := range merged {
+		add(p)
 	}
 	return slices.Clip(out)
 }
