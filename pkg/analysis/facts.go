@@ -188,9 +188,18 @@ func tappedRange(since, until time.Time, see func(*store.Fact) error) func(*stor
 	}
 }
 
-// edgeKindOf maps the store's acts onto interactions.
-var edgeKindOf = map[store.ActKind]community.EdgeKind{
-	store.ActMention: community.Mention, store.ActBoost: community.Boost, store.ActFavourite: community.Favourite,
+// edgeKindOf maps the store's acts onto interactions (a switch: a map
+// lookup per interaction showed in the profile of a million posts' read).
+func edgeKindOf(kind store.ActKind) (community.EdgeKind, bool) {
+	switch kind {
+	case store.ActMention:
+		return community.Mention, true
+	case store.ActBoost:
+		return community.Boost, true
+	case store.ActFavourite:
+		return community.Favourite, true
+	}
+	return 0, false
 }
 
 // nanoRange is [since, until) in Unix nanoseconds, a zero time open.
@@ -301,7 +310,7 @@ func readFacts(ctx context.Context, st *store.Store, since, until time.Time, w c
 			if err != nil {
 				return err
 			}
-			switch kind, ok := edgeKindOf[a.Kind]; {
+			switch kind, ok := edgeKindOf(a.Kind); {
 			case !ok:
 				return fmt.Errorf("read the facts of post %d: unknown interaction kind %d", f.PostID, a.Kind)
 			case kind == community.Mention:
