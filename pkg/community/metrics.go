@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/oeru/copharvest/internal/radix"
+	"github.com/oeru/copharvest/pkg/radix"
 )
 
 // Window is the period a group is measured over: Start inclusive, End

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/oeru/copharvest/internal/radix"
 	"github.com/oeru/copharvest/pkg/community"
+	"github.com/oeru/copharvest/pkg/radix"
 )
 
 // tieSet is the period's interaction network as the picture needs it: each
