@@ -729,8 +729,15 @@ func factsRange(since, until time.Time) (string, []any) {
 // until) (zero = open), in creation order.
 func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact) error) error {
 	where, args := factsRange(since, until)
-	rows, err := s.r.QueryContext(ctx, `SELECT f.post_id, f.at, f.author, f.fact
-		FROM post_facts f WHERE 1 = 1`+where+` ORDER BY f.at, f.post_id`, args...)
+	q := `SELECT f.post_id, f.at, f.author, f.fact
+		FROM post_facts f WHERE 1 = 1` + where + ` ORDER BY f.at, f.post_id`
+	if !s.pg && !s.noRawReader {
+		err := s.factsRaw(ctx, q, args, fn)
+		if !errors.Is(err, errNoRawReader) {
+			return err
+		}
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read post facts: %w", err)
 	}
@@ -760,6 +767,46 @@ func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact
 		}
 	}
 	return rows.Err()
+}
+
+// factsRaw is Facts through a rawReader; errNoRawReader when the file
+// cannot be opened that way.
+func (s *Store) factsRaw(ctx context.Context, q string, args []any, fn func(*Fact) error) error {
+	r, err := openRawReader(s.path)
+	if err != nil {
+		return err
+	}
+	defer r.close()
+	ints := make([]int64, len(args))
+	for i, a := range args {
+		ints[i] = a.(int64)
+	}
+	var f Fact
+	rows := 0
+	err = r.query(ctx, q, ints, func(stmt uintptr) error {
+		rows++
+		var ok1, ok2, ok3 bool
+		f.PostID, ok1 = r.int64At(stmt, 0)
+		f.At, ok2 = r.int64At(stmt, 1)
+		f.AuthorID, ok3 = r.int64At(stmt, 2)
+		if !ok1 || !ok2 || !ok3 {
+			return fmt.Errorf("post %d at %d by %d: not integers", f.PostID, f.At, f.AuthorID)
+		}
+		if err := decodeFact(r.bytesAt(stmt, 3), &f); err != nil {
+			return fmt.Errorf("the facts of post %d: %w", f.PostID, err)
+		}
+		return fn(&f)
+	})
+	switch {
+	case err == nil || ctx.Err() != nil:
+		return err
+	case rows == 0 && r.failed:
+		// SQLite opens files lazily: a file this connection cannot read
+		// (a read-only directory without the WAL index, which the pool
+		// reads as immutable) fails at the first step, before any row.
+		return errNoRawReader
+	}
+	return fmt.Errorf("read post facts: %w", err)
 }
 
 // FactAuthors streams the time and author (accounts.id) of the live posts

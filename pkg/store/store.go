@@ -40,6 +40,9 @@ type Store struct {
 	// harvestPID: the PostgreSQL session holding this process's harvest
 	// locks (LockHarvest), whose runs are not dead.
 	harvestPID int64
+	// noRawReader: read the facts through the pool only (tests compare
+	// the two ways).
+	noRawReader bool
 }
 
 // NotSQLiteError: the path exists but is not a SQLite database. We refuse to
