@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -107,13 +108,10 @@ type interaction struct {
 }
 
 // classifyAllMerged reads every live post for the classifier (see
-// ClassifyBatches), in one read transaction so that the streams agree.
+// ClassifyBatches), in one read transaction so that the streams agree: on
+// a connection of its own to the SQLite library (see rawReader), or, when
+// the file cannot be read that way, on one of the pool's.
 func (s *Store) classifyAllMerged(ctx context.Context, version string, fn func(*ClassifyRow) error) error {
-	conn, release, err := s.mappedConn(ctx)
-	if err != nil {
-		return fmt.Errorf("read posts to classify: %w", err)
-	}
-	defer release()
 	// The writer's data_version before the read begins: while it stays the
 	// same, no other connection has written since, and the facts read here
 	// are those of the posts as they are (see saveFacts).
@@ -121,107 +119,98 @@ func (s *Store) classifyAllMerged(ctx context.Context, version string, fn func(*
 	if err := s.w.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&dataVersion); err != nil {
 		return fmt.Errorf("read posts to classify: %w", err)
 	}
-	// BEGIN by hand: the pool's transactions are BEGIN IMMEDIATE, which
-	// would take the write lock from the writer of the classifications.
-	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
-		return fmt.Errorf("read posts to classify: %w", err)
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
-
-	// The accounts, a few per hundred posts, are read once rather than
-	// looked up for every post and parent; the posts share their names.
-	accts := map[int64]string{}
-	acctIDs := map[string]int64{}
-	rows, err := conn.QueryContext(ctx, qClassifyAccounts)
-	if err != nil {
-		return fmt.Errorf("read the accounts of posts to classify: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		var acct string
-		if err := rows.Scan(&id, &acct); err != nil {
-			rows.Close()
-			return fmt.Errorf("read the accounts of posts to classify: %w", err)
+	if !s.noRawReader {
+		src, err := rawClassifySource(ctx, s.path, version)
+		if err == nil {
+			delivered := false
+			err = mergeClassify(ctx, src, dataVersion, version, func(r *ClassifyRow) error {
+				delivered = true
+				return fn(r)
+			})
+			failedEarly := !delivered && src.failed()
+			src.close()
+			if !failedEarly || ctx.Err() != nil {
+				return err
+			}
+		} else if !errors.Is(err, errNoRawReader) {
+			return err
 		}
-		accts[id] = acct
+	}
+	src, err := s.poolClassifySource(ctx, version)
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	return mergeClassify(ctx, src, dataVersion, version, fn)
+}
+
+// classifyPost is a row of qClassifyPosts.
+type classifyPost struct {
+	id, accountID, threadRoot                              int64
+	uri, html, spoiler, cardURL, language, inReplyToURI    string
+	mediaCount                                             int
+	parentAccount                                          sql.NullInt64
+	replyToAcct, parentHTML, rootTags, rootHTML, createdAt string
+	parentID                                               int64
+	isReply, hasStored                                     bool
+	stored                                                 Classification // PostID and Version not set
+}
+
+// classifySource is what classifyAllMerged reads, opened in one read
+// transaction.
+type classifySource struct {
+	accounts              map[int64]string
+	posts                 func(*classifyPost) (bool, error)
+	tags, mentions, links *stream[string]
+	repliers              *stream[replier]
+	interactions          *stream[interaction]
+	close                 func()
+	failed                func() bool // SQLite failed a statement (rawReader)
+}
+
+// mergeClassify reads the posts of src, each with its values from the
+// other streams, and hands them to fn.
+func mergeClassify(ctx context.Context, src *classifySource, dataVersion int64, version string, fn func(*ClassifyRow) error) error {
+	acctIDs := make(map[string]int64, len(src.accounts))
+	for id, acct := range src.accounts {
 		acctIDs[acct] = id
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read the accounts of posts to classify: %w", err)
-	}
-
-	posts, err := conn.QueryContext(ctx, qClassifyPosts, version)
-	if err != nil {
-		return fmt.Errorf("read posts to classify: %w", err)
-	}
-	defer posts.Close()
-	tags, err := openStream(ctx, conn, qClassifyTags, scanValue[string])
-	if err != nil {
-		return fmt.Errorf("read the tags of posts to classify: %w", err)
-	}
-	defer tags.close()
-	mentions, err := openStream(ctx, conn, qClassifyMentions, scanValue[string])
-	if err != nil {
-		return fmt.Errorf("read the mentions of posts to classify: %w", err)
-	}
-	defer mentions.close()
-	repliers, err := openStream(ctx, conn, qClassifyRepliers, func(rows *sql.Rows, id *int64, r *replier) error {
-		return rows.Scan(id, &r.account, &r.live)
-	})
-	if err != nil {
-		return fmt.Errorf("read the replies of posts to classify: %w", err)
-	}
-	defer repliers.close()
-	links, err := openStream(ctx, conn, qClassifyLinks, scanValue[string])
-	if err != nil {
-		return fmt.Errorf("read the links of posts to classify: %w", err)
-	}
-	defer links.close()
-	interactions, err := openStream(ctx, conn, qClassifyInteractions, func(rows *sql.Rows, id *int64, i *interaction) error {
-		return rows.Scan(id, &i.kind, &i.account, &i.seen)
-	})
-	if err != nil {
-		return fmt.Errorf("read the interactions of posts to classify: %w", err)
-	}
-	defer interactions.close()
-
-	var accountID int64
-	var parentAccount sql.NullInt64
-	var rootTags, replyToAcct, createdAt string
+	var p classifyPost
 	var accounts, live []int64
-	for posts.Next() {
-		var r ClassifyRow
-		f := &FactSource{dataVersion: dataVersion}
-		if err := posts.Scan(&r.PostID, &accountID, &r.ThreadRoot, &r.URI, &r.HTML, &r.Spoiler, &r.CardURL, &r.MediaCount, &r.Language,
-			&r.InReplyToURI, &parentAccount, &replyToAcct, &r.ParentHTML, &rootTags, &r.RootHTML,
-			&createdAt, &f.ParentID, &f.IsReply,
-			&f.hasStored, &f.stored.DomainScore, &f.stored.Domain, &f.stored.CommunityScore, &f.stored.Community,
-			&f.stored.PracticeScore, &f.stored.Practice, &f.stored.Rules); err != nil {
+	for {
+		more, err := src.posts(&p)
+		if err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
+		if !more {
+			break
+		}
+		r := ClassifyRow{PostID: p.id, ThreadRoot: p.threadRoot, URI: p.uri, HTML: p.html, Spoiler: p.spoiler, CardURL: p.cardURL,
+			MediaCount: p.mediaCount, Language: p.language, InReplyToURI: p.inReplyToURI, ParentHTML: p.parentHTML, RootHTML: p.rootHTML}
+		f := &FactSource{dataVersion: dataVersion}
+		f.ParentID, f.IsReply, f.hasStored, f.stored = p.parentID, p.isReply, p.hasStored, p.stored
 		var ok bool
-		if r.Author, ok = accts[accountID]; !ok {
+		if r.Author, ok = src.accounts[p.accountID]; !ok {
 			continue // as the join in classifyRows drops it
 		}
-		r.ParentAuthor = replyToAcct
-		if a, ok := accts[parentAccount.Int64]; ok && parentAccount.Valid {
+		r.ParentAuthor = p.replyToAcct
+		if a, ok := src.accounts[p.parentAccount.Int64]; ok && p.parentAccount.Valid {
 			r.ParentAuthor = a
 		}
-		r.RootTags = strings.Fields(rootTags)
+		r.RootTags = strings.Fields(p.rootTags)
 		// Split as classifyRows splits the group_concat of the values.
-		for _, t := range tags.of(r.PostID) {
+		for _, t := range src.tags.of(r.PostID) {
 			r.Tags = append(r.Tags, strings.Fields(t)...)
 		}
-		postMentions := mentions.of(r.PostID)
+		postMentions := src.mentions.of(r.PostID)
 		for _, m := range postMentions {
 			r.Mentions = append(r.Mentions, strings.Fields(m)...)
 		}
 		// Distinct other authors among the direct replies (deleted ones
 		// included, as in classifyRows; the facts count live ones).
 		accounts, live = accounts[:0], live[:0]
-		for _, a := range repliers.of(r.PostID) {
-			if a.account == accountID {
+		for _, a := range src.repliers.of(r.PostID) {
+			if a.account == p.accountID {
 				continue
 			}
 			if !containsInt(accounts, a.account) {
@@ -234,15 +223,15 @@ func (s *Store) classifyAllMerged(ctx context.Context, version string, fn func(*
 		r.DirectRepliers = len(accounts)
 
 		// The facts, as buildFactsChunk reads them.
-		f.ID, f.AuthorID, f.OtherRepliers = r.PostID, accountID, len(live)
-		f.At, _ = ParseTime(createdAt)
-		if parentAccount.Valid {
-			f.ReplyToID = parentAccount.Int64
+		f.ID, f.AuthorID, f.OtherRepliers = r.PostID, p.accountID, len(live)
+		f.At, _ = ParseTime(p.createdAt)
+		if p.parentAccount.Valid {
+			f.ReplyToID = p.parentAccount.Int64
 		} else {
-			f.ReplyToAcct = replyToAcct
+			f.ReplyToAcct = p.replyToAcct
 		}
 		f.Tags, f.ThreadTags = r.Tags, r.RootTags
-		for _, l := range links.of(r.PostID) {
+		for _, l := range src.links.of(r.PostID) {
 			f.Links = append(f.Links, strings.Fields(l)...)
 		}
 		for _, m := range postMentions {
@@ -250,7 +239,7 @@ func (s *Store) classifyAllMerged(ctx context.Context, version string, fn func(*
 				f.Acts = append(f.Acts, Act{Kind: ActMention, Account: id, At: f.At.UnixNano()})
 			}
 		}
-		for _, i := range interactions.of(r.PostID) {
+		for _, i := range src.interactions.of(r.PostID) {
 			kind := ActBoost
 			if i.kind == 2 {
 				kind = ActFavourite
@@ -269,15 +258,240 @@ func (s *Store) classifyAllMerged(ctx context.Context, version string, fn func(*
 			return err
 		}
 	}
-	if err := posts.Err(); err != nil {
-		return fmt.Errorf("read posts to classify: %w", err)
-	}
-	for _, err := range []error{tags.err, mentions.err, repliers.err, links.err, interactions.err} {
+	for _, err := range []error{src.tags.err, src.mentions.err, src.repliers.err, src.links.err, src.interactions.err} {
 		if err != nil {
 			return fmt.Errorf("read posts to classify: %w", err)
 		}
 	}
 	return nil
+}
+
+// poolClassifySource opens classifyAllMerged's streams on a connection of
+// the pool.
+func (s *Store) poolClassifySource(ctx context.Context, version string) (_ *classifySource, err error) {
+	conn, release, err := s.mappedConn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read posts to classify: %w", err)
+	}
+	var closers []func()
+	src := &classifySource{failed: func() bool { return false }, close: func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}}
+	closers = append(closers, release)
+	defer func() {
+		if err != nil {
+			src.close()
+		}
+	}()
+	// BEGIN by hand: the pool's transactions are BEGIN IMMEDIATE, which
+	// would take the write lock from the writer of the classifications.
+	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+		return nil, fmt.Errorf("read posts to classify: %w", err)
+	}
+	closers = append(closers, func() { conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`) })
+
+	// The accounts, a few per hundred posts, are read once rather than
+	// looked up for every post and parent; the posts share their names.
+	src.accounts = map[int64]string{}
+	rows, err := conn.QueryContext(ctx, qClassifyAccounts)
+	if err != nil {
+		return nil, fmt.Errorf("read the accounts of posts to classify: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var acct string
+		if err := rows.Scan(&id, &acct); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("read the accounts of posts to classify: %w", err)
+		}
+		src.accounts[id] = acct
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the accounts of posts to classify: %w", err)
+	}
+
+	posts, err := conn.QueryContext(ctx, qClassifyPosts, version)
+	if err != nil {
+		return nil, fmt.Errorf("read posts to classify: %w", err)
+	}
+	closers = append(closers, func() { posts.Close() })
+	src.posts = func(p *classifyPost) (bool, error) {
+		if !posts.Next() {
+			return false, posts.Err()
+		}
+		return true, posts.Scan(&p.id, &p.accountID, &p.threadRoot, &p.uri, &p.html, &p.spoiler, &p.cardURL, &p.mediaCount, &p.language,
+			&p.inReplyToURI, &p.parentAccount, &p.replyToAcct, &p.parentHTML, &p.rootTags, &p.rootHTML,
+			&p.createdAt, &p.parentID, &p.isReply,
+			&p.hasStored, &p.stored.DomainScore, &p.stored.Domain, &p.stored.CommunityScore, &p.stored.Community,
+			&p.stored.PracticeScore, &p.stored.Practice, &p.stored.Rules)
+	}
+	if src.tags, err = poolStream(ctx, conn, qClassifyTags, scanValue[string], &closers); err != nil {
+		return nil, fmt.Errorf("read the tags of posts to classify: %w", err)
+	}
+	if src.mentions, err = poolStream(ctx, conn, qClassifyMentions, scanValue[string], &closers); err != nil {
+		return nil, fmt.Errorf("read the mentions of posts to classify: %w", err)
+	}
+	if src.repliers, err = poolStream(ctx, conn, qClassifyRepliers, func(rows *sql.Rows, id *int64, r *replier) error {
+		return rows.Scan(id, &r.account, &r.live)
+	}, &closers); err != nil {
+		return nil, fmt.Errorf("read the replies of posts to classify: %w", err)
+	}
+	if src.links, err = poolStream(ctx, conn, qClassifyLinks, scanValue[string], &closers); err != nil {
+		return nil, fmt.Errorf("read the links of posts to classify: %w", err)
+	}
+	if src.interactions, err = poolStream(ctx, conn, qClassifyInteractions, func(rows *sql.Rows, id *int64, i *interaction) error {
+		return rows.Scan(id, &i.kind, &i.account, &i.seen)
+	}, &closers); err != nil {
+		return nil, fmt.Errorf("read the interactions of posts to classify: %w", err)
+	}
+	return src, nil
+}
+
+// rawClassifySource opens classifyAllMerged's streams on a rawReader of
+// the file at path: errNoRawReader when it cannot be read that way.
+func rawClassifySource(ctx context.Context, path, version string) (_ *classifySource, err error) {
+	r, err := openRawReader(path)
+	if err != nil {
+		return nil, err
+	}
+	var stmts []*rawStmt
+	src := &classifySource{failed: func() bool { return r.failed }, close: func() {
+		for _, st := range stmts {
+			st.close()
+		}
+		r.exec(`ROLLBACK`)
+		r.close()
+	}}
+	defer func() {
+		if err != nil {
+			src.close()
+		}
+	}()
+	prepare := func(q string) (*rawStmt, error) {
+		st, err := r.prepare(q)
+		if err == nil {
+			stmts = append(stmts, st)
+		}
+		return st, err
+	}
+	// The pages of the posts' table are read through a memory map, as on
+	// the pool's connection (see mappedConn); then the read transaction.
+	// Before any row, a failure means the file cannot be read this way.
+	if err := r.exec(`PRAGMA mmap_size = 268435456`); err != nil {
+		return nil, errNoRawReader
+	}
+	if err := r.exec(`BEGIN`); err != nil {
+		return nil, errNoRawReader
+	}
+	accounts, err := prepare(qClassifyAccounts)
+	if err != nil {
+		return nil, errNoRawReader
+	}
+	src.accounts = map[int64]string{}
+	for {
+		more, err := accounts.next()
+		if err != nil {
+			return nil, errNoRawReader
+		}
+		if !more {
+			break
+		}
+		id, ok := accounts.int64At(0)
+		if !ok {
+			return nil, fmt.Errorf("read the accounts of posts to classify: account id %q is not an integer", accounts.textAt(0))
+		}
+		src.accounts[id] = accounts.textAt(1)
+	}
+
+	posts, err := prepare(qClassifyPosts)
+	if err != nil {
+		return nil, fmt.Errorf("read posts to classify: %w", err)
+	}
+	if err := posts.bindText(1, version); err != nil {
+		return nil, fmt.Errorf("read posts to classify: %w", err)
+	}
+	src.posts = func(p *classifyPost) (bool, error) {
+		if posts.rows&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+		}
+		more, err := posts.next()
+		if err != nil || !more {
+			return false, err
+		}
+		var ok [3]bool
+		p.id, ok[0] = posts.int64At(0)
+		p.accountID, ok[1] = posts.int64At(1)
+		p.threadRoot, ok[2] = posts.int64At(2)
+		if !ok[0] || !ok[1] || !ok[2] {
+			return false, fmt.Errorf("post %q: ids that are not integers", posts.textAt(0))
+		}
+		p.uri, p.html, p.spoiler, p.cardURL = posts.textAt(3), posts.textAt(4), posts.textAt(5), posts.textAt(6)
+		mediaCount, _ := posts.int64At(7)
+		p.mediaCount = int(mediaCount)
+		p.language, p.inReplyToURI = posts.textAt(8), posts.textAt(9)
+		p.parentAccount.Int64, p.parentAccount.Valid = posts.int64At(10)
+		p.replyToAcct, p.parentHTML, p.rootTags, p.rootHTML, p.createdAt = posts.textAt(11), posts.textAt(12), posts.textAt(13), posts.textAt(14), posts.textAt(15)
+		p.parentID, _ = posts.int64At(16)
+		p.isReply, p.hasStored = posts.float64At(17) != 0, posts.float64At(18) != 0
+		p.stored.DomainScore, p.stored.Domain = posts.float64At(19), posts.float64At(20) != 0
+		p.stored.CommunityScore, p.stored.Community = posts.float64At(21), posts.float64At(22) != 0
+		p.stored.PracticeScore, p.stored.Practice = posts.float64At(23), posts.float64At(24) != 0
+		p.stored.Rules = posts.textAt(25)
+		return true, nil
+	}
+	text := func(st *rawStmt, id *int64, v *string) error {
+		var ok bool
+		if *id, ok = st.int64At(0); !ok {
+			return fmt.Errorf("post id %q is not an integer", st.textAt(0))
+		}
+		*v = st.textAt(1)
+		return nil
+	}
+	for _, s := range []struct {
+		q    string
+		to   **stream[string]
+		what string
+	}{{qClassifyTags, &src.tags, "tags"}, {qClassifyMentions, &src.mentions, "mentions"}, {qClassifyLinks, &src.links, "links"}} {
+		st, err := prepare(s.q)
+		if err != nil {
+			return nil, fmt.Errorf("read the %s of posts to classify: %w", s.what, err)
+		}
+		*s.to = rawStream(st, text)
+	}
+	st, err := prepare(qClassifyRepliers)
+	if err != nil {
+		return nil, fmt.Errorf("read the replies of posts to classify: %w", err)
+	}
+	src.repliers = rawStream(st, func(st *rawStmt, id *int64, r *replier) error {
+		var ok1, ok2 bool
+		*id, ok1 = st.int64At(0)
+		r.account, ok2 = st.int64At(1)
+		if !ok1 || !ok2 {
+			return fmt.Errorf("reply to %q: ids that are not integers", st.textAt(0))
+		}
+		r.live = st.float64At(2) != 0
+		return nil
+	})
+	if st, err = prepare(qClassifyInteractions); err != nil {
+		return nil, fmt.Errorf("read the interactions of posts to classify: %w", err)
+	}
+	src.interactions = rawStream(st, func(st *rawStmt, id *int64, i *interaction) error {
+		var ok1, ok2, ok3 bool
+		*id, ok1 = st.int64At(0)
+		i.kind, ok2 = st.int64At(1)
+		i.account, ok3 = st.int64At(2)
+		if !ok1 || !ok2 || !ok3 {
+			return fmt.Errorf("interaction with %q: ids that are not integers", st.textAt(0))
+		}
+		i.seen = st.textAt(3)
+		return nil
+	})
+	return src, nil
 }
 
 func containsInt(list []int64, v int64) bool {
@@ -292,9 +506,8 @@ func containsInt(list []int64, v int64) bool {
 // stream is a query of (post id, value) rows in post id order, read
 // alongside the posts.
 type stream[T any] struct {
-	rows *sql.Rows
-	scan func(*sql.Rows, *int64, *T) error
-	id   int64 // of the row read ahead
+	next func(id *int64, v *T) (bool, error) // reads the next row
+	id   int64                               // of the row read ahead
 	val  T
 	ok   bool // a row was read ahead
 	err  error
@@ -304,23 +517,41 @@ type stream[T any] struct {
 // scanValue scans a stream's row of (post id, value).
 func scanValue[T any](rows *sql.Rows, id *int64, v *T) error { return rows.Scan(id, v) }
 
-func openStream[T any](ctx context.Context, conn *sql.Conn, query string, scan func(*sql.Rows, *int64, *T) error) (*stream[T], error) {
+// poolStream opens a stream on a connection of the pool; its rows are
+// closed by the closers.
+func poolStream[T any](ctx context.Context, conn *sql.Conn, query string, scan func(*sql.Rows, *int64, *T) error, closers *[]func()) (*stream[T], error) {
 	rows, err := conn.QueryContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	s := &stream[T]{rows: rows, scan: scan}
+	*closers = append(*closers, func() { rows.Close() })
+	s := &stream[T]{next: func(id *int64, v *T) (bool, error) {
+		if !rows.Next() {
+			return false, rows.Err()
+		}
+		return true, scan(rows, id, v)
+	}}
 	s.advance()
 	return s, nil
 }
 
+// rawStream is a stream of a statement of a rawReader.
+func rawStream[T any](st *rawStmt, read func(*rawStmt, *int64, *T) error) *stream[T] {
+	s := &stream[T]{next: func(id *int64, v *T) (bool, error) {
+		more, err := st.next()
+		if err != nil || !more {
+			return false, err
+		}
+		return true, read(st, id, v)
+	}}
+	s.advance()
+	return s
+}
+
 func (s *stream[T]) advance() {
-	if s.ok = s.rows.Next(); !s.ok {
-		s.err = s.rows.Err()
-		return
-	}
-	if err := s.scan(s.rows, &s.id, &s.val); err != nil {
-		s.ok, s.err = false, err
+	s.ok, s.err = s.next(&s.id, &s.val)
+	if s.err != nil {
+		s.ok = false
 	}
 }
 
@@ -338,5 +569,3 @@ func (s *stream[T]) of(id int64) []T {
 	}
 	return s.vals
 }
-
-func (s *stream[T]) close() { s.rows.Close() }

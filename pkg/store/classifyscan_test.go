@@ -45,6 +45,9 @@ func TestClassifyBatchesReadAsClassifyRows(t *testing.T) {
 				if rng.IntN(4) == 0 {
 					p.SpoilerText, p.CardURL, p.MediaCount = "cw", "https://oer.example/x", rng.IntN(3)
 				}
+				for range rng.IntN(3) {
+					p.Links = append(p.Links, Link{URL: fmt.Sprintf("https://oer.example/r/%d", rng.IntN(20))})
+				}
 				posts = append(posts, p)
 			}
 			rng.Shuffle(len(posts), func(i, j int) { posts[i], posts[j] = posts[j], posts[i] })
@@ -62,6 +65,18 @@ func TestClassifyBatchesReadAsClassifyRows(t *testing.T) {
 			}
 			if _, err := st.Tombstone(ctx, gone); err != nil {
 				t.Fatal(err)
+			}
+			for _, p := range posts[40:120] {
+				var boosters, favouriters []Account
+				for range rng.IntN(3) {
+					boosters = append(boosters, Account{Acct: fmt.Sprintf("u%d@a.example", rng.IntN(12))})
+				}
+				for range rng.IntN(3) {
+					favouriters = append(favouriters, Account{Acct: fmt.Sprintf("u%d@a.example", rng.IntN(12))})
+				}
+				if err := st.SaveInteractions(ctx, p.URI, boosters, favouriters); err != nil {
+					t.Fatal(err)
+				}
 			}
 
 			var want []ClassifyRow
@@ -81,6 +96,27 @@ func TestClassifyBatchesReadAsClassifyRows(t *testing.T) {
 				return nil
 			}); err != nil {
 				t.Fatal(err)
+			}
+			if b.Name == "sqlite" {
+				// The merged read's two ways, past the driver (above) and
+				// through the pool's connection, read the same rows, facts
+				// included.
+				st.noRawReader = true
+				var pooled []ClassifyRow
+				if err := st.ClassifyBatches(ctx, "v", false, 64, func(batch []ClassifyRow) error {
+					pooled = append(pooled, batch...)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				st.noRawReader = false
+				acts := 0
+				for i := range got {
+					acts += len(got[i].Fact.Acts)
+				}
+				if !reflect.DeepEqual(pooled, got) || acts == 0 {
+					t.Fatalf("merged read past the driver and through the pool differ (%d and %d rows, %d acts)", len(got), len(pooled), acts)
+				}
 			}
 			if len(want) != 360 || len(got) != len(want) {
 				t.Fatalf("read %d posts in batches of %v, want %d (of 360 live)", len(got), sizes, len(want))

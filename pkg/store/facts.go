@@ -783,16 +783,16 @@ func (s *Store) factsRaw(ctx context.Context, q string, args []any, fn func(*Fac
 	}
 	var f Fact
 	rows := 0
-	err = r.query(ctx, q, ints, func(stmt uintptr) error {
+	err = r.query(ctx, q, ints, func(st *rawStmt) error {
 		rows++
 		var ok1, ok2, ok3 bool
-		f.PostID, ok1 = r.int64At(stmt, 0)
-		f.At, ok2 = r.int64At(stmt, 1)
-		f.AuthorID, ok3 = r.int64At(stmt, 2)
+		f.PostID, ok1 = st.int64At(0)
+		f.At, ok2 = st.int64At(1)
+		f.AuthorID, ok3 = st.int64At(2)
 		if !ok1 || !ok2 || !ok3 {
 			return fmt.Errorf("post %d at %d by %d: not integers", f.PostID, f.At, f.AuthorID)
 		}
-		if err := decodeFact(r.bytesAt(stmt, 3), &f); err != nil {
+		if err := decodeFact(st.bytesAt(3), &f); err != nil {
 			return fmt.Errorf("the facts of post %d: %w", f.PostID, err)
 		}
 		return fn(&f)

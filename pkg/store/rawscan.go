@@ -12,8 +12,8 @@ import (
 
 // A rawReader is a read-only connection to the SQLite file made through
 // the transpiled SQLite library itself rather than database/sql, for the
-// scans that read every post's facts (a million rows for a year's
-// analysis). The driver opens every connection serialised
+// scans that read every post: the analyses' facts (a million rows for a
+// year's analysis) and classify's merged read. The driver opens every connection serialised
 // (SQLITE_OPEN_FULLMUTEX), so each column read takes and releases the
 // connection's mutex, and database/sql adds its locking and conversions
 // to each row: on the 1M benchmark that was a third of the scan's CPU
@@ -79,24 +79,91 @@ func (r *rawReader) err(rc int32) error {
 	return fmt.Errorf("%s (%d)", msg, rc)
 }
 
-// query runs q with integer arguments and calls row for each result row,
-// with the statement to read its columns from (valid until row returns).
-// ctx is checked every few thousand rows.
-func (r *rawReader) query(ctx context.Context, q string, args []int64, row func(stmt uintptr) error) error {
+// A rawStmt is a prepared statement of a rawReader, stepped row by row;
+// several may be stepped in turn on one reader.
+type rawStmt struct {
+	r    *rawReader
+	stmt uintptr
+	rows int
+}
+
+// prepare compiles q.
+func (r *rawReader) prepare(q string) (*rawStmt, error) {
 	zSQL, err := libc.CString(q)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer libc.Xfree(r.tls, zSQL)
 	r.failed = false
 	if rc := sqlite3.Xsqlite3_prepare_v2(r.tls, r.db, zSQL, -1, r.slot, 0); rc != sqlite3.SQLITE_OK {
-		return r.err(rc)
+		return nil, r.err(rc)
 	}
-	stmt := r.handle()
-	defer sqlite3.Xsqlite3_finalize(r.tls, stmt)
+	return &rawStmt{r: r, stmt: r.handle()}, nil
+}
+
+func (st *rawStmt) close() { sqlite3.Xsqlite3_finalize(st.r.tls, st.stmt) }
+
+func (st *rawStmt) bindInt64(i int32, v int64) error {
+	if rc := sqlite3.Xsqlite3_bind_int64(st.r.tls, st.stmt, i, v); rc != sqlite3.SQLITE_OK {
+		return st.r.err(rc)
+	}
+	return nil
+}
+
+// bindText binds v to parameter i; SQLite keeps its own copy.
+func (st *rawStmt) bindText(i int32, v string) error {
+	z, err := libc.CString(v)
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(st.r.tls, z)
+	const transient = ^uintptr(0) // SQLITE_TRANSIENT: SQLite copies the text
+	if rc := sqlite3.Xsqlite3_bind_text(st.r.tls, st.stmt, i, z, int32(len(v)), transient); rc != sqlite3.SQLITE_OK {
+		return st.r.err(rc)
+	}
+	return nil
+}
+
+// next steps to the next row: false at the end.
+func (st *rawStmt) next() (bool, error) {
+	switch rc := sqlite3.Xsqlite3_step(st.r.tls, st.stmt); rc {
+	case sqlite3.SQLITE_ROW:
+		st.rows++
+		return true, nil
+	case sqlite3.SQLITE_DONE:
+		return false, nil
+	default:
+		return false, st.r.err(rc)
+	}
+}
+
+// exec runs q to its end.
+func (r *rawReader) exec(q string) error {
+	st, err := r.prepare(q)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	for {
+		more, err := st.next()
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// query runs q with integer arguments and calls row for each result row,
+// with the statement to read its columns from (valid until row returns).
+// ctx is checked every few thousand rows.
+func (r *rawReader) query(ctx context.Context, q string, args []int64, row func(st *rawStmt) error) error {
+	st, err := r.prepare(q)
+	if err != nil {
+		return err
+	}
+	defer st.close()
 	for i, a := range args {
-		if rc := sqlite3.Xsqlite3_bind_int64(r.tls, stmt, int32(i+1), a); rc != sqlite3.SQLITE_OK {
-			return r.err(rc)
+		if err := st.bindInt64(int32(i+1), a); err != nil {
+			return err
 		}
 	}
 	for n := 0; ; n++ {
@@ -105,34 +172,46 @@ func (r *rawReader) query(ctx context.Context, q string, args []int64, row func(
 				return err
 			}
 		}
-		switch rc := sqlite3.Xsqlite3_step(r.tls, stmt); rc {
-		case sqlite3.SQLITE_ROW:
-			if err := row(stmt); err != nil {
-				return err
-			}
-		case sqlite3.SQLITE_DONE:
-			return nil
-		default:
-			return r.err(rc)
+		more, err := st.next()
+		if err != nil || !more {
+			return err
+		}
+		if err := row(st); err != nil {
+			return err
 		}
 	}
 }
 
 // int64At is column i of the current row, ok when it is an integer.
-func (r *rawReader) int64At(stmt uintptr, i int32) (int64, bool) {
-	if sqlite3.Xsqlite3_column_type(r.tls, stmt, i) != sqlite3.SQLITE_INTEGER {
+func (st *rawStmt) int64At(i int32) (int64, bool) {
+	if sqlite3.Xsqlite3_column_type(st.r.tls, st.stmt, i) != sqlite3.SQLITE_INTEGER {
 		return 0, false
 	}
-	return sqlite3.Xsqlite3_column_int64(r.tls, stmt, i), true
+	return sqlite3.Xsqlite3_column_int64(st.r.tls, st.stmt, i), true
+}
+
+// float64At is column i as a number (an integer converted, NULL 0).
+func (st *rawStmt) float64At(i int32) float64 {
+	return sqlite3.Xsqlite3_column_double(st.r.tls, st.stmt, i)
 }
 
 // bytesAt is column i of the current row as bytes, valid until the next
 // row: SQLite's own buffer, not a copy.
-func (r *rawReader) bytesAt(stmt uintptr, i int32) []byte {
-	p := sqlite3.Xsqlite3_column_blob(r.tls, stmt, i)
-	n := sqlite3.Xsqlite3_column_bytes(r.tls, stmt, i)
+func (st *rawStmt) bytesAt(i int32) []byte {
+	p := sqlite3.Xsqlite3_column_blob(st.r.tls, st.stmt, i)
+	n := sqlite3.Xsqlite3_column_bytes(st.r.tls, st.stmt, i)
 	if p == 0 || n <= 0 {
 		return nil
 	}
 	return libc.GoBytes(p, int(n))
+}
+
+// textAt is column i as a string (a copy; NULL is "").
+func (st *rawStmt) textAt(i int32) string {
+	p := sqlite3.Xsqlite3_column_text(st.r.tls, st.stmt, i)
+	n := sqlite3.Xsqlite3_column_bytes(st.r.tls, st.stmt, i)
+	if p == 0 || n <= 0 {
+		return ""
+	}
+	return string(libc.GoBytes(p, int(n)))
 }
