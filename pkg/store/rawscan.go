@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -31,8 +32,12 @@ type rawReader struct {
 	slot uintptr
 }
 
-// handle is what SQLite last wrote into the slot.
+// handle is what SQLite last wrote into the slot (a pointer: 4 or 8
+// bytes).
 func (r *rawReader) handle() uintptr {
+	if unsafe.Sizeof(uintptr(0)) == 4 {
+		return uintptr(binary.NativeEndian.Uint32(libc.GoBytes(r.slot, 4)))
+	}
 	return uintptr(binary.NativeEndian.Uint64(libc.GoBytes(r.slot, 8)))
 }
 
