@@ -783,6 +783,7 @@ func (s *Store) factsRaw(ctx context.Context, q string, args []any, fn func(*Fac
 	}
 	var f Fact
 	rows := 0
+	var fnErr error // the caller's, returned as it is
 	err = r.query(ctx, q, ints, func(st *rawStmt) error {
 		rows++
 		var ok1, ok2, ok3 bool
@@ -795,10 +796,11 @@ func (s *Store) factsRaw(ctx context.Context, q string, args []any, fn func(*Fac
 		if err := decodeFact(st.bytesAt(3), &f); err != nil {
 			return fmt.Errorf("the facts of post %d: %w", f.PostID, err)
 		}
-		return fn(&f)
+		fnErr = fn(&f)
+		return fnErr
 	})
 	switch {
-	case err == nil || ctx.Err() != nil:
+	case err == nil || ctx.Err() != nil || err == fnErr:
 		return err
 	case rows == 0 && r.failed:
 		// SQLite opens files lazily: a file this connection cannot read

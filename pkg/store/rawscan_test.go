@@ -127,8 +127,8 @@ func TestFactsFallBackToThePoolOnlyBeforeTheFirstRow(t *testing.T) {
 		}
 		return nil
 	})
-	if !errors.Is(err, stop) || seen != 10 {
-		t.Errorf("callback error after 10 rows: %v after %d rows; want it returned, once", err, seen)
+	if err != stop || seen != 10 {
+		t.Errorf("callback error after 10 rows: %v after %d rows; want it returned as it is, once", err, seen)
 	}
 
 	canceled, cancel := context.WithCancel(ctx)

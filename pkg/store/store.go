@@ -40,8 +40,8 @@ type Store struct {
 	// harvestPID: the PostgreSQL session holding this process's harvest
 	// locks (LockHarvest), whose runs are not dead.
 	harvestPID int64
-	// noRawReader: read the facts through the pool only (tests compare
-	// the two ways).
+	// noRawReader: read the facts and classify's merged read through the
+	// pool only, not a rawReader (tests compare the two ways).
 	noRawReader bool
 }
 
