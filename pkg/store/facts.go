@@ -752,15 +752,14 @@ func (s *Store) Facts(ctx context.Context, since, until time.Time, fn func(*Fact
 		if err := rows.Scan(&postID, &at, &author, &packed); err != nil {
 			return fmt.Errorf("read post facts: %w", err)
 		}
-		var ok1, ok2, ok3 bool
-		f.PostID, ok1 = integer(postID)
-		f.At, ok2 = integer(at)
-		f.AuthorID, ok3 = integer(author)
+		id, ok1 := integer(postID)
+		nanos, ok2 := integer(at)
+		authorID, ok3 := integer(author)
 		if !ok1 || !ok2 || !ok3 {
 			return fmt.Errorf("read post facts: post %v at %v by %v: not integers", postID, at, author)
 		}
-		if err := decodeFact(packed, &f); err != nil {
-			return fmt.Errorf("read the facts of post %d: %w", f.PostID, err)
+		if err := f.fill(id, nanos, authorID, packed); err != nil {
+			return err
 		}
 		if err := fn(&f); err != nil {
 			return err
@@ -783,32 +782,38 @@ func (s *Store) factsRaw(ctx context.Context, q string, args []any, fn func(*Fac
 	}
 	var f Fact
 	rows := 0
-	var fnErr error // the caller's, returned as it is
 	err = r.query(ctx, q, ints, func(st *rawStmt) error {
 		rows++
-		var ok1, ok2, ok3 bool
-		f.PostID, ok1 = st.int64At(0)
-		f.At, ok2 = st.int64At(1)
-		f.AuthorID, ok3 = st.int64At(2)
+		id, ok1 := st.int64At(0)
+		nanos, ok2 := st.int64At(1)
+		authorID, ok3 := st.int64At(2)
 		if !ok1 || !ok2 || !ok3 {
-			return fmt.Errorf("post %d at %d by %d: not integers", f.PostID, f.At, f.AuthorID)
+			return fmt.Errorf("read post facts: post %q at %q by %q: not integers", st.textAt(0), st.textAt(1), st.textAt(2))
 		}
-		if err := decodeFact(st.bytesAt(3), &f); err != nil {
-			return fmt.Errorf("the facts of post %d: %w", f.PostID, err)
+		if err := f.fill(id, nanos, authorID, st.bytesAt(3)); err != nil {
+			return err
 		}
-		fnErr = fn(&f)
-		return fnErr
+		return fn(&f)
 	})
 	switch {
-	case err == nil || ctx.Err() != nil || err == fnErr:
-		return err
-	case rows == 0 && r.failed:
+	case err == nil || ctx.Err() != nil || !r.failed:
+		return err // the row's own error, or the caller's, as it is
+	case rows == 0:
 		// SQLite opens files lazily: a file this connection cannot read
 		// (a read-only directory without the WAL index, which the pool
 		// reads as immutable) fails at the first step, before any row.
 		return errNoRawReader
 	}
 	return fmt.Errorf("read post facts: %w", err)
+}
+
+// fill sets f from a row of the facts query.
+func (f *Fact) fill(postID, at, author int64, packed []byte) error {
+	f.PostID, f.At, f.AuthorID = postID, at, author
+	if err := decodeFact(packed, f); err != nil {
+		return fmt.Errorf("read the facts of post %d: %w", postID, err)
+	}
+	return nil
 }
 
 // FactAuthors streams the time and author (accounts.id) of the live posts
